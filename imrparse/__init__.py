@@ -1,0 +1,19 @@
+"""imrparse: California DWC IMR Final Determination Letters -> exact, source-linked records."""
+
+from .api import decode, dumps, parse, parse_file, parse_tree
+from .errors import InputError, ParseError
+from .normalize import normalize
+from .transformer import SCHEMA_VERSION, to_record
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "InputError",
+    "ParseError",
+    "decode",
+    "dumps",
+    "normalize",
+    "parse",
+    "parse_file",
+    "parse_tree",
+    "to_record",
+]

@@ -1,0 +1,78 @@
+"""The library API. Each stage is a public function so tools can stop at any of them:
+
+    decode (bytes -> str) -> normalize -> parse_tree -> to_record -> dumps
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import orjson
+from lark import Token, Tree
+from lark.exceptions import UnexpectedInput, VisitError
+
+from .errors import InputError, ParseError, from_lark
+from .loader import get_parser
+from .normalize import Normalized, normalize
+from .transformer import to_record
+
+
+def decode(data: bytes) -> str:
+    """Bytes of a letter as text: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252.
+
+    Binary data (NUL bytes outside UTF-16) is refused rather than parsed as garbage.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"the input starts with a UTF-16 byte-order mark but is not UTF-16: {exc}") from None
+    if b"\x00" in data:
+        raise InputError("the input is binary data (it contains NUL bytes), not the text of a letter")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def parse_tree(normalized: Normalized, *, start: str = "start", grammar: Path | None = None) -> Tree[Token]:
+    """Parse normalized text into a Lark tree; raise ParseError at the original position."""
+    try:
+        return get_parser(grammar).parse(normalized.text, start=start)
+    except UnexpectedInput as exc:
+        raise from_lark(exc, normalized) from None
+
+
+def parse(text: str | bytes, *, grammar: Path | None = None) -> dict[str, Any]:
+    """Parse the text of one letter into its record (JSON-ready dicts and lists).
+
+    Raises ParseError (InputError for undecodable input) with the original line and column.
+    """
+    if isinstance(text, bytes):
+        text = decode(text)
+    normalized = normalize(text)
+    if not normalized.text.strip():
+        raise ParseError("the input is empty: there is no letter to parse")
+    tree = parse_tree(normalized, grammar=grammar)
+    try:
+        return to_record(tree, normalized)
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, ParseError):
+            raise exc.orig_exc from None
+        raise
+
+
+def parse_file(path: str | os.PathLike[str], *, grammar: Path | None = None) -> dict[str, Any]:
+    """Parse the letter in a text file (any of the encodings `decode` accepts)."""
+    return parse(Path(path).read_bytes(), grammar=grammar)
+
+
+def dumps(record: dict[str, Any]) -> bytes:
+    """Serialize a record as compact JSON bytes (orjson)."""
+    return orjson.dumps(record)
