@@ -1,6 +1,6 @@
 """imrparse: California DWC IMR Final Determination Letters -> exact, source-linked records."""
 
-from .api import decode, dumps, parse, parse_file, parse_tree
+from .api import decode, dumps, parse, parse_file, parse_tree, record_schema
 from .errors import InputError, ParseError
 from .normalize import normalize
 from .transformer import SCHEMA_VERSION, to_record
@@ -15,5 +15,6 @@ __all__ = [
     "parse",
     "parse_file",
     "parse_tree",
+    "record_schema",
     "to_record",
 ]

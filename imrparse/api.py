@@ -76,3 +76,8 @@ def parse_file(path: str | os.PathLike[str], *, grammar: Path | None = None) -> 
 def dumps(record: dict[str, Any]) -> bytes:
     """Serialize a record as compact JSON bytes (orjson)."""
     return orjson.dumps(record)
+
+
+def record_schema() -> dict[str, Any]:
+    """The record's JSON Schema (schema version 1), shipped inside the package."""
+    return orjson.loads((Path(__file__).parent / "schema" / "record.schema.json").read_bytes())  # type: ignore[no-any-return]

@@ -1,0 +1,44 @@
+"""The grammar builds conflict-free, ships in the wheel, and is built once per process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from imrparse.loader import build_parser, default_grammar_path, get_parser
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_grammar_builds_in_strict_mode() -> None:
+    # strict=True: any LALR conflict or same-priority terminal collision raises.
+    parser = build_parser(default_grammar_path().read_text(encoding="utf-8"), strict=True)
+    assert {t.name for t in parser.terminals} >= {"TITLE_TEXT", "OUTCOME", "CASE_NUMBER"}
+
+
+def test_strict_mode_rejects_an_ambiguous_grammar() -> None:
+    text = default_grammar_path().read_text(encoding="utf-8")
+    ambiguous = text.replace("summary_text: NARRATIVE_LINE+", "summary_text: NARRATIVE_LINE+ | NARRATIVE_LINE NARRATIVE_LINE")
+    with pytest.raises(Exception, match="(?i)conflict|collision"):
+        build_parser(ambiguous, strict=True)
+
+
+def test_parser_is_built_once_per_process() -> None:
+    assert get_parser() is get_parser()
+
+
+def test_wheel_contains_the_grammar_and_schema(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp_path), str(ROOT)],
+        check=True, capture_output=True,
+    )
+    [wheel] = tmp_path.glob("imrparse-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "imrparse/grammar/imr_letter.lark" in names
+    assert "imrparse/schema/record.schema.json" in names
+    shipped = zipfile.ZipFile(wheel).read("imrparse/grammar/imr_letter.lark").decode()
+    assert shipped == (ROOT / "grammar" / "imr_letter.lark").read_text(encoding="utf-8")
