@@ -159,11 +159,8 @@ class RecordBuilder(Transformer[Token, dict[str, Any]]):
     def specialties(self, meta: Meta, children: list[list[str]]) -> dict[str, list[str]]:
         return {"specialties": children[0] if children else []}
 
-    def name_list(self, meta: Meta, names: list[str]) -> list[str]:
-        return names
-
-    def name(self, meta: Meta, tokens: list[Token]) -> str:
-        return collapse(" ".join(tokens))
+    def name_list(self, meta: Meta, names: list[Token]) -> list[str]:
+        return [collapse(name) for name in names]
 
     # -- clinical case summary ---------------------------------------------------------
 
