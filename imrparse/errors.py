@@ -158,7 +158,7 @@ def from_lark(exc: UnexpectedInput, normalized: Normalized) -> ParseError:
             found = _found(text, pos)
     elif isinstance(exc, UnexpectedCharacters):
         expected = sorted(exc.allowed or ())
-        pos = exc.pos_in_stream
+        pos = exc.pos_in_stream or 0
         found = _found(text, pos)
     else:  # UnexpectedEOF
         expected = sorted(getattr(exc, "expected", ()) or ())

@@ -18,7 +18,7 @@ _AGE_SEX = re.compile(
 _SEX_WORDS = {"male": "male", "man": "male", "gentleman": "male", "boy": "male",
               "female": "female", "woman": "female", "lady": "female", "girl": "female"}
 
-_MONTHS = ("january february march april may june july august september october november december").split()
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
 _DATE = (
     r"(?P<m>\d{1,2})\s*[-/]\s*(?P<d>\d{1,2})\s*[-/]\s*(?P<y>\d{4}|\d{2})\b"
     r"|(?P<mname>" + "|".join(_MONTHS) + r")\.?\s+(?P<dd>\d{1,2}),?\s+(?P<yy>\d{4})"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from conftest import LETTERS
 
 import imrparse
-from conftest import LETTERS
 
 GOOD = (LETTERS / "pdftotext_partial_authorization.txt").read_text(encoding="utf-8")
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import jsonschema
 import pytest
+from conftest import LETTERS, RECORDS
 
 import imrparse
-from conftest import LETTERS, RECORDS
 
 FIXTURE_LETTERS = sorted(LETTERS.glob("*.txt"))
 VALIDATOR = jsonschema.Draft202012Validator(imrparse.record_schema())

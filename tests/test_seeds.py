@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import imrparse
 from conftest import LETTERS
+
+import imrparse
 
 
 def test_seed_000_credentials_list_and_non_mtus_guidelines() -> None:
