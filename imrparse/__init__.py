@@ -1,6 +1,7 @@
 """imrparse: California DWC IMR Final Determination Letters -> exact, source-linked records."""
 
 from .api import decode, dumps, parse, parse_file, parse_tree, record_schema
+from .batch import parse_many, parse_one
 from .errors import InputError, ParseError
 from .normalize import normalize
 from .transformer import SCHEMA_VERSION, to_record
@@ -14,6 +15,8 @@ __all__ = [
     "normalize",
     "parse",
     "parse_file",
+    "parse_many",
+    "parse_one",
     "parse_tree",
     "record_schema",
     "to_record",

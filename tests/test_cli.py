@@ -30,17 +30,19 @@ def test_parse_reads_standard_input() -> None:
 
 def test_bad_letter_exits_1_with_position_and_no_traceback(tmp_path) -> None:  # type: ignore[no-untyped-def]
     bad = tmp_path / "bad.txt"
-    bad.write_text(SEED.read_text().replace("Decision rationale:", "Rationale:"))
+    bad.write_text(SEED.read_text().replace("MAXIMUS guideline:", "MAXIMUS guidelines:"))
     result = runner.invoke(app, ["parse", str(bad)])
     assert result.exit_code == 1
     assert "Traceback" not in result.output
-    assert f"{bad}:line " in result.stderr and "^" in result.stderr
+    line = SEED.read_text().split("\n").index("MAXIMUS guideline: The Expert Reviewer did not base their decision on the MTUS.  ") + 1
+    assert f"{bad}:{line}:1: found " in result.stderr and "'MAXIMUS guideline:'" in result.stderr
+    assert json.loads(result.stdout)["error"]["line"] == line
 
 
 def test_missing_file_exits_2(tmp_path) -> None:  # type: ignore[no-untyped-def]
     result = runner.invoke(app, ["parse", str(tmp_path / "nope.txt")])
     assert result.exit_code == 2
-    assert "cannot read" in result.stderr
+    assert "cannot be read" in result.stderr
 
 
 def test_python_dash_m() -> None:

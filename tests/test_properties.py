@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import jsonschema
+from conftest import LETTERS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import imrparse
-from conftest import LETTERS
 
 SOURCES = [p.read_text(encoding="utf-8") for p in sorted(LETTERS.glob("*.txt"))]
 VALIDATOR = jsonschema.Draft202012Validator(imrparse.record_schema())

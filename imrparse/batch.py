@@ -1,0 +1,102 @@
+"""Many letters at once: one result per input, in a process pool, streaming.
+
+A result is the letter's record plus `source: {path, sha256, bytes}`, or an error record
+`{"source": ..., "error": {kind, message, line, column, expected}}` -- never nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Any, Union
+
+from .api import decode, parse
+from .errors import InputError, ParseError
+
+# A path, the bytes of a letter, or an (id, text) pair.
+Input = Union[str, "os.PathLike[str]", bytes, tuple[str, str]]
+Result = dict[str, Any]
+
+
+def _load(item: Input) -> tuple[dict[str, Any], bytes | None, str | None]:
+    """The source description, and the raw bytes (or the text of an (id, text) pair)."""
+    if isinstance(item, tuple):
+        ident, text = item
+        data = text.encode("utf-8")
+        return {"path": str(ident), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}, None, text
+    if isinstance(item, bytes):
+        return {"path": None, "sha256": hashlib.sha256(item).hexdigest(), "bytes": len(item)}, item, None
+    path = Path(item)
+    source: dict[str, Any] = {"path": str(path), "sha256": None, "bytes": None}
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise _Unreadable(source, "is a directory, not a letter") from None
+    except OSError as exc:
+        raise _Unreadable(source, f"cannot be read: {exc.strerror or exc}") from None
+    source.update(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
+    return source, data, None
+
+
+class _Unreadable(Exception):
+    def __init__(self, source: dict[str, Any], message: str) -> None:
+        self.source = source
+        self.message = message
+
+
+def _error_record(source: dict[str, Any], error: ParseError) -> Result:
+    return {"source": source, "error": error.to_dict()}
+
+
+def parse_one(item: Input) -> Result:
+    """Parse one input into its record, or its error record; never raises for bad input."""
+    try:
+        source, data, text = _load(item)
+    except _Unreadable as exc:
+        return _error_record(exc.source, InputError(exc.message))
+    try:
+        if text is None:
+            assert data is not None
+            if (source["path"] or "").lower().endswith(".pdf") or data.startswith(b"%PDF-"):
+                from .pdf import extract_text
+
+                text = extract_text(data)
+            else:
+                text = decode(data)
+        record = parse(text)
+    except ParseError as error:
+        return _error_record(source, error)
+    return {"source": source, **record}
+
+
+def parse_many(inputs: Iterable[Input], *, workers: int | None = None, ordered: bool = True) -> Iterator[Result]:
+    """Yield one result per input. `workers=1` parses in this process; otherwise a process pool
+    (default: one per CPU). At most a few inputs per worker are in flight, so memory stays
+    bounded however long `inputs` is; results come in input order unless `ordered=False`."""
+    workers = workers or os.cpu_count() or 1
+    if workers == 1:
+        yield from map(parse_one, inputs)
+        return
+    window = workers * 4
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pending: deque[Future[Result]] = deque()
+        for item in inputs:
+            pending.append(pool.submit(parse_one, item))
+            if len(pending) >= window:
+                yield from _drain(pending, ordered, until=window // 2)
+        yield from _drain(pending, ordered, until=0)
+
+
+def _drain(pending: deque[Future[Result]], ordered: bool, until: int) -> Iterator[Result]:
+    while len(pending) > until:
+        if ordered:
+            yield pending.popleft().result()
+        else:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                pending.remove(future)
+                yield future.result()

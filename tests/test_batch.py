@@ -1,0 +1,116 @@
+"""parse_many and `imrparse parse` over many inputs: one result per input, nothing lost."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import LETTERS, corpus_dir
+from typer.testing import CliRunner
+
+import imrparse
+from imrparse.cli import app
+
+SEED = LETTERS / "seed_000_3ff69cc2fa494158.txt"
+runner = CliRunner()
+
+
+def _without_spans(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _without_spans(v) for k, v in node.items() if "span" not in k and k != "source"}
+    if isinstance(node, list):
+        return [_without_spans(v) for v in node]
+    return node
+
+
+def test_every_kind_of_input_gives_one_result_in_order(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("not a letter")
+    inputs = [str(SEED), SEED.read_bytes(), ("my-id", SEED.read_text()), str(bad), str(tmp_path / "missing.txt"), str(tmp_path)]
+    results = list(imrparse.parse_many(inputs, workers=1))
+    assert len(results) == len(inputs)
+    assert [r["source"]["path"] for r in results] == [str(SEED), None, "my-id", str(bad), str(tmp_path / "missing.txt"), str(tmp_path)]
+    assert [("error" in r) for r in results] == [False, False, False, True, True, True]
+    assert results[3]["error"]["kind"] == "parse" and results[3]["error"]["line"] == 1
+    assert results[4]["error"]["kind"] == "input" and "cannot be read" in results[4]["error"]["message"]
+    assert "directory" in results[5]["error"]["message"]
+    assert results[0]["source"]["sha256"] == results[1]["source"]["sha256"]
+    assert results[0]["source"]["bytes"] == SEED.stat().st_size
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_pool_gives_the_same_results_as_in_process(ordered: bool) -> None:
+    inputs = [str(p) for p in sorted(LETTERS.glob("*.txt"))] * 5
+    serial = list(imrparse.parse_many(inputs, workers=1))
+    pooled = list(imrparse.parse_many(iter(inputs), workers=2, ordered=ordered))
+    key = lambda r: json.dumps(r, sort_keys=True)  # noqa: E731
+    if ordered:
+        assert pooled == serial
+    else:
+        assert sorted(map(key, pooled)) == sorted(map(key, serial))
+
+
+def test_pdf_gives_the_same_record_as_the_corpus_extractions() -> None:
+    pdfs = sorted((corpus_dir() / "pdf").glob("*.pdf"))
+    assert len(pdfs) == 49
+    for result in imrparse.parse_many([str(p) for p in pdfs], workers=2):
+        assert "error" not in result, result
+        stem = Path(result["source"]["path"]).stem
+        for extraction in ("pdfium", "pdftotext"):
+            text_record = imrparse.parse_file(corpus_dir() / "text" / f"{stem}.{extraction}.txt")
+            if extraction == "pdfium":
+                assert _without_spans(result) == _without_spans(text_record)
+            assert result["case"] == result["case"] | {"case_number": stem}
+            assert [d["outcome"] for d in result["decisions"]] == [d["outcome"] for d in text_record["decisions"]]
+
+
+def test_pdf_without_the_extra_is_an_error_record_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pypdfium2", None)
+    [pdf] = sorted((corpus_dir() / "pdf").glob("*.pdf"))[:1]
+    [result] = imrparse.parse_many([str(pdf)], workers=1)
+    assert "imrparse[pdf]" in result["error"]["message"]
+
+
+def test_cli_jsonl_for_a_directory_and_exit_1_on_a_failure(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_bytes(SEED.read_bytes())
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.txt").write_text("garbage")
+    (tmp_path / "ignored.md").write_text("not picked by the default globs")
+    result = runner.invoke(app, ["parse", str(tmp_path), "--workers", "1"])
+    assert result.exit_code == 1
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [Path(r["source"]["path"]).name for r in lines] == ["a.txt", "b.txt"]
+    assert "error" in lines[1]
+    assert "1 parsed, 1 failed" in result.stderr
+
+
+def test_cli_on_error_skip_and_fail(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("garbage")
+    skipped = runner.invoke(app, ["parse", str(bad), str(SEED), "--on-error", "skip", "--workers", "1", "-q"])
+    assert skipped.exit_code == 1 and len(skipped.stdout.splitlines()) == 1
+    failed = runner.invoke(app, ["parse", str(bad), str(SEED), "--on-error", "fail", "--workers", "1", "-q"])
+    assert failed.exit_code == 1 and failed.stdout == "" and f"{bad}:1:1:" in failed.stderr
+
+
+def test_cli_json_array_written_atomically(tmp_path: Path) -> None:
+    out = tmp_path / "records.json"
+    result = runner.invoke(app, ["parse", str(SEED), str(SEED), "--format", "json", "-o", str(out), "-q"])
+    assert result.exit_code == 0 and result.stdout == ""
+    records = json.loads(out.read_text())
+    assert len(records) == 2 and records[0] == records[1]
+    assert list(tmp_path.iterdir()) == [out]  # no temporary file left behind
+
+
+def test_cli_unusable_output_exits_2(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["parse", str(SEED), "-o", str(tmp_path / "no" / "such" / "dir" / "x.json")])
+    assert result.exit_code == 2 and "cannot write" in result.stderr
+
+
+def test_cli_one_input_is_a_json_object() -> None:
+    result = runner.invoke(app, ["parse", str(SEED)])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["source"]["path"] == str(SEED)
