@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -54,9 +55,17 @@ def collect_inputs(paths: list[str], globs: list[str]) -> list[Input]:
     return inputs
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 @contextmanager
 def atomic_output(output: Path | None) -> Iterator[IO[bytes]]:
-    """Standard output, or a temporary file beside OUTPUT renamed over it only when complete."""
+    """Standard output, or a temporary file beside OUTPUT renamed over it only when complete.
+
+    SIGTERM is turned into SystemExit (as SIGINT is into KeyboardInterrupt) so that an
+    interrupted run removes its temporary file and leaves any earlier OUTPUT untouched.
+    """
     if output is None:
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
@@ -67,6 +76,7 @@ def atomic_output(output: Path | None) -> Iterator[IO[bytes]]:
     except OSError as exc:
         typer.echo(f"imrparse: cannot write {output}: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         with os.fdopen(fd, "wb") as stream:
             yield stream

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +117,68 @@ def test_cli_one_input_is_a_json_object() -> None:
     result = runner.invoke(app, ["parse", str(SEED)])
     assert result.exit_code == 0
     assert json.loads(result.stdout)["source"]["path"] == str(SEED)
+
+
+def test_a_mixed_batch_of_1000_accounts_for_every_input(tmp_path: Path) -> None:
+    kinds = {
+        "valid": SEED.read_bytes(),
+        "invalid": b"Case Number: CM16-0000001\nnothing else\n",
+        "binary": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00",
+        "empty": b"",
+    }
+    paths = []
+    for i in range(1000):
+        kind = ["valid", "invalid", "binary", "empty", "unreadable"][i % 5]
+        path = tmp_path / f"{i:04d}-{kind}.txt"
+        if kind != "unreadable":  # a path that does not exist
+            path.write_bytes(kinds[kind])
+        paths.append(str(path))
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["parse", *paths, "--workers", "2", "-o", str(out), "-q"])
+    assert result.exit_code == 1
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["source"]["path"] for r in lines] == paths
+    assert [("error" in r) for r in lines] == [not p.endswith("-valid.txt") for p in paths]
+    kinds_seen = {Path(r["source"]["path"]).stem.split("-")[1]: r["error"]["kind"] for r in lines if "error" in r}
+    assert kinds_seen == {"invalid": "parse", "binary": "input", "empty": "parse", "unreadable": "input"}
+
+
+def test_workers_2_output_is_byte_identical_to_workers_1() -> None:
+    paths = [str(p) for p in sorted(LETTERS.glob("*.txt"))] * 4 + [str(SEED.parent / "missing.txt")]
+    one = runner.invoke(app, ["parse", *paths, "--workers", "1", "-q"])
+    two = runner.invoke(app, ["parse", *paths, "--workers", "2", "-q"])
+    assert one.exit_code == two.exit_code == 1
+    assert one.stdout_bytes == two.stdout_bytes and len(one.stdout_bytes.splitlines()) == len(paths)
+
+
+def _console_script() -> str:
+    """The installed `imrparse` script of this interpreter's environment."""
+    script = Path(sys.executable).parent / "imrparse"
+    assert script.is_file(), "the imrparse console script is not installed"
+    return str(script)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_run_leaves_the_previous_output_in_place(tmp_path: Path, signum: int) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous complete output\n")
+    script = _console_script()
+    paths = [str(SEED)] * 20000
+    process = subprocess.Popen([script, "parse", *paths, "--workers", "1", "-q", "-o", str(out)],
+                               stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while not list(tmp_path.glob(".out.jsonl.*.partial")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    process.send_signal(signum)
+    process.communicate(timeout=30)
+    assert process.returncode != 0
+    assert out.read_text() == "previous complete output\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
+
+
+def test_installed_console_script_runs_as_a_subprocess() -> None:
+    script = _console_script()
+    done = subprocess.run([script, "parse", str(SEED), str(SEED), "--format", "jsonl", "-q"], capture_output=True, check=True)
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(records) == 2 and records[0]["summary"]["age"] == 56
