@@ -6,6 +6,7 @@ A result is the letter's record plus `source: {path, sha256, bytes}`, or an erro
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections import deque
@@ -52,7 +53,7 @@ def _error_record(source: dict[str, Any], error: ParseError) -> Result:
     return {"source": source, "error": error.to_dict()}
 
 
-def parse_one(item: Input) -> Result:
+def parse_one(item: Input, grammar: Path | None = None) -> Result:
     """Parse one input into its record, or its error record; never raises for bad input."""
     try:
         source, data, text = _load(item)
@@ -67,25 +68,28 @@ def parse_one(item: Input) -> Result:
                 text = extract_text(data)
             else:
                 text = decode(data)
-        record = parse(text)
+        record = parse(text, grammar=grammar)
     except ParseError as error:
         return _error_record(source, error)
     return {"source": source, **record}
 
 
-def parse_many(inputs: Iterable[Input], *, workers: int | None = None, ordered: bool = True) -> Iterator[Result]:
+def parse_many(
+    inputs: Iterable[Input], *, workers: int | None = None, ordered: bool = True, grammar: Path | None = None
+) -> Iterator[Result]:
     """Yield one result per input. `workers=1` parses in this process; otherwise a process pool
     (default: one per CPU). At most a few inputs per worker are in flight, so memory stays
     bounded however long `inputs` is; results come in input order unless `ordered=False`."""
     workers = workers or os.cpu_count() or 1
+    one = functools.partial(parse_one, grammar=grammar)
     if workers == 1:
-        yield from map(parse_one, inputs)
+        yield from map(one, inputs)
         return
     window = workers * 4
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: deque[Future[Result]] = deque()
         for item in inputs:
-            pending.append(pool.submit(parse_one, item))
+            pending.append(pool.submit(one, item))
             if len(pending) >= window:
                 yield from _drain(pending, ordered, until=window // 2)
         yield from _drain(pending, ordered, until=0)

@@ -15,12 +15,32 @@ from typing import IO, Annotated, Any
 
 import orjson
 import typer
+from lark import Lark
 
+from . import debug as debugging
+from .api import decode
 from .batch import Input, Result, parse_many
+from .debug import load_grammar
+from .errors import InputError, ParseError
+from .loader import START_SYMBOLS, default_grammar_path
+from .normalize import normalize
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Read IMR final determination letters.")
 
 DEFAULT_GLOBS = ["*.txt", "*.pdf"]
+GrammarOption = Annotated[Path | None, typer.Option("--grammar", help="Use this grammar file instead of the shipped one.")]
+
+
+def _require_grammar(grammar: Path | None) -> Lark:
+    """Build the parser once up front, so a broken grammar is one clear error, not one per input."""
+    try:
+        return load_grammar(grammar)
+    except OSError as exc:
+        typer.echo(f"imrparse: cannot read the grammar {grammar}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
+    except ParseError as exc:
+        typer.echo(f"{grammar}:{exc.line}:{exc.column}: {exc.message}" if exc.line else f"imrparse: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 class Format(enum.StrEnum):
@@ -112,11 +132,13 @@ def parse_command(
     ),
     pretty: Annotated[bool, typer.Option(help="Indent JSON output.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
+    grammar: GrammarOption = None,
 ) -> None:
     """Parse letters (text or PDF) into JSON records; failures become error records.
 
     Exit status: 0 every input parsed, 1 at least one failed, 2 bad usage or unusable output.
     """
+    _require_grammar(grammar)
     inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS)
     fmt = format or (Format.json if len(inputs) == 1 else Format.jsonl)
     option = orjson.OPT_INDENT_2 if pretty and fmt is Format.json else 0
@@ -125,7 +147,7 @@ def parse_command(
     started = time.perf_counter()
     show_bar = not quiet and len(inputs) > 1 and sys.stderr.isatty()
     with atomic_output(output) as stream, progress_bar(len(inputs), show_bar) as bar:
-        results: Iterator[Result] = parse_many(inputs, workers=workers, ordered=not unordered)
+        results: Iterator[Result] = parse_many(inputs, workers=workers, ordered=not unordered, grammar=grammar)
         first = True
         if fmt is Format.json and len(inputs) != 1:
             stream.write(b"[")
@@ -164,3 +186,135 @@ def _report_failure(result: Result) -> None:
     error, source = result["error"], result["source"]
     where = f":{error['line']}:{error['column']}" if error.get("line") else ""
     typer.echo(f"{source.get('path') or '<bytes>'}{where}: {error['message']}", err=True)
+
+
+grammar_app = typer.Typer(no_args_is_help=True, help="Check or show the letter grammar.")
+debug_app = typer.Typer(no_args_is_help=True, help="See how a letter is read, stage by stage.")
+app.add_typer(grammar_app, name="grammar")
+app.add_typer(debug_app, name="debug")
+
+
+@grammar_app.command("check")
+def grammar_check(grammar: Annotated[Path | None, typer.Argument(help="Grammar file; default the shipped one.")] = None) -> None:
+    """Compile the grammar with strict=True; report conflicts and terminal collisions. Exit 1 on any."""
+    path = grammar or default_grammar_path()
+    try:
+        counts = debugging.check_grammar(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        typer.echo(f"imrparse: cannot read {path}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
+    except Exception as exc:  # Lark raises GrammarError, LexError or ConfigurationError kinds here
+        line = getattr(exc, "line", None)
+        where = f"{path}:{line}:{getattr(exc, 'column', '?')}" if line else str(path)
+        typer.echo(f"{where}: the grammar has a problem ({type(exc).__name__}):\n{exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{path}: OK, no conflicts or terminal collisions; {counts['rules']} rules, {counts['terminals']} terminals")
+
+
+@grammar_app.command("show")
+def grammar_show() -> None:
+    """Print the shipped grammar, after a comment line giving its path."""
+    path = default_grammar_path()
+    typer.echo(f"// {path}")
+    typer.echo(path.read_text(encoding="utf-8"), nl=False)
+
+
+def _read_letter(path: Path) -> tuple[str, Any]:
+    try:
+        text = decode(path.read_bytes())
+    except OSError as exc:
+        typer.echo(f"{path}: cannot be read: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
+    except InputError as exc:
+        typer.echo(f"{path}: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    return text, normalize(text)
+
+
+@debug_app.command("normalize")
+def debug_normalize(path: Path, grammar: GrammarOption = None) -> None:
+    """The text as the grammar sees it, each line with its original line number."""
+    from .normalize import LineIndex
+
+    _, normalized = _read_letter(path)
+    index = LineIndex(normalized.original)
+    offset = 0
+    for line in normalized.text.split("\n"):
+        original_line = index.line_col(normalized.to_original(offset))[0]
+        typer.echo(f"{original_line:>5} | {line}")
+        offset += len(line) + 1
+
+
+@debug_app.command("tokens")
+def debug_tokens(
+    path: Path,
+    format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    rule: Annotated[str, typer.Option(help=f"Start symbol: {', '.join(START_SYMBOLS)}")] = "start",
+    grammar: GrammarOption = None,
+) -> None:
+    """The token stream: terminal, original line:column, text."""
+    parser = _require_grammar(grammar)
+    _, normalized = _read_letter(path)
+    rows, error = debugging.tokens(normalized, parser, start=rule)
+    if format == "json":
+        typer.echo(orjson.dumps([r.to_dict() for r in rows], option=orjson.OPT_INDENT_2).decode())
+    else:
+        for r in rows:
+            text = " ".join(r.text.split())
+            typer.echo(f"{r.terminal:<28} {r.line:>5}:{r.column:<4} {text[:60]}{'…' if len(text) > 60 else ''}")
+    if error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1)
+
+
+@debug_app.command("tree")
+def debug_tree(
+    path: Path,
+    rule: Annotated[str, typer.Option(help=f"Start symbol: {', '.join(START_SYMBOLS)}")] = "start",
+    format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    svg: Annotated[Path | None, typer.Option(help="Also draw the section/item outline as an SVG file.")] = None,
+    grammar: GrammarOption = None,
+) -> None:
+    """The parse tree with original line ranges on each node."""
+    from .api import parse_tree
+    from .normalize import LineIndex
+
+    parser = _require_grammar(grammar)
+    _, normalized = _read_letter(path)
+    try:
+        tree = parse_tree(normalized, start=rule, grammar=grammar)
+    except ParseError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    data = debugging.tree_to_dict(tree, normalized, LineIndex(normalized.original))
+    if svg:
+        svg.write_text(debugging.outline_svg(debugging.tokens(normalized, parser, start=rule)[0]), encoding="utf-8")
+    if format == "json":
+        typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+        return
+    from rich.console import Console
+    from rich.tree import Tree as RichTree
+
+    def add(node: dict[str, Any], into: RichTree) -> None:
+        for child in node.get("children", []):
+            if "rule" in child:
+                lines = child["lines"]
+                add(child, into.add(f"[bold]{child['rule']}[/bold] lines {lines[0]}-{lines[1]}" if lines else child["rule"]))
+            else:
+                text = " ".join(child["text"].split())
+                into.add(f"{child['terminal']} {child['line']}:{child['column']} [dim]{text[:50]!r}[/dim]")
+
+    root = RichTree(f"[bold]{data['rule']}[/bold] lines {data['lines'][0]}-{data['lines'][1]}" if data["lines"] else data["rule"])
+    add(data, root)
+    Console(highlight=False).print(root)
+
+
+@debug_app.command("explain")
+def debug_explain(path: Path, grammar: GrammarOption = None) -> None:
+    """Outline of what parsed; on failure, where, what was needed there, and the nearest known error."""
+    parser = _require_grammar(grammar)
+    _, normalized = _read_letter(path)
+    report = debugging.explain(normalized, parser)
+    typer.echo(report)
+    if not report.endswith("The letter parses."):
+        raise typer.Exit(1)

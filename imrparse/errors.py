@@ -164,6 +164,9 @@ def from_lark(exc: UnexpectedInput, normalized: Normalized) -> ParseError:
         expected = sorted(getattr(exc, "expected", ()) or ())
         pos = len(text.rstrip())
         found = "the end of the letter"
+    interactive = getattr(exc, "interactive_parser", None)
+    if interactive is not None:  # exact, unlike the LALR-merged lookahead sets above
+        expected = sorted(interactive.accepts())
     expected = [name for name in expected if name != "WS"]
     if not text[:pos].strip():
         message = (

@@ -1,0 +1,206 @@
+"""What a grammar author needs to see how a letter is read: the normalized text, the token
+stream, the tree with original line ranges, an outline, and an explanation of a failure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lark import Lark, Token, Tree
+from lark.exceptions import GrammarError, LexError, UnexpectedInput
+
+from .errors import ParseError, caret_context, describe, from_lark
+from .loader import build_parser, get_parser
+from .normalize import LineIndex, Normalized
+
+# Terminals that mark the outline of a letter: headings and the start of each item.
+OUTLINE_TERMINALS = {
+    "_HOW_HEADING": "HOW THE IMR FINAL DETERMINATION WAS MADE",
+    "_SUMMARY_HEADING": "CLINICAL CASE SUMMARY",
+    "_DECISIONS_HEADING": "IMR ISSUES, DECISIONS AND RATIONALES",
+    "CASE_NUMBER_LABEL": "header",
+    "_CA_GUIDELINE_LABEL": "  Claims Administrator guideline",
+    "_REVIEWER_GUIDELINE_LABEL": "  MAXIMUS guideline",
+    "_RATIONALE_LABEL": "  Decision rationale",
+}
+
+# Known ways letters go wrong, as fragments parsed from the `item` start symbol. A failure in a
+# full letter that stops in the same parser state, on the same kind of token, matches the
+# pattern. Each pattern is written with every wording a guideline paragraph can end with, since
+# the parser state at the failure depends on it.
+_GUIDELINES = (
+    "The Claims Administrator did not cite any medical evidence for its decision.",
+    "Decision based on MTUS Low Back Complaints 2004.",
+    "Decision based on MTUS Low Back Complaints 2004, Section(s): Special Studies.",
+    "Decision based on Non-MTUS Citation Official Disability Guidelines (ODG) Low Back.",
+)
+
+
+def _item(guideline: str, *, ca: bool = True, reviewer: bool = True, rationale: bool = True, after: str = "") -> str:
+    return (
+        "MRI of the lumbar spine: Upheld\n"
+        + (f"Claims Administrator guideline: {guideline}\n" if ca else "")
+        + (f"MAXIMUS guideline: {guideline}\n" if reviewer else "")
+        + ("Decision rationale: The request is not medically necessary.\n" if rationale else "")
+        + after
+    )
+
+
+_ITEM_ERRORS: dict[str, list[str]] = {
+    "an item has no 'Claims Administrator guideline:' paragraph": [_item(g, ca=False) for g in _GUIDELINES],
+    "an item has no 'MAXIMUS guideline:' paragraph": [_item(g, reviewer=False) for g in _GUIDELINES],
+    "an item has no 'Decision rationale:' paragraph before the next item": [
+        _item(g, rationale=False, after="X-rays of the lumbar spine: Upheld\n") for g in _GUIDELINES
+    ],
+    "an item's title has no outcome (': Upheld' or ': Overturned'), so its paragraphs are out of place": [
+        _item(g, after="X-rays of the lumbar spine\nClaims Administrator guideline: " + g + "\n") for g in _GUIDELINES
+    ],
+    "a guideline paragraph is empty or in an unknown wording": [
+        "MRI: Upheld\nClaims Administrator guideline:\nMAXIMUS guideline: " + _GUIDELINES[0] + "\n",
+        "MRI: Upheld\nClaims Administrator guideline: Based on ODG.\n",
+    ],
+}
+
+# Parser states are compared with their whole stack, so each fragment is placed in complete
+# letters: with and without a header, as the first item and after another.
+_HEADER = "Case Number: CM16-0000001\nDate Assigned: 01/02/2016 Date of Injury: 01/01/2016\n"
+_BODY = (
+    "HOW THE IMR FINAL DETERMINATION WAS MADE\nMAXIMUS Federal Services sent the case file.\n"
+    "CLINICAL CASE SUMMARY\nThe injured worker is a 50 year old male.\n"
+    "IMR ISSUES, DECISIONS AND RATIONALES\n"
+    "The Final Determination was based on decisions for the disputed items/services set forth below:\n"
+)
+KNOWN_ERRORS: dict[str, list[str]] = {
+    label: [head + _BODY + before + fragment
+            for fragment in fragments for head in ("", _HEADER) for before in ("", _item(_GUIDELINES[1]))]
+    for label, fragments in _ITEM_ERRORS.items()
+}
+
+
+@dataclass
+class TokenRow:
+    terminal: str
+    line: int
+    column: int
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"terminal": self.terminal, "line": self.line, "column": self.column, "text": self.text}
+
+
+def load_grammar(path: Path | None) -> Lark:
+    """The parser for a grammar file (the shipped one by default); a grammar that does not
+    compile is a ParseError naming the grammar file's own line and column."""
+    try:
+        return get_parser(path)
+    except (GrammarError, LexError, UnexpectedInput) as exc:  # UnexpectedInput: the grammar's own syntax
+        raise grammar_error(path, exc) from None
+
+
+def grammar_error(path: Path | None, exc: Exception) -> ParseError:
+    line = getattr(exc, "line", None)
+    column = getattr(exc, "column", None)
+    return ParseError(f"the grammar {path or 'shipped'} does not compile: {exc}", line=line, column=column)
+
+
+def check_grammar(text: str) -> dict[str, Any]:
+    """Compile with strict=True: LALR conflicts and terminal collisions are errors."""
+    parser = build_parser(text, strict=True)
+    return {"rules": len({r.origin.name for r in parser.rules}), "terminals": len(parser.terminals)}
+
+
+def tokens(normalized: Normalized, parser: Lark, start: str = "start") -> tuple[list[TokenRow], ParseError | None]:
+    """The tokens the contextual lexer produced, up to the end or to the point of failure."""
+    index = LineIndex(normalized.original)
+    rows: list[TokenRow] = []
+    interactive = parser.parse_interactive(normalized.text, start=start)
+    try:
+        for token in interactive.iter_parse():
+            rows.append(_row(token, normalized, index))
+        interactive.feed_eof()  # type: ignore[no-untyped-call]
+    except UnexpectedInput as exc:
+        if getattr(exc, "interactive_parser", None) is None:
+            exc.interactive_parser = interactive  # for the exact set of accepted terminals
+        return rows, from_lark(exc, normalized)
+    return rows, None
+
+
+def _row(token: Token, normalized: Normalized, index: LineIndex) -> TokenRow:
+    line, column = index.line_col(normalized.to_original(token.start_pos or 0))
+    return TokenRow(token.type, line, column, str(token))
+
+
+def outline(rows: list[TokenRow]) -> list[str]:
+    """Sections and items with the original lines where they start."""
+    lines: list[str] = []
+    for i, row in enumerate(rows):
+        if row.terminal in OUTLINE_TERMINALS:
+            lines.append(f"line {row.line:>4}  {OUTLINE_TERMINALS[row.terminal]}")
+        elif row.terminal in ("TITLE_TEXT", "ITEM_NUMBER") and (i == 0 or rows[i - 1].terminal not in
+                                                                ("TITLE_TEXT", "ITEM_NUMBER", "_WAS_ORIGINAL", "_WAS_AUTHORIZED",
+                                                                 "_REMAINING", "_CA_AUTHORIZED", "_LEAVING", "_THE_ORIGINAL")):
+            lines.append(f"line {row.line:>4}  item: {' '.join(row.text.split())[:70]}")
+    return lines
+
+
+def known_error(normalized: Normalized, parser: Lark) -> str | None:
+    """The KNOWN_ERRORS label whose example fails like this letter does, if any."""
+    try:
+        parser.parse(normalized.text, start="start")
+    except UnexpectedInput as exc:
+        label = exc.match_examples(lambda text: parser.parse(text, start="start"), KNOWN_ERRORS, use_accepts=True)
+        return str(label) if label else None
+    return None
+
+
+def explain(normalized: Normalized, parser: Lark) -> str:
+    """The outline of what parsed; on failure, where and why, in the letter's terms."""
+    rows, error = tokens(normalized, parser)
+    parts = ["Outline:", *("  " + line for line in outline(rows))]
+    if error is None:
+        parts.append("The letter parses.")
+        return "\n".join(parts)
+    parts.append("")
+    where = f"line {error.line}, column {error.column}" if error.line is not None else "the input"
+    parts.append(f"Parsing stopped at {where}:")
+    if error.line is not None and error.column is not None:
+        parts.append(caret_context(LineIndex(normalized.original), error.line, error.column))
+    parts.append(f"The letter needed here: {describe(error.expected)}")
+    parts.append(f"(terminals: {', '.join(error.expected)})")
+    label = known_error(normalized, parser)
+    parts.append(f"Nearest known error: {label}" if label else "Nearest known error: none of the known patterns")
+    return "\n".join(parts)
+
+
+def tree_to_dict(tree: Tree[Token] | Token, normalized: Normalized, index: LineIndex) -> dict[str, Any]:
+    """A JSON view of the parse tree: each node with its original line range."""
+    if isinstance(tree, Token):
+        return _row(tree, normalized, index).to_dict()
+    node: dict[str, Any] = {"rule": str(tree.data), "lines": _lines(tree, normalized, index)}
+    node["children"] = [tree_to_dict(child, normalized, index) for child in tree.children]
+    return node
+
+
+def _lines(tree: Tree[Token], normalized: Normalized, index: LineIndex) -> list[int] | None:
+    meta = tree.meta
+    if getattr(meta, "empty", True):
+        return None
+    start = index.line_col(normalized.to_original(meta.start_pos))[0]
+    end = index.line_col(normalized.to_original(max(meta.end_pos - 1, meta.start_pos)))[0]
+    return [start, end]
+
+
+def outline_svg(rows: list[TokenRow]) -> str:
+    """The letter's outline as an SVG diagram: one box per section or item, with its line."""
+    entries = outline(rows)
+    height = 30 + 28 * len(entries)
+    boxes = []
+    for i, entry in enumerate(entries):
+        indent = 40 if "item:" in entry or entry.strip().split("  ", 1)[-1].startswith(" ") else 10
+        y = 20 + 28 * i
+        label = entry.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        boxes.append(f'<rect x="{indent}" y="{y}" width="{760 - indent}" height="22" rx="4" fill="#eef3fb" stroke="#4a6fa5"/>'
+                     f'<text x="{indent + 8}" y="{y + 15}" font-family="monospace" font-size="12">{label}</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="780" height="{height}" viewBox="0 0 780 {height}">'
+            + "".join(boxes) + "</svg>\n")

@@ -1,0 +1,169 @@
+"""`imrparse debug` and `imrparse grammar`: how a grammar author sees a letter being read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import LETTERS
+from typer.testing import CliRunner
+
+from imrparse.cli import app
+from imrparse.loader import default_grammar_path
+
+runner = CliRunner()
+SEEDS = sorted(LETTERS.glob("seed_*.txt"))
+GOOD = LETTERS / "pdftotext_partial_authorization.txt"
+
+
+def _line(text: str, needle: str) -> int:
+    return text[: text.index(needle)].count("\n") + 1
+
+
+@pytest.fixture
+def no_rationale(tmp_path: Path) -> tuple[Path, int]:
+    text = GOOD.read_text().replace(
+        "Decision rationale: No surgery has been authorized, so associated postoperative therapy is not\n"
+        "supported. Therefore, the request is not medically necessary.\n", "")
+    path = tmp_path / "no_rationale.txt"
+    path.write_text(text)
+    return path, _line(text, "Retrospective TENS unit")
+
+
+@pytest.fixture
+def no_maximus(tmp_path: Path) -> tuple[Path, int]:
+    text = GOOD.read_text().replace("MAXIMUS guideline: The Expert Reviewer did not cite any medical evidence for its decision.\n", "")
+    path = tmp_path / "no_maximus.txt"
+    path.write_text(text)
+    return path, _line(text, "Decision rationale: No surgery")
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem)
+def test_normalize_shows_original_line_numbers(seed: Path) -> None:
+    result = runner.invoke(app, ["debug", "normalize", str(seed)])
+    assert result.exit_code == 0
+    original = seed.read_text().split("\n")
+    for row in result.stdout.splitlines():
+        number, _, text = row.partition(" | ")
+        assert original[int(number) - 1].rstrip() == text
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem)
+def test_tokens_json_point_at_their_text(seed: Path) -> None:
+    result = runner.invoke(app, ["debug", "tokens", str(seed), "--format", "json"])
+    assert result.exit_code == 0
+    lines = seed.read_text().split("\n")
+    tokens = json.loads(result.stdout)
+    assert tokens[0]["terminal"] == "_HOW_HEADING"
+    for token in tokens:
+        first_line = token["text"].split("\n")[0]
+        assert lines[token["line"] - 1][token["column"] - 1 :].startswith(first_line)
+    assert [t["terminal"] for t in tokens].count("OUTCOME") == 1
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem)
+def test_tree_json_has_line_ranges(seed: Path) -> None:
+    result = runner.invoke(app, ["debug", "tree", str(seed), "--format", "json"])
+    assert result.exit_code == 0
+    tree = json.loads(result.stdout)
+    letter = tree["children"][0]
+    assert letter["rule"] == "fdl_2014"
+    sections = {child["rule"]: child["lines"] for child in letter["children"]}
+    text = seed.read_text()
+    assert sections["summary_section"][0] == _line(text, "CLINICAL CASE SUMMARY")
+    assert sections["decisions_section"][0] == _line(text, "IMR ISSUES, DECISIONS AND RATIONALES")
+
+
+def test_tree_text_and_svg(tmp_path: Path) -> None:
+    svg = tmp_path / "outline.svg"
+    result = runner.invoke(app, ["debug", "tree", str(SEEDS[0]), "--svg", str(svg)])
+    assert result.exit_code == 0 and "decisions_section" in result.stdout
+    drawing = svg.read_text()
+    assert drawing.startswith("<svg") and "CLINICAL CASE SUMMARY" in drawing and "item: Platelet-rich" in drawing
+
+
+def test_tree_of_one_item_with_rule(tmp_path: Path) -> None:
+    item = tmp_path / "item.txt"
+    item.write_text("MRI of the knee: Overturned\nClaims Administrator guideline: Decision based on MTUS Knee Complaints 2004.\n"
+                    "MAXIMUS guideline: Decision based on MTUS Knee Complaints 2004.\nDecision rationale: It is medically necessary.\n")
+    result = runner.invoke(app, ["debug", "tree", str(item), "--rule", "item", "--format", "json"])
+    assert result.exit_code == 0
+    tree = json.loads(result.stdout)
+    assert tree["rule"] == "item" and tree["lines"] == [1, 4]
+
+
+def test_tree_of_a_malformed_letter_fails_with_position(no_rationale: tuple[Path, int]) -> None:
+    path, line = no_rationale
+    result = runner.invoke(app, ["debug", "tree", str(path)])
+    assert result.exit_code == 1 and f"line {line}, column 1" in result.stderr
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem)
+def test_explain_on_success_gives_the_outline(seed: Path) -> None:
+    result = runner.invoke(app, ["debug", "explain", str(seed)])
+    assert result.exit_code == 0
+    text = seed.read_text()
+    assert f"line {_line(text, 'CLINICAL CASE SUMMARY'):>4}  CLINICAL CASE SUMMARY" in result.stdout
+    assert "The letter parses." in result.stdout
+
+
+@pytest.mark.parametrize(("case", "needed", "known"), [
+    ("no_rationale", "a 'Decision rationale:' paragraph", "an item has no 'Decision rationale:' paragraph before the next item"),
+    ("no_maximus", "a 'MAXIMUS guideline:' paragraph", "an item has no 'MAXIMUS guideline:' paragraph"),
+])
+def test_explain_names_the_missing_part_and_its_line(case: str, needed: str, known: str, request: pytest.FixtureRequest) -> None:
+    path, line = request.getfixturevalue(case)
+    result = runner.invoke(app, ["debug", "explain", str(path)])
+    assert result.exit_code == 1
+    assert f"Parsing stopped at line {line}, column 1" in result.stdout
+    assert f"The letter needed here: {needed}\n" in result.stdout
+    assert f"Nearest known error: {known}" in result.stdout
+    assert "item: Associated surgical service" in result.stdout  # the outline of what did parse
+
+
+def test_grammar_check_passes_and_counts() -> None:
+    result = runner.invoke(app, ["grammar", "check"])
+    assert result.exit_code == 0 and "no conflicts" in result.stdout and " terminals" in result.stdout
+
+
+def test_grammar_check_reports_a_conflict(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.lark"
+    bad.write_text(default_grammar_path().read_text().replace(
+        "summary_text: NARRATIVE_LINE+", "summary_text: NARRATIVE_LINE+ | NARRATIVE_LINE NARRATIVE_LINE"))
+    result = runner.invoke(app, ["grammar", "check", str(bad)])
+    assert result.exit_code == 1 and "conflict" in result.stderr.lower()
+
+
+def test_grammar_show_prints_the_shipped_grammar() -> None:
+    result = runner.invoke(app, ["grammar", "show"])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == f"// {default_grammar_path()}"
+    assert "fdl_2014: header? how_section summary_section decisions_section" in result.stdout
+
+
+def test_an_edited_grammar_accepts_a_new_heading_spelling(tmp_path: Path) -> None:
+    letter = tmp_path / "letter.txt"
+    letter.write_text(GOOD.read_text().replace("CLINICAL CASE SUMMARY", "CLINICAL SUMMARY"))
+    shipped = runner.invoke(app, ["parse", str(letter), "-q"])
+    assert shipped.exit_code == 1
+    edited = tmp_path / "edited.lark"
+    edited.write_text(default_grammar_path().read_text().replace(
+        "_SUMMARY_HEADING.60: /CLINICAL\\s+CASE\\s+SUMMARY/", "_SUMMARY_HEADING.60: /CLINICAL\\s+(?:CASE\\s+)?SUMMARY/"))
+    for command in (["parse", str(letter), "-q"], ["debug", "explain", str(letter)], ["debug", "tree", str(letter)],
+                    ["debug", "tokens", str(letter)]):
+        result = runner.invoke(app, [*command, "--grammar", str(edited)])
+        assert result.exit_code == 0, (command, result.output)
+    record = json.loads(runner.invoke(app, ["parse", str(letter), "-q", "--grammar", str(edited)]).stdout)
+    assert record["summary"]["age"] == 58
+
+
+def test_a_grammar_that_does_not_compile_names_its_own_line(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.lark"
+    lines = default_grammar_path().read_text().split("\n")
+    at = lines.index("fdl_2014: header? how_section summary_section decisions_section")
+    lines[at] = "fdl_2014: header? how_section summary_section decisions_section )"
+    broken.write_text("\n".join(lines))
+    result = runner.invoke(app, ["parse", str(GOOD), "--grammar", str(broken)])
+    assert result.exit_code == 2
+    assert f"{broken}:{at + 1}:" in result.stderr
