@@ -145,12 +145,36 @@ def outline(rows: list[TokenRow]) -> list[str]:
 
 
 def known_error(normalized: Normalized, parser: Lark) -> str | None:
-    """The KNOWN_ERRORS label whose example fails like this letter does, if any."""
+    """The KNOWN_ERRORS label whose example fails like this letter does: needing exactly the
+    same terminals, preferring one that fails on the same kind of token.
+
+    Not Lark's match_examples: it compares parser states, which differ between a lexer failure
+    and a parser failure at the same point, and LALR merges the states that end either
+    guideline paragraph; with use_accepts it raises TypeError in lark 1.3.1."""
+    failure = _failure(lambda: parser.parse(normalized.text, start="start"))
+    if failure is None:
+        return None
+    fallback = None
+    for label, examples in KNOWN_ERRORS.items():
+        for example in examples:
+            candidate = _failure(lambda example=example: parser.parse(example, start="start"))
+            if candidate is None or candidate[0] != failure[0]:
+                continue
+            if candidate[1] == failure[1]:
+                return label
+            fallback = fallback or label
+    return fallback
+
+
+def _failure(run: Any) -> tuple[frozenset[str], str] | None:
+    """(accepted terminals, found token type) of a failing parse, or None."""
     try:
-        parser.parse(normalized.text, start="start")
+        run()
     except UnexpectedInput as exc:
-        label = exc.match_examples(lambda text: parser.parse(text, start="start"), KNOWN_ERRORS, use_accepts=True)
-        return str(label) if label else None
+        interactive = getattr(exc, "interactive_parser", None)
+        accepts = frozenset(interactive.accepts()) if interactive is not None else frozenset()
+        token = getattr(exc, "token", None)
+        return accepts, token.type if token is not None else "<characters>"
     return None
 
 

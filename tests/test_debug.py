@@ -167,3 +167,15 @@ def test_a_grammar_that_does_not_compile_names_its_own_line(tmp_path: Path) -> N
     result = runner.invoke(app, ["parse", str(GOOD), "--grammar", str(broken)])
     assert result.exit_code == 2
     assert f"{broken}:{at + 1}:" in result.stderr
+
+
+def test_explain_on_a_real_letter_with_a_misspelled_label(tmp_path: Path) -> None:
+    from conftest import corpus_dir
+
+    text = (corpus_dir() / "text" / "CM16-0232543.pdftotext.txt").read_text().replace("MAXIMUS guideline:", "MAXIMUS guidline:", 3)
+    path = tmp_path / "broken.txt"
+    path.write_text(text)
+    result = runner.invoke(app, ["debug", "explain", str(path)])
+    assert result.exit_code == 1
+    assert f"Parsing stopped at line {_line(text, 'MAXIMUS guidline:')}, column 1" in result.stdout
+    assert "Nearest known error: an item has no 'MAXIMUS guideline:' paragraph" in result.stdout
