@@ -22,21 +22,9 @@ def _line(text: str, needle: str) -> int:
 
 
 @pytest.fixture
-def no_rationale(tmp_path: Path) -> tuple[Path, int]:
-    text = GOOD.read_text().replace(
-        "Decision rationale: No surgery has been authorized, so associated postoperative therapy is not\n"
-        "supported. Therefore, the request is not medically necessary.\n", "")
-    path = tmp_path / "no_rationale.txt"
-    path.write_text(text)
-    return path, _line(text, "Retrospective TENS unit")
-
-
-@pytest.fixture
-def no_maximus(tmp_path: Path) -> tuple[Path, int]:
-    text = GOOD.read_text().replace("MAXIMUS guideline: The Expert Reviewer did not cite any medical evidence for its decision.\n", "")
-    path = tmp_path / "no_maximus.txt"
-    path.write_text(text)
-    return path, _line(text, "Decision rationale: No surgery")
+def no_rationale() -> tuple[Path, int]:
+    path = LETTERS.parent / "bad" / "no_rationale.txt"
+    return path, json.loads(path.with_suffix(".expected.json").read_text())["line"]
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem)
@@ -108,18 +96,29 @@ def test_explain_on_success_gives_the_outline(seed: Path) -> None:
     assert "The letter parses." in result.stdout
 
 
-@pytest.mark.parametrize(("case", "needed", "known"), [
-    ("no_rationale", "a 'Decision rationale:' paragraph", "an item has no 'Decision rationale:' paragraph before the next item"),
-    ("no_maximus", "a 'MAXIMUS guideline:' paragraph", "an item has no 'MAXIMUS guideline:' paragraph"),
-])
-def test_explain_names_the_missing_part_and_its_line(case: str, needed: str, known: str, request: pytest.FixtureRequest) -> None:
-    path, line = request.getfixturevalue(case)
-    result = runner.invoke(app, ["debug", "explain", str(path)])
+BAD = sorted((LETTERS.parent / "bad").glob("*.txt"))
+
+
+@pytest.mark.parametrize("letter", BAD, ids=lambda p: p.stem)
+def test_explain_names_the_missing_part_and_its_line(letter: Path) -> None:
+    expected = json.loads(letter.with_suffix(".expected.json").read_text())
+    result = runner.invoke(app, ["debug", "explain", str(letter)])
     assert result.exit_code == 1
-    assert f"Parsing stopped at line {line}, column 1" in result.stdout
-    assert f"The letter needed here: {needed}\n" in result.stdout
-    assert f"Nearest known error: {known}" in result.stdout
-    assert "item: Associated surgical service" in result.stdout  # the outline of what did parse
+    assert f"Parsing stopped at line {expected['line']}, column {expected['column']}" in result.stdout
+    if expected["needed"]:
+        assert f"The letter needed here: {expected['needed']}\n" in result.stdout
+    assert f"Nearest known error: {expected['known_error']}" in result.stdout
+    assert "item: Chiropractic spinal manipulation" in result.stdout  # the outline of what did parse
+
+
+@pytest.mark.parametrize("letter", BAD, ids=lambda p: p.stem)
+def test_tokens_and_normalize_on_malformed_letters(letter: Path) -> None:
+    expected = json.loads(letter.with_suffix(".expected.json").read_text())
+    tokens = runner.invoke(app, ["debug", "tokens", str(letter), "--format", "json"])
+    assert tokens.exit_code == 1 and f"line {expected['line']}, column {expected['column']}" in tokens.stderr
+    assert json.loads(tokens.stdout)[-1]["line"] <= expected["line"]  # the stream stops at the failure
+    normalized = runner.invoke(app, ["debug", "normalize", str(letter)])
+    assert normalized.exit_code == 0 and len(normalized.stdout.splitlines()) == len(letter.read_text().rstrip("\n").split("\n")) + 1
 
 
 def test_grammar_check_passes_and_counts() -> None:
