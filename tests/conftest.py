@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,3 +24,14 @@ def update_goldens(request: pytest.FixtureRequest) -> bool:
 def corpus_dir() -> Path:
     """The real letters: $IMRPARSE_CORPUS, else ../shared/corpus beside the checkout."""
     return Path(os.environ.get("IMRPARSE_CORPUS", ROOT.parent / "shared" / "corpus"))
+
+
+def all_spans(node: Any) -> list[list[int]]:
+    """Every span in a record (keys ending in "span"), however deep."""
+    if isinstance(node, dict):
+        return [v for k, v in node.items() if k.endswith("span") and v is not None] + [
+            s for k, v in node.items() if not k.endswith("span") for s in all_spans(v)
+        ]
+    if isinstance(node, list):
+        return [s for v in node for s in all_spans(v)]
+    return []

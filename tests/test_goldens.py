@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import pytest
-from conftest import LETTERS, RECORDS
+from conftest import LETTERS, RECORDS, all_spans
 
 import imrparse
 
@@ -38,25 +37,13 @@ def test_golden_validates_against_schema(golden: Path) -> None:
     VALIDATOR.validate(json.loads(golden.read_text(encoding="utf-8")))
 
 
-def _spans(node: Any) -> list[list[int]]:
-    found = []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key.endswith("span") and value is not None:
-                found.append(value)
-            else:
-                found += _spans(value)
-    elif isinstance(node, list):
-        for value in node:
-            found += _spans(value)
-    return found
 
 
 @pytest.mark.parametrize("letter", FIXTURE_LETTERS, ids=lambda p: p.stem)
 def test_spans_point_into_the_original(letter: Path) -> None:
     text = imrparse.decode(letter.read_bytes())
     record = imrparse.parse(text)
-    for start, end in _spans(record):
+    for start, end in all_spans(record):
         assert 0 <= start <= end <= len(text)
     for decision in record["decisions"]:
         start, end = decision["title_span"]

@@ -3,10 +3,8 @@ inside the input, or raises ParseError -- never anything else -- and does so det
 
 from __future__ import annotations
 
-from typing import Any
-
 import jsonschema
-from conftest import LETTERS
+from conftest import LETTERS, all_spans
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -41,14 +39,6 @@ def edited_letters(draw: st.DrawFn) -> str:
     return "\n".join(lines)
 
 
-def _spans(node: Any) -> list[list[int]]:
-    if isinstance(node, dict):
-        return [v for k, v in node.items() if k.endswith("span") and v is not None] + [
-            s for k, v in node.items() if not k.endswith("span") for s in _spans(v)
-        ]
-    if isinstance(node, list):
-        return [s for v in node for s in _spans(v)]
-    return []
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -67,6 +57,6 @@ def test_parse_returns_a_valid_record_or_raises_parse_error(text: str) -> None:
             assert 1 <= error.line <= len(text.splitlines()) + 1
         return
     VALIDATOR.validate(record)
-    for start, end in _spans(record):
+    for start, end in all_spans(record):
         assert 0 <= start <= end <= len(text)
     assert imrparse.parse(text) == record
