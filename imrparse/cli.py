@@ -236,6 +236,7 @@ def debug_normalize(path: Path, grammar: GrammarOption = None) -> None:
     """The text as the grammar sees it, each line with its original line number."""
     from .normalize import LineIndex
 
+    _require_grammar(grammar)  # normalization does not depend on it, but a broken --grammar is reported
     _, normalized = _read_letter(path)
     index = LineIndex(normalized.original)
     offset = 0

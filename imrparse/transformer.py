@@ -195,25 +195,21 @@ class RecordBuilder(Transformer[Token, dict[str, Any]]):
         body, outcome = children[-2], children[-1]
         return {
             "number": number,
-            "title": collapse(body["_title"]),
-            **{k: v for k, v in body.items() if k != "_title"},
+            **body,
             "outcome": str(outcome).lower(),
             "title_span": self._span(meta),
         }
 
     def plain_title(self, meta: Meta, texts: list[Token]) -> dict[str, Any]:
-        return {"treatment": collapse(texts[0]), "original_request": None, "authorized": None,
-                "_title": self.norm.text[meta.start_pos : meta.end_pos]}
+        return {"title": self._text(meta), "treatment": collapse(texts[0]), "original_request": None, "authorized": None}
 
     def remaining_title(self, meta: Meta, texts: list[Token]) -> dict[str, Any]:
         original, authorized, remaining = (collapse(t) for t in texts)
-        return {"treatment": remaining, "original_request": original, "authorized": authorized,
-                "_title": self.norm.text[meta.start_pos : meta.end_pos]}
+        return {"title": self._text(meta), "treatment": remaining, "original_request": original, "authorized": authorized}
 
     def original_title(self, meta: Meta, texts: list[Token]) -> dict[str, Any]:
         original, authorized, decided = (collapse(t) for t in texts)
-        return {"treatment": decided, "original_request": original, "authorized": authorized,
-                "_title": self.norm.text[meta.start_pos : meta.end_pos]}
+        return {"title": self._text(meta), "treatment": decided, "original_request": original, "authorized": authorized}
 
     def ca_guideline(self, meta: Meta, children: list[dict[str, Any]]) -> dict[str, Any]:
         return children[0]
