@@ -15,6 +15,10 @@ from .normalize import Normalized
 
 SCHEMA_VERSION = 1
 
+# An Upheld denial means the treatment is not medically necessary; any other outcome word
+# (which `validate` reports) says nothing, so the record holds null.
+MEDICALLY_NECESSARY = {"upheld": False, "overturned": True}
+
 _HYPHEN_WRAP = re.compile(r"(?<=[A-Za-z0-9]-)\n\s*")
 _SPACES = re.compile(r"\s+")
 
@@ -40,9 +44,15 @@ CASE_FIELDS = ("case_number", "date_assigned", "date_of_injury", "decision_date"
                "ur_denial_date", "priority", "application_received")
 
 
+_US_DATE = re.compile(r"(\d\d)/(\d\d)/(\d{4})")
+
+
 def iso_date(us_date: str) -> str | None:
-    """MM/DD/YYYY -> YYYY-MM-DD; None when it names no calendar day."""
-    month, day, year = (int(part) for part in us_date.split("/"))
+    """MM/DD/YYYY -> YYYY-MM-DD; None when it is not written so or names no calendar day."""
+    match = _US_DATE.fullmatch(us_date)
+    if match is None:
+        return None
+    month, day, year = (int(part) for part in match.groups())
     try:
         return datetime.date(year, month, day).isoformat()
     except ValueError:
@@ -178,15 +188,16 @@ class RecordBuilder(Transformer[Token, dict[str, Any]]):
         return "decisions", items
 
     def item(self, meta: Meta, children: list[dict[str, Any]]) -> dict[str, Any]:
-        title, ca, reviewer, rationale = children
+        title, ca, reviewer, (rationale, rationale_span) = children
         outcome = title.pop("outcome")
         return {
             **title,
             "outcome": outcome,
-            "medically_necessary": outcome == "overturned",
+            "medically_necessary": MEDICALLY_NECESSARY.get(outcome),
             "claims_administrator_guideline": ca,
             "reviewer_guideline": reviewer,
             "rationale": rationale,
+            "rationale_span": rationale_span,
             "span": self._span(meta),
         }
 
@@ -242,8 +253,9 @@ class RecordBuilder(Transformer[Token, dict[str, Any]]):
     def non_mtus_basis(self, meta: Meta, tokens: list[Token]) -> tuple[str, list[str]]:
         return "non_mtus", [collapse(tokens[0]).removesuffix(".")]
 
-    def rationale(self, meta: Meta, lines: list[Token]) -> str:
-        return collapse(self.norm.text[lines[0].start_pos : lines[-1].end_pos])
+    def rationale(self, meta: Meta, lines: list[Token]) -> tuple[str, list[int]]:
+        start, end = lines[0].start_pos or 0, lines[-1].end_pos or 0
+        return collapse(self.norm.text[start:end]), self.norm.span(start, end)
 
 
 def to_record(tree: Tree[Token], normalized: Normalized) -> dict[str, Any]:

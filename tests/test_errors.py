@@ -57,11 +57,18 @@ def test_header_value_of_the_wrong_kind() -> None:
     assert error.line == _line_of(bad, "Standard\n12/30")
 
 
-def test_an_outcome_that_is_neither_upheld_nor_overturned() -> None:
+def test_an_outcome_that_is_neither_upheld_nor_overturned_is_read_for_validate() -> None:
+    # Parsing is lenient about the outcome word; `validate` (rule D401) reports it.
     bad = GOOD.replace("Associated surgical service: Physical therapy, times 12: Upheld",
                        "Associated surgical service: Physical therapy, times 12: Denied")
+    decision = imrparse.parse(bad)["decisions"][2]
+    assert (decision["outcome"], decision["medically_necessary"]) == ("denied", None)
+
+
+def test_a_title_without_any_outcome_puts_its_paragraphs_out_of_place() -> None:
+    bad = GOOD.replace("Associated surgical service: Physical therapy, times 12: Upheld",
+                       "Associated surgical service: Physical therapy, times 12")
     error = _error(bad)
-    # Without an outcome the line is not a title, so the label after it is out of place.
     assert error.line == _line_of(bad, "Claims Administrator guideline: The Claims Administrator based")
     assert "TITLE_TEXT" in error.expected
 
