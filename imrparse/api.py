@@ -13,7 +13,7 @@ import orjson
 from lark import Token, Tree
 from lark.exceptions import UnexpectedInput, VisitError
 
-from .errors import InputError, ParseError, from_lark
+from .errors import NOT_A_LETTER, InputError, ParseError, from_lark
 from .loader import get_parser
 from .normalize import Normalized, normalize
 from .transformer import to_record
@@ -56,9 +56,13 @@ def parse(text: str | bytes, *, grammar: Path | None = None) -> dict[str, Any]:
     """
     if isinstance(text, bytes):
         text = decode(text)
-    normalized = normalize(text)
+    return parse_normalized(normalize(text), grammar=grammar)
+
+
+def parse_normalized(normalized: Normalized, *, grammar: Path | None = None) -> dict[str, Any]:
+    """`parse` after the normalization step, for callers that also need the offset map."""
     if not normalized.text.strip():
-        raise ParseError("the input is empty: there is no letter to parse")
+        raise ParseError("the input is empty: there is no letter to parse", code=NOT_A_LETTER)
     tree = parse_tree(normalized, grammar=grammar)
     try:
         return to_record(tree, normalized)

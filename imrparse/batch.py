@@ -10,13 +10,15 @@ import functools
 import hashlib
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any, Union
 
 from .api import decode, parse
 from .errors import InputError, ParseError
+from .normalize import LineIndex
+from .validate import unreadable_finding, validate
 
 # A path, the bytes of a letter, or an (id, text) pair.
 Input = Union[str, "os.PathLike[str]", bytes, tuple[str, str]]
@@ -53,6 +55,18 @@ def _error_record(source: dict[str, Any], error: ParseError) -> Result:
     return {"source": source, "error": error.to_dict()}
 
 
+def _as_text(source: dict[str, Any], data: bytes | None, text: str | None) -> str:
+    """The letter's text: PDFs through pypdfium2, other bytes decoded; InputError if neither works."""
+    if text is not None:
+        return text
+    assert data is not None
+    if (source["path"] or "").lower().endswith(".pdf") or data.startswith(b"%PDF-"):
+        from .pdf import extract_text
+
+        return extract_text(data)
+    return decode(data)
+
+
 def parse_one(item: Input, grammar: Path | None = None) -> Result:
     """Parse one input into its record, or its error record; never raises for bad input."""
     try:
@@ -60,18 +74,28 @@ def parse_one(item: Input, grammar: Path | None = None) -> Result:
     except _Unreadable as exc:
         return _error_record(exc.source, InputError(exc.message))
     try:
-        if text is None:
-            assert data is not None
-            if (source["path"] or "").lower().endswith(".pdf") or data.startswith(b"%PDF-"):
-                from .pdf import extract_text
-
-                text = extract_text(data)
-            else:
-                text = decode(data)
-        record = parse(text, grammar=grammar)
+        record = parse(_as_text(source, data, text), grammar=grammar)
     except ParseError as error:
         return _error_record(source, error)
     return {"source": source, **record}
+
+
+def validate_one(
+    item: Input, grammar: Path | None = None, select: list[str] | None = None, ignore: list[str] | None = None
+) -> Result:
+    """`{"source", "findings", "lines"}` for one input: its findings, and the original text of
+    each line a finding points at (for carets). An unusable input is one S000 finding."""
+    try:
+        source, data, text = _load(item)
+        letter = _as_text(source, data, text)
+    except _Unreadable as exc:
+        return {"source": exc.source, "findings": [unreadable_finding(exc.message)], "lines": {}}
+    except InputError as exc:
+        return {"source": source, "findings": [unreadable_finding(exc.message)], "lines": {}}
+    findings = validate(letter, grammar=grammar, select=select, ignore=ignore)
+    index = LineIndex(letter)
+    lines = {f["line"]: index.line_text(f["line"]) for f in findings if f["line"] is not None}
+    return {"source": source, "findings": findings, "lines": lines}
 
 
 def parse_many(
@@ -80,8 +104,28 @@ def parse_many(
     """Yield one result per input. `workers=1` parses in this process; otherwise a process pool
     (default: one per CPU). At most a few inputs per worker are in flight, so memory stays
     bounded however long `inputs` is; results come in input order unless `ordered=False`."""
+    return map_inputs(functools.partial(parse_one, grammar=grammar), inputs, workers=workers, ordered=ordered)
+
+
+def validate_many(
+    inputs: Iterable[Input],
+    *,
+    workers: int | None = None,
+    ordered: bool = True,
+    grammar: Path | None = None,
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+) -> Iterator[Result]:
+    """`validate_one` over many inputs, in a process pool like `parse_many`."""
+    one = functools.partial(validate_one, grammar=grammar, select=select, ignore=ignore)
+    return map_inputs(one, inputs, workers=workers, ordered=ordered)
+
+
+def map_inputs(
+    one: Callable[[Input], Result], inputs: Iterable[Input], *, workers: int | None = None, ordered: bool = True
+) -> Iterator[Result]:
+    """Apply `one` to every input, in this process (workers=1) or a bounded process pool."""
     workers = workers or os.cpu_count() or 1
-    one = functools.partial(parse_one, grammar=grammar)
     if workers == 1:
         yield from map(one, inputs)
         return

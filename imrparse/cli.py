@@ -188,6 +188,107 @@ def _report_failure(result: Result) -> None:
     typer.echo(f"{source.get('path') or '<bytes>'}{where}: {error['message']}", err=True)
 
 
+class ReportFormat(enum.StrEnum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+
+
+class RulesFormat(enum.StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def _codes(values: list[str] | None) -> list[str] | None:
+    """--select/--ignore values, each a code, prefix or name; commas separate several."""
+    from .rules import unknown_patterns
+
+    if not values:
+        return None
+    codes = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    unknown = unknown_patterns(codes)
+    if unknown:
+        typer.echo(f"imrparse: no rule matches {', '.join(unknown)} (see `imrparse rules`)", err=True)
+        raise typer.Exit(2)
+    return codes
+
+
+@app.command("validate")
+def validate_command(
+    paths: Annotated[list[str] | None, typer.Argument(help="Files, directories, or - for standard input.")] = None,
+    format: Annotated[ReportFormat, typer.Option("--format", help="text, json or junit.")] = ReportFormat.text,
+    select: Annotated[list[str] | None, typer.Option(help="Only these rules: codes, prefixes or names, comma-separated.")] = None,
+    ignore: Annotated[list[str] | None, typer.Option(help="Not these rules: codes, prefixes or names, comma-separated.")] = None,
+    strict: Annotated[bool, typer.Option(help="Warnings make a letter fail too.")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (atomically).")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes; default one per CPU; 1 = in-process.")] = None,
+    glob: Annotated[list[str] | None, typer.Option(help="File patterns to take from directories.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
+    grammar: GrammarOption = None,
+) -> None:
+    """Check that letters conform to the final determination structure and content rules.
+
+    Exit status: 0 every letter conforms (warnings allowed unless --strict), 1 at least one
+    letter has an error (or a warning under --strict), 2 bad usage or an unusable input.
+    """
+    from . import report
+    from .batch import validate_many
+    from .validate import is_valid
+
+    chosen, skipped = _codes(select), _codes(ignore)
+    _require_grammar(grammar)
+    inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS)
+    letters = conforming = errors = warnings = unusable = 0
+    collected: list[tuple[str, Any]] = []
+    results = validate_many(inputs, workers=workers, grammar=grammar, select=chosen, ignore=skipped)
+    with atomic_output(output) as stream:
+        if format is ReportFormat.json:
+            stream.write(b"[")
+        for result in results:
+            path = result["source"]["path"] or "<stdin>"
+            findings = result["findings"]
+            valid = is_valid(findings, strict)
+            letters += 1
+            conforming += valid
+            errors += sum(f["severity"] == "error" for f in findings)
+            warnings += sum(f["severity"] == "warning" for f in findings)
+            unusable += any(f["code"] == "S000" for f in findings)
+            if format is ReportFormat.text:
+                lines = report.finding_lines(path, result)
+                stream.write("".join(line + "\n" for line in lines).encode())
+            elif format is ReportFormat.json:
+                entry = {"path": path, "valid": valid, "findings": findings}
+                stream.write((b"" if letters == 1 else b",\n") + orjson.dumps(entry))
+            else:
+                collected.append((path, result))
+        if format is ReportFormat.json:
+            stream.write(b"]\n")
+        elif format is ReportFormat.junit:
+            stream.write(report.junit(collected, strict))
+    if not quiet:
+        typer.echo(f"imrparse: {letters} letters, {conforming} conform, {letters - conforming} do not; "
+                   f"{errors} errors, {warnings} warnings", err=True)
+    if unusable:
+        raise typer.Exit(2)
+    if conforming < letters:
+        raise typer.Exit(1)
+
+
+@app.command("rules")
+def rules_command(
+    format: Annotated[RulesFormat, typer.Option("--format", help="text, json or markdown.")] = RulesFormat.text,
+) -> None:
+    """Every rule `validate` checks: code, default severity, name and description."""
+    from . import report
+    from .rules import RULES
+
+    if format is RulesFormat.json:
+        typer.echo(orjson.dumps([rule.to_dict() for rule in RULES.values()], option=orjson.OPT_INDENT_2).decode())
+    else:
+        typer.echo(report.rules_table(format), nl=False)
+
+
 grammar_app = typer.Typer(no_args_is_help=True, help="Check or show the letter grammar.")
 debug_app = typer.Typer(no_args_is_help=True, help="See how a letter is read, stage by stage.")
 app.add_typer(grammar_app, name="grammar")

@@ -131,15 +131,24 @@ def _row(token: Token, normalized: Normalized, index: LineIndex) -> TokenRow:
     return TokenRow(token.type, line, column, str(token))
 
 
+_TITLE_PARTS = ("TITLE_TEXT", "ITEM_NUMBER", "_WAS_ORIGINAL", "_WAS_AUTHORIZED", "_REMAINING", "_CA_AUTHORIZED", "_LEAVING",
+                "_THE_ORIGINAL")
+
+
+def item_starts(rows: list[TokenRow]) -> list[TokenRow]:
+    """The first token of each decision item's title."""
+    return [row for i, row in enumerate(rows)
+            if row.terminal in ("TITLE_TEXT", "ITEM_NUMBER") and (i == 0 or rows[i - 1].terminal not in _TITLE_PARTS)]
+
+
 def outline(rows: list[TokenRow]) -> list[str]:
     """Sections and items with the original lines where they start."""
+    starts = {id(row) for row in item_starts(rows)}
     lines: list[str] = []
-    for i, row in enumerate(rows):
+    for row in rows:
         if row.terminal in OUTLINE_TERMINALS:
             lines.append(f"line {row.line:>4}  {OUTLINE_TERMINALS[row.terminal]}")
-        elif row.terminal in ("TITLE_TEXT", "ITEM_NUMBER") and (i == 0 or rows[i - 1].terminal not in
-                                                                ("TITLE_TEXT", "ITEM_NUMBER", "_WAS_ORIGINAL", "_WAS_AUTHORIZED",
-                                                                 "_REMAINING", "_CA_AUTHORIZED", "_LEAVING", "_THE_ORIGINAL")):
+        elif id(row) in starts:
             lines.append(f"line {row.line:>4}  item: {' '.join(row.text.split())[:70]}")
     return lines
 

@@ -64,12 +64,28 @@ TERMINAL_DESCRIPTIONS: dict[str, str] = {
 }
 
 
+# Structure codes (see imrparse/rules.py): what kind of failure a ParseError is.
+STRUCTURE = "S100"
+NOT_A_LETTER = "S101"
+MISSING_PARAGRAPH = "S102"
+MISSING_SECTION = "S103"
+TRUNCATED = "S104"
+TITLE_WITHOUT_OUTCOME = "S105"
+HEADER_PAIRING = "S106"
+UNREADABLE = "S000"
+
+ITEM_LABELS = ("_CA_GUIDELINE_LABEL", "_REVIEWER_GUIDELINE_LABEL", "_RATIONALE_LABEL")
+HEADINGS = ("_HOW_HEADING", "_SUMMARY_HEADING", "_DECISIONS_HEADING")
+
+
 class ParseError(ValueError):
     """The text is not a letter the grammar accepts.
 
     `line` and `column` are 1-based positions in the ORIGINAL input (None when the input
     has no text at all); `expected` names the grammar terminals that would have been
-    accepted there; `offset` is the character offset in the original input.
+    accepted there; `found` the terminal found instead ("$END" at the end, None when no
+    terminal matched); `offset` is the character offset in the original input; `code`
+    the structure rule it breaks.
     """
 
     kind = "parse"
@@ -78,17 +94,21 @@ class ParseError(ValueError):
         self,
         message: str,
         *,
+        code: str = STRUCTURE,
         line: int | None = None,
         column: int | None = None,
         offset: int | None = None,
         expected: list[str] | None = None,
+        found: str | None = None,
         context: str = "",
     ) -> None:
         self.message = message
+        self.code = code
         self.line = line
         self.column = column
         self.offset = offset
         self.expected = expected or []
+        self.found = found
         self.context = context
         where = f"line {line}, column {column}: " if line is not None else ""
         super().__init__(f"{where}{message}" + (f"\n{context}" if context else ""))
@@ -96,6 +116,7 @@ class ParseError(ValueError):
     def to_dict(self) -> dict[str, object]:
         return {
             "kind": self.kind,
+            "code": self.code,
             "message": self.message,
             "line": self.line,
             "column": self.column,
@@ -108,6 +129,9 @@ class InputError(ParseError):
 
     kind = "input"
 
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code=UNREADABLE)
+
 
 def caret_context(index: LineIndex, line: int, column: int) -> str:
     """The original line, then a caret under the column."""
@@ -115,17 +139,27 @@ def caret_context(index: LineIndex, line: int, column: int) -> str:
     return f"    {text}\n    {' ' * (column - 1)}^"
 
 
-def error_at(message: str, normalized: Normalized, norm_offset: int, expected: list[str] | None = None) -> ParseError:
+def error_at(
+    message: str,
+    normalized: Normalized,
+    norm_offset: int,
+    *,
+    code: str = STRUCTURE,
+    expected: list[str] | None = None,
+    found: str | None = None,
+) -> ParseError:
     """A ParseError at an offset of the normalized text, located in the original."""
     offset = normalized.to_original(norm_offset)
     index = LineIndex(normalized.original)
     line, column = index.line_col(offset)
     return ParseError(
         message,
+        code=code,
         line=line,
         column=column,
         offset=offset,
         expected=expected,
+        found=found,
         context=caret_context(index, line, column),
     )
 
@@ -148,8 +182,10 @@ def _found(text: str, pos: int) -> str:
 def from_lark(exc: UnexpectedInput, normalized: Normalized) -> ParseError:
     """Translate a Lark error into the letter's terms, at the original position."""
     text = normalized.text
+    found_type: str | None = None
     if isinstance(exc, UnexpectedToken):
         expected = sorted(exc.accepts or exc.expected)
+        found_type = exc.token.type
         if exc.token.type == "$END":
             pos = len(text.rstrip())
             found = "the end of the letter"
@@ -164,15 +200,33 @@ def from_lark(exc: UnexpectedInput, normalized: Normalized) -> ParseError:
         expected = sorted(getattr(exc, "expected", ()) or ())
         pos = len(text.rstrip())
         found = "the end of the letter"
+        found_type = "$END"
     interactive = getattr(exc, "interactive_parser", None)
     if interactive is not None:  # exact, unlike the LALR-merged lookahead sets above
         expected = sorted(interactive.accepts())
     expected = [name for name in expected if name != "WS"]
-    if not text[:pos].strip():
+    at_start = not text[:pos].strip()
+    if at_start:
         message = (
             "this is not an IMR Final Determination Letter: it should begin with the header "
             "('Case Number: ...') or 'HOW THE IMR FINAL DETERMINATION WAS MADE'; found " + found
         )
     else:
         message = f"found {found}; expected {describe(expected)}"
-    return error_at(message, normalized, pos, expected)
+    code = classify(expected, found_type, at_start)
+    return error_at(message, normalized, pos, code=code, expected=expected, found=found_type)
+
+
+def classify(expected: list[str], found: str | None, at_start: bool) -> str:
+    """The structure code of a failure, from what was expected and what was found."""
+    if at_start:
+        return NOT_A_LETTER
+    if found == "$END":
+        return TRUNCATED
+    if any(name in ITEM_LABELS for name in expected):
+        return MISSING_PARAGRAPH
+    if found in ITEM_LABELS and "TITLE_TEXT" in expected:
+        return TITLE_WITHOUT_OUTCOME
+    if any(name in HEADINGS for name in expected):
+        return MISSING_SECTION
+    return STRUCTURE

@@ -23,7 +23,7 @@ _DATE = (
     r"(?P<m>\d{1,2})\s*[-/]\s*(?P<d>\d{1,2})\s*[-/]\s*(?P<y>\d{4}|\d{2})\b"
     r"|(?P<mname>" + "|".join(_MONTHS) + r")\.?\s+(?P<dd>\d{1,2}),?\s+(?P<yy>\d{4})"
 )
-_INJURY_DATE = re.compile(
+INJURY_DATE = re.compile(
     r"(?:(?:industrial|work[\s-]*related|occupational)\s+(?:injury|claim)|date\s+of\s+injury)"
     r"\s+(?:(?:is|was|on|of|from|dated)\s+){0,2}(?:" + _DATE + ")",
     re.IGNORECASE,
@@ -42,7 +42,7 @@ def age_and_sex(text: str) -> tuple[int | None, str | None]:
 def injury_date(text: str, pivot_year: int | None = None) -> str | None:
     """The first stated date of injury as an ISO date; two-digit years resolve to the
     century that puts them at or before `pivot_year` (the letter's decision year)."""
-    m = _INJURY_DATE.search(text)
+    m = INJURY_DATE.search(text)
     if not m:
         return None
     if m.group("mname"):

@@ -10,7 +10,7 @@ from lark import Token, Transformer, Tree, v_args
 from lark.tree import Meta
 
 from . import narrative
-from .errors import error_at
+from .errors import HEADER_PAIRING, error_at
 from .normalize import Normalized
 
 SCHEMA_VERSION = 1
@@ -113,20 +113,20 @@ class RecordBuilder(Transformer[Token, dict[str, Any]]):
         for i, label in enumerate(labels):
             field, value_type = HEADER_FIELDS[label.type]
             if i >= len(values):
-                raise error_at(f"the header's {label.strip()!r} has no value", self.norm, label.start_pos or 0)
+                raise error_at(f"the header's {label.strip()!r} has no value", self.norm, label.start_pos or 0, code=HEADER_PAIRING)
             value = values[i]
             if value.type != value_type:
                 raise error_at(
                     f"the header's {label.strip()!r} needs {value_type.lower().replace('_', ' ')}, found {value!r}",
-                    self.norm, value.start_pos or 0,
+                    self.norm, value.start_pos or 0, code=HEADER_PAIRING,
                 )
             if case[field] is not None:
-                raise error_at(f"the header repeats {label.strip()!r}", self.norm, label.start_pos or 0)
+                raise error_at(f"the header repeats {label.strip()!r}", self.norm, label.start_pos or 0, code=HEADER_PAIRING)
             case[field] = iso_date(value) if value_type == "DATE" else str(value)
             spans[field] = self._token_span(value)
         if len(values) > len(labels):
             extra = values[len(labels)]
-            raise error_at(f"the header value {extra!r} has no label", self.norm, extra.start_pos or 0)
+            raise error_at(f"the header value {extra!r} has no label", self.norm, extra.start_pos or 0, code=HEADER_PAIRING)
         case["span"] = self._span(meta)
         case["spans"] = spans
         return "case", case

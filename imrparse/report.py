@@ -1,0 +1,54 @@
+"""How `imrparse validate` and `imrparse rules` print: compiler-style text, JUnit XML for CI
+dashboards, and the rule table as text or Markdown (the README's copy is this output)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from .rules import RULES
+from .validate import is_valid
+
+
+def finding_lines(path: str, result: dict[str, Any]) -> list[str]:
+    """`path:line:column: CODE severity: message`, then the offending line with a caret."""
+    out: list[str] = []
+    for finding in result["findings"]:
+        line, column = finding["line"], finding["column"]
+        where = f"{path}:{line}:{column}" if line is not None else path
+        out.append(f"{where}: {finding['code']} {finding['severity']}: {finding['message']}")
+        text = result["lines"].get(line)
+        if text is not None and column is not None:
+            shown = text.replace("\t", " ").replace("\f", " ")
+            out.append(f"    {shown}\n    {' ' * (column - 1)}^")
+    return out
+
+
+def junit(results: list[tuple[str, dict[str, Any]]], strict: bool) -> bytes:
+    """One test case per letter; a failing case lists the findings that make it fail."""
+    failures = sum(not is_valid(result["findings"], strict) for _, result in results)
+    suite = ET.Element("testsuite", name="imrparse.validate", tests=str(len(results)), failures=str(failures), errors="0")
+    for path, result in results:
+        case = ET.SubElement(suite, "testcase", classname="imrparse.validate", name=path)
+        findings = result["findings"]
+        lines = [f"{f['line']}:{f['column']}: {f['code']} {f['severity']}: {f['message']}" for f in findings]
+        if not is_valid(findings, strict):
+            failing = [f for f in findings if f["severity"] == "error" or strict]
+            failure = ET.SubElement(case, "failure", type=failing[0]["code"], message=failing[0]["message"])
+            failure.text = "\n".join(lines)
+        elif lines:
+            ET.SubElement(case, "system-out").text = "\n".join(lines)
+    suites = ET.Element("testsuites")
+    suites.append(suite)
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def rules_table(fmt: str) -> str:
+    """Every rule: code, severity, name and description."""
+    if fmt == "markdown":
+        rows = ["| Code | Severity | Name | What it reports |", "|---|---|---|---|"]
+        rows += [f"| {r.code} | {r.severity} | {r.name} | {r.description} |" for r in RULES.values()]
+        return "\n".join(rows) + "\n"
+    width = max(len(r.name) for r in RULES.values())
+    return "".join(f"{r.code}  {r.severity:<7}  {r.name:<{width}}  {r.description}\n" for r in RULES.values())

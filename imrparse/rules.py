@@ -1,0 +1,69 @@
+"""The conformance rules `imrparse validate` checks: a stable code, a default severity and a
+one-line description each. Codes never change meaning; new rules get new codes.
+
+S: structure (the letter does not parse), H: header, R: reviewer, D: decision items,
+N: narrative (case summary).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    description: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "name": self.name, "severity": self.severity, "description": self.description}
+
+
+RULES: dict[str, Rule] = {
+    rule.code: rule
+    for rule in (
+        Rule("S000", "unreadable-input", "error", "The input cannot be read as text: binary data, a directory, a missing or unreadable file."),
+        Rule("S100", "structure", "error", "The letter does not follow the structure of a final determination letter."),
+        Rule("S101", "not-a-letter", "error", "The input is empty or does not begin like a final determination letter."),
+        Rule("S102", "missing-paragraph", "error", "A decision item lacks its guideline or rationale paragraph, or has them out of order."),
+        Rule("S103", "missing-section", "error", "A section heading is missing, misspelled or out of order."),
+        Rule("S104", "truncated", "error", "The letter ends before its last section or item is complete."),
+        Rule("S105", "title-without-outcome", "error", "A decision item's title has no outcome, so its paragraphs belong to no item."),
+        Rule("S106", "header-pairing", "error", "A header label has no value, a value of the wrong kind, or is repeated."),
+        Rule("H201", "no-header", "warning", "The letter has no header block (case number and dates)."),
+        Rule("H202", "header-field-missing", "error", "The header lacks one of its seven fields."),
+        Rule("H203", "date-invalid", "error", "A header date is not a calendar date written MM/DD/YYYY."),
+        Rule("H204", "dates-out-of-order", "error",
+             "Header dates are out of order (injury <= UR denial <= application received <= assigned <= decision)."),
+        Rule("H205", "case-number-malformed", "error", "The case number is not written CMyy-nnnnnnn."),
+        Rule("R301", "licensure-missing", "error", "The reviewer's state of licensure is missing."),
+        Rule("R302", "specialty-missing", "error", "The reviewer's certification or specialty is missing."),
+        Rule("D401", "outcome-invalid", "error", "A decision's outcome is not written 'Upheld' or 'Overturned'."),
+        Rule("D402", "outcome-contradicts-rationale", "error",
+             "The rationale concludes the opposite of the outcome (Upheld but necessary, Overturned but not necessary)."),
+        Rule("D403", "duplicate-treatment", "error", "The same treatment is decided twice in one letter."),
+        Rule("D404", "paragraph-empty", "error", "A case summary, guideline citation or rationale has no words."),
+        Rule("N501", "injury-date-mismatch", "warning", "The case summary gives a different date of injury than the header."),
+    )
+}
+
+
+def select_rules(select: list[str] | None, ignore: list[str] | None) -> set[str]:
+    """The codes in force. Each entry is a code ("D402"), a prefix ("D", "S1") or a name."""
+
+    def matches(rule: Rule, patterns: list[str]) -> bool:
+        return any(rule.code.startswith(p.upper()) or rule.name == p.lower() for p in patterns)
+
+    chosen = {code for code, rule in RULES.items() if not select or matches(rule, select)}
+    return {code for code in chosen if not ignore or not matches(RULES[code], ignore)}
+
+
+def unknown_patterns(patterns: list[str]) -> list[str]:
+    """The entries of --select/--ignore that name no rule (a typo should not silently select nothing)."""
+    return [p for p in patterns
+            if not any(code.startswith(p.upper()) or rule.name == p.lower() for code, rule in RULES.items())]
