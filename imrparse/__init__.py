@@ -1,10 +1,11 @@
 """imrparse: California DWC IMR Final Determination Letters -> exact, source-linked records."""
 
 from .api import decode, dumps, parse, parse_file, parse_tree, record_schema
-from .batch import parse_many, parse_one
+from .batch import parse_many, parse_one, validate_many, validate_one
 from .errors import InputError, ParseError
 from .normalize import normalize
 from .transformer import SCHEMA_VERSION, to_record
+from .validate import validate  # last: the function shadows the submodule of the same name
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -20,4 +21,7 @@ __all__ = [
     "parse_tree",
     "record_schema",
     "to_record",
+    "validate",
+    "validate_many",
+    "validate_one",
 ]

@@ -267,12 +267,16 @@ def validate_command(
         elif format is ReportFormat.junit:
             stream.write(report.junit(collected, strict))
     if not quiet:
-        typer.echo(f"imrparse: {letters} letters, {conforming} conform, {letters - conforming} do not; "
-                   f"{errors} errors, {warnings} warnings", err=True)
+        typer.echo(f"imrparse: {_count(letters, 'letter')}, {conforming} conform, {letters - conforming} do not; "
+                   f"{_count(errors, 'error')}, {_count(warnings, 'warning')}", err=True)
     if unusable:
         raise typer.Exit(2)
     if conforming < letters:
         raise typer.Exit(1)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 @app.command("rules")

@@ -41,7 +41,8 @@ def junit(results: list[tuple[str, dict[str, Any]]], strict: bool) -> bytes:
     suites = ET.Element("testsuites")
     suites.append(suite)
     ET.indent(suites)
-    return ET.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n"
+    document: bytes = ET.tostring(suites, encoding="utf-8", xml_declaration=True)
+    return document + b"\n"
 
 
 def rules_table(fmt: str) -> str:

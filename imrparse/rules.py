@@ -27,7 +27,8 @@ class Rule:
 RULES: dict[str, Rule] = {
     rule.code: rule
     for rule in (
-        Rule("S000", "unreadable-input", "error", "The input cannot be read as text: binary data, a directory, a missing or unreadable file."),
+        Rule("S000", "unreadable-input", "error",
+             "The input cannot be read as text: binary data, a directory, a missing or unreadable file."),
         Rule("S100", "structure", "error", "The letter does not follow the structure of a final determination letter."),
         Rule("S101", "not-a-letter", "error", "The input is empty or does not begin like a final determination letter."),
         Rule("S102", "missing-paragraph", "error", "A decision item lacks its guideline or rationale paragraph, or has them out of order."),

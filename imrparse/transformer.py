@@ -10,7 +10,7 @@ from lark import Token, Transformer, Tree, v_args
 from lark.tree import Meta
 
 from . import narrative
-from .errors import HEADER_PAIRING, error_at
+from .errors import HEADER_PAIRING, TERMINAL_DESCRIPTIONS, error_at
 from .normalize import Normalized
 
 SCHEMA_VERSION = 1
@@ -117,7 +117,7 @@ class RecordBuilder(Transformer[Token, dict[str, Any]]):
             value = values[i]
             if value.type != value_type:
                 raise error_at(
-                    f"the header's {label.strip()!r} needs {value_type.lower().replace('_', ' ')}, found {value!r}",
+                    f"the header's {' '.join(label.split())!r} needs {TERMINAL_DESCRIPTIONS[value_type]}, found {str(value)!r}",
                     self.norm, value.start_pos or 0, code=HEADER_PAIRING,
                 )
             if case[field] is not None:

@@ -57,6 +57,8 @@ FIELD_LABELS = {
     "priority": "Priority:",
     "application_received": "Application Received:",
 }
+# What may begin a guideline paragraph.
+GUIDELINE_STARTS = {"NO_EVIDENCE", "OUTSIDE_MTUS", "NOT_MTUS", "_MTUS_BASED", "_NON_MTUS_BASED"}
 # The order the header dates must keep.
 DATE_ORDER = ("date_of_injury", "ur_denial_date", "application_received", "date_assigned", "decision_date")
 
@@ -113,9 +115,12 @@ def structure_finding(error: ParseError, normalized: Normalized, parser: Lark) -
     lacks what, which line is a misspelled heading, where the letter ends."""
     if error.line is None or error.column is None:  # no text at all
         return _finding(error.code, error.message, 1, 1)
+    index = LineIndex(normalized.original)
+    if error.expected and set(error.expected) <= GUIDELINE_STARTS:
+        return _finding(error.code, f"the guideline paragraph reads {_short(index.line_text(error.line)[error.column - 1:])!r}, "
+                                    f"which is none of its known wordings: {describe(error.expected)}", error.line, error.column)
     if error.code not in (MISSING_PARAGRAPH, MISSING_SECTION, TRUNCATED, TITLE_WITHOUT_OUTCOME):
         return _finding(error.code, error.message, error.line, error.column)
-    index = LineIndex(normalized.original)
     rows, _ = debug.tokens(normalized, parser)
     structural = [row for row in rows if row.terminal.startswith("_") or row.terminal.endswith("_LABEL")]
     first_line = structural[-1].line + 1 if structural else 1
@@ -153,7 +158,8 @@ def structure_finding(error: ParseError, normalized: Normalized, parser: Lark) -
             if title is not None:
                 line, text = title
                 return _finding(error.code, f"{item} has no {paragraph} before the next item, "
-                                            f"{_short(text)!r} at line {line}", line, 1 + len(text) - len(text.lstrip()))
+                                            f"{_short(_TITLE_LINE.sub('', text))!r} at line {line}",
+                                line, 1 + len(text) - len(text.lstrip()))
             after = f"its {PHRASES[error.found]!r} paragraph" if error.found in ITEM_LABELS else \
                 repr(_short(index.line_text(error.line)))
             message = f"{item} has no {paragraph}: line {error.line} starts {after} instead"
@@ -263,7 +269,8 @@ def date_order(letter: Letter) -> Iterator[Finding]:
         if value is None:
             continue
         if latest is not None and value < case[latest]:
-            yield letter.at("H204", f"{FIELD_LABELS[field]!r} {value} is before {FIELD_LABELS[latest]!r} {case[latest]}; "
+            written, earlier = letter.slice(case["spans"][field]), letter.slice(case["spans"][latest])
+            yield letter.at("H204", f"{FIELD_LABELS[field]!r} {written} is before {FIELD_LABELS[latest]!r} {earlier}; "
                                     "the dates run injury, UR denial, application received, assigned, decision",
                             case["spans"][field][0])
         else:
@@ -349,7 +356,9 @@ def injury_date(letter: Letter) -> Iterator[Finding]:
     span = letter.record["summary"]["span"]
     match = narrative.INJURY_DATE.search(letter.slice(span))
     offset = span[0] + match.start() if match else span[0]
-    yield letter.at("N501", f"the case summary gives the date of injury as {stated}, the header as {header}", offset)
+    said = " ".join(match.group().split()) if match else stated
+    header_written = letter.slice(letter.record["case"]["spans"]["date_of_injury"])
+    yield letter.at("N501", f"the case summary says {said!r}; the header's 'Date of Injury:' is {header_written}", offset)
 
 
 def is_valid(findings: list[Finding], strict: bool = False) -> bool:
