@@ -346,8 +346,10 @@ def debug_normalize(path: Path, grammar: GrammarOption = None) -> None:
     index = LineIndex(normalized.original)
     offset = 0
     for line in normalized.text.split("\n"):
-        original_line = index.line_col(normalized.to_original(offset))[0]
-        typer.echo(f"{original_line:>5} | {line}")
+        if line:
+            typer.echo(f"{index.line_col(normalized.to_original(offset))[0]:>5} | {line}")
+        else:  # a blank line may stand for several collapsed ones: it has no single original line
+            typer.echo("      |")
         offset += len(line) + 1
 
 

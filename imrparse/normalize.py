@@ -6,10 +6,16 @@ position it reports is mapped back through `Normalized.to_original`, so users al
 offsets, lines and columns of the text they passed in.
 
 The steps, each a named alternative of one regular expression applied in a single pass:
+  blank_lines  three or more line ends, with only spaces between -> "\\n\\n"
   line_end     CRLF, CR, form feed        -> "\\n"
   trailing     spaces/tabs before a line end or the end of the text -> removed
+  space_run    two or more spaces/tabs (any kind) inside a line -> " "
   nbsp         NBSP and other fixed-width spaces -> " "
-  invisible    BOM, zero-width spaces/joiners, soft hyphen -> removed
+  invisible    runs of BOM, zero-width spaces/joiners, soft hyphens -> removed
+
+Whitespace carries no meaning in the grammar beyond "a line ends here", so the runs collapse.
+That also bounds every whitespace run the grammar's look-aheads scan to a few characters, which
+keeps lexing linear however long a run a hostile or broken input has.
 """
 
 from __future__ import annotations
@@ -20,12 +26,14 @@ from dataclasses import dataclass
 
 _SPACE = "[ \t\u00a0\u2007\u202f]"
 _STEPS = re.compile(
-    rf"(?P<trailing>{_SPACE}+)(?=\r\n|[\r\n\f]|\Z)"
+    rf"(?P<blank_lines>(?:{_SPACE}*(?:\r\n|[\r\n\f])){{3,}})"
     r"|(?P<line_end>\r\n|[\r\f])"
+    rf"|(?P<trailing>{_SPACE}+)(?=\r\n|[\r\n\f]|\Z)"
+    rf"|(?P<space_run>{_SPACE}{{2,}})"
     r"|(?P<nbsp>[\u00a0\u2007\u202f])"
-    r"|(?P<invisible>[\ufeff\u200b\u200c\u200d\u2060\u00ad])"
+    r"|(?P<invisible>[\ufeff\u200b\u200c\u200d\u2060\u00ad]+)"
 )
-_REPLACEMENT = {"trailing": "", "line_end": "\n", "nbsp": " ", "invisible": ""}
+_REPLACEMENT = {"blank_lines": "\n\n", "line_end": "\n", "trailing": "", "space_run": " ", "nbsp": " ", "invisible": ""}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,10 @@ CASES = [
     ("trailing spaces", "a  \nb \t\n", "a\nb\n"),
     ("nbsp", "a\u00a0b", "a b"),
     ("bom and zero width", "\ufeffa\u200bb", "ab"),
-    ("seed doubled lines", "line one \n\nline two \n\n \n\n", "line one\n\nline two\n\n\n\n"),
+    ("seed doubled lines", "line one \n\nline two \n\n \n\n", "line one\n\nline two\n\n"),
+    ("blank line runs", "a\r\n \r\n\f\r\n\n\nb", "a\n\nb"),
+    ("space runs inside a line", "Case Number:   \t CM16-0213037\u00a0\u00a0x", "Case Number: CM16-0213037 x"),
+    ("zero width run", "a\u200b\u200b\u200b\u00adb", "ab"),
     ("trailing space at end", "end   ", "end"),
 ]
 
