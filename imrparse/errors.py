@@ -72,10 +72,12 @@ MISSING_SECTION = "S103"
 TRUNCATED = "S104"
 TITLE_WITHOUT_OUTCOME = "S105"
 HEADER_PAIRING = "S106"
+SECOND_LETTER = "S107"
 UNREADABLE = "S000"
 
 ITEM_LABELS = ("_CA_GUIDELINE_LABEL", "_REVIEWER_GUIDELINE_LABEL", "_RATIONALE_LABEL")
 HEADINGS = ("_HOW_HEADING", "_SUMMARY_HEADING", "_DECISIONS_HEADING")
+LETTER_STARTS = ("CASE_NUMBER_LABEL", "_HOW_HEADING")
 
 
 class ParseError(ValueError):
@@ -211,6 +213,8 @@ def from_lark(exc: UnexpectedInput, normalized: Normalized) -> ParseError:
             "this is not an IMR Final Determination Letter: it should begin with the header "
             "('Case Number: ...') or 'HOW THE IMR FINAL DETERMINATION WAS MADE'; found " + found
         )
+    elif found_type in LETTER_STARTS:
+        message = f"another letter begins here ({found}) before this one has ended: a file must hold one letter"
     else:
         message = f"found {found}; expected {describe(expected)}"
     code = classify(expected, found_type, at_start)
@@ -221,6 +225,8 @@ def classify(expected: list[str], found: str | None, at_start: bool) -> str:
     """The structure code of a failure, from what was expected and what was found."""
     if at_start:
         return NOT_A_LETTER
+    if found in LETTER_STARTS:
+        return SECOND_LETTER
     if found == "$END":
         return TRUNCATED
     if any(name in ITEM_LABELS for name in expected):

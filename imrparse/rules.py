@@ -36,6 +36,7 @@ RULES: dict[str, Rule] = {
         Rule("S104", "truncated", "error", "The letter ends before its last section or item is complete."),
         Rule("S105", "title-without-outcome", "error", "A decision item's title has no outcome, so its paragraphs belong to no item."),
         Rule("S106", "header-pairing", "error", "A header label has no value, a value of the wrong kind, or is repeated."),
+        Rule("S107", "second-letter", "error", "Another letter begins before this one ends: one file holds two letters."),
         Rule("H201", "no-header", "warning", "The letter has no header block (case number and dates)."),
         Rule("H202", "header-field-missing", "error", "The header lacks one of its seven fields."),
         Rule("H203", "date-invalid", "error", "A header date is not a calendar date written MM/DD/YYYY."),
