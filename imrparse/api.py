@@ -18,19 +18,40 @@ from .loader import get_parser
 from .normalize import Normalized, normalize
 from .transformer import to_record
 
+# File signatures of what scrapers and scanners save under a letter's name.
+_SIGNATURES = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"PK\x03\x04", "a ZIP archive (or a Word/Excel file)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office file"),
+)
+
 
 def decode(data: bytes) -> str:
-    """Bytes of a letter as text: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252.
+    """Bytes of a letter as text: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252
+    (which decodes curly quotes and NBSP as such), else Latin-1.
 
-    Binary data (NUL bytes outside UTF-16) is refused rather than parsed as garbage.
+    Binary data is refused rather than parsed as garbage: a known file signature is named, and
+    otherwise the first NUL byte is located.
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise InputError(f"the input starts with a UTF-16 byte-order mark but is not UTF-16: {exc}") from None
-    if b"\x00" in data:
-        raise InputError("the input is binary data (it contains NUL bytes), not the text of a letter")
+    for signature, kind in _SIGNATURES:
+        if data.startswith(signature):
+            raise InputError(f"the input is {kind}, not the text of a letter")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        column = nul - (data.rfind(b"\n", 0, nul) + 1) + 1
+        raise InputError(f"the input is binary data: it has a NUL byte at line {line}, column {column} (byte {nul}), "
+                         "which no letter's text has", line=line, column=column)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -25,24 +25,42 @@ Input = Union[str, "os.PathLike[str]", bytes, tuple[str, str]]
 Result = dict[str, Any]
 
 
-def _load(item: Input) -> tuple[dict[str, Any], bytes | None, str | None]:
+# Inputs larger than this are refused before they are read: a letter is ~6 KB of text, a
+# posted PDF well under 1 MB. Configurable per call and with `--max-bytes`.
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+
+
+def _load(item: Input, max_bytes: int) -> tuple[dict[str, Any], bytes | None, str | None]:
     """The source description, and the raw bytes (or the text of an (id, text) pair)."""
     if isinstance(item, tuple):
         ident, text = item
         data = text.encode("utf-8")
-        return {"path": str(ident), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}, None, text
+        source = {"path": str(ident), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+        _check_size(source, len(data), max_bytes)
+        return source, None, text
     if isinstance(item, bytes):
-        return {"path": None, "sha256": hashlib.sha256(item).hexdigest(), "bytes": len(item)}, item, None
+        source = {"path": None, "sha256": hashlib.sha256(item).hexdigest(), "bytes": len(item)}
+        _check_size(source, len(item), max_bytes)
+        return source, item, None
     path = Path(item)
-    source: dict[str, Any] = {"path": str(path), "sha256": None, "bytes": None}
+    source = {"path": str(path), "sha256": None, "bytes": None}
     try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise _Unreadable(source, "is a directory, not a letter") from None
+        if path.is_dir():
+            raise _Unreadable(source, "is a directory, not a letter")
+        _check_size(source, path.stat().st_size, max_bytes)
+        with path.open("rb") as stream:  # bounded even for a pipe or device that reports no size
+            data = stream.read(max_bytes + 1)
     except OSError as exc:
         raise _Unreadable(source, f"cannot be read: {exc.strerror or exc}") from None
+    _check_size(source, len(data), max_bytes)
     source.update(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
     return source, data, None
+
+
+def _check_size(source: dict[str, Any], size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise _Unreadable(source, f"is larger than the size limit of {max_bytes:,} bytes ({size:,} bytes); "
+                                  "raise the limit with --max-bytes (max_bytes=) if it really is one letter")
 
 
 class _Unreadable(Exception):
@@ -67,10 +85,10 @@ def _as_text(source: dict[str, Any], data: bytes | None, text: str | None) -> st
     return decode(data)
 
 
-def parse_one(item: Input, grammar: Path | None = None) -> Result:
+def parse_one(item: Input, grammar: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Result:
     """Parse one input into its record, or its error record; never raises for bad input."""
     try:
-        source, data, text = _load(item)
+        source, data, text = _load(item, max_bytes)
     except _Unreadable as exc:
         return _error_record(exc.source, InputError(exc.message))
     try:
@@ -81,17 +99,21 @@ def parse_one(item: Input, grammar: Path | None = None) -> Result:
 
 
 def validate_one(
-    item: Input, grammar: Path | None = None, select: list[str] | None = None, ignore: list[str] | None = None
+    item: Input,
+    grammar: Path | None = None,
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Result:
     """`{"source", "findings", "lines"}` for one input: its findings, and the original text of
     each line a finding points at (for carets). An unusable input is one S000 finding."""
     try:
-        source, data, text = _load(item)
+        source, data, text = _load(item, max_bytes)
         letter = _as_text(source, data, text)
     except _Unreadable as exc:
-        return {"source": exc.source, "findings": [unreadable_finding(exc.message)], "lines": {}}
+        return {"source": exc.source, "findings": [unreadable_finding(InputError(exc.message))], "lines": {}}
     except InputError as exc:
-        return {"source": source, "findings": [unreadable_finding(exc.message)], "lines": {}}
+        return {"source": source, "findings": [unreadable_finding(exc)], "lines": {}}
     findings = validate(letter, grammar=grammar, select=select, ignore=ignore)
     index = LineIndex(letter)
     lines = {f["line"]: index.line_text(f["line"]) for f in findings if f["line"] is not None}
@@ -99,12 +121,19 @@ def validate_one(
 
 
 def parse_many(
-    inputs: Iterable[Input], *, workers: int | None = None, ordered: bool = True, grammar: Path | None = None
+    inputs: Iterable[Input],
+    *,
+    workers: int | None = None,
+    ordered: bool = True,
+    grammar: Path | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Iterator[Result]:
     """Yield one result per input. `workers=1` parses in this process; otherwise a process pool
     (default: one per CPU). At most a few inputs per worker are in flight, so memory stays
-    bounded however long `inputs` is; results come in input order unless `ordered=False`."""
-    return map_inputs(functools.partial(parse_one, grammar=grammar), inputs, workers=workers, ordered=ordered)
+    bounded however long `inputs` is; results come in input order unless `ordered=False`.
+    An input over `max_bytes` is an error record, refused without being read."""
+    one = functools.partial(parse_one, grammar=grammar, max_bytes=max_bytes)
+    return map_inputs(one, inputs, workers=workers, ordered=ordered)
 
 
 def validate_many(
@@ -115,9 +144,10 @@ def validate_many(
     grammar: Path | None = None,
     select: list[str] | None = None,
     ignore: list[str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Iterator[Result]:
     """`validate_one` over many inputs, in a process pool like `parse_many`."""
-    one = functools.partial(validate_one, grammar=grammar, select=select, ignore=ignore)
+    one = functools.partial(validate_one, grammar=grammar, select=select, ignore=ignore, max_bytes=max_bytes)
     return map_inputs(one, inputs, workers=workers, ordered=ordered)
 
 

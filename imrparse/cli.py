@@ -19,7 +19,7 @@ from lark import Lark
 
 from . import debug as debugging
 from .api import decode
-from .batch import Input, Result, parse_many
+from .batch import DEFAULT_MAX_BYTES, Input, Result, parse_many
 from .debug import load_grammar
 from .errors import InputError, ParseError
 from .loader import START_SYMBOLS, default_grammar_path
@@ -29,6 +29,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="Read IMR fin
 
 DEFAULT_GLOBS = ["*.txt", "*.pdf"]
 GrammarOption = Annotated[Path | None, typer.Option("--grammar", help="Use this grammar file instead of the shipped one.")]
+MaxBytesOption = Annotated[int, typer.Option("--max-bytes", min=1, help="Refuse inputs larger than this many bytes.")]
 
 
 def _require_grammar(grammar: Path | None) -> Lark:
@@ -59,16 +60,21 @@ def main() -> None:
     """Read California DWC IMR final determination letters into records."""
 
 
-def collect_inputs(paths: list[str], globs: list[str]) -> list[Input]:
-    """Files as given, directories walked recursively for `globs` (sorted), `-` for stdin."""
+def collect_inputs(paths: list[str], globs: list[str], max_bytes: int = DEFAULT_MAX_BYTES) -> list[Input]:
+    """Files as given, directories walked recursively for `globs` (sorted), `-` for stdin
+    (read up to just past `max_bytes`, so an oversized stream is refused, not held)."""
     inputs: list[Input] = []
     for raw in paths or ["-"]:
         if raw == "-":
-            inputs.append(sys.stdin.buffer.read())
+            inputs.append(sys.stdin.buffer.read(max_bytes + 1))
             continue
         path = Path(raw)
         if path.is_dir():
-            found = {p for pattern in globs for p in path.rglob(pattern) if p.is_file()}
+            # Not is_file(): a broken link or a link loop is an input too, and gets its error record.
+            found = {p for pattern in globs for p in path.rglob(pattern) if not p.is_dir()}
+            if not found:
+                typer.echo(f"imrparse: {path}: no {' or '.join(globs)} files in this directory", err=True)
+                raise typer.Exit(2)
             inputs.extend(str(p) for p in sorted(found))
         else:
             inputs.append(str(path))  # a missing or unreadable file becomes its error record
@@ -132,6 +138,7 @@ def parse_command(
     ),
     pretty: Annotated[bool, typer.Option(help="Indent JSON output.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     grammar: GrammarOption = None,
 ) -> None:
     """Parse letters (text or PDF) into JSON records; failures become error records.
@@ -139,7 +146,7 @@ def parse_command(
     Exit status: 0 every input parsed, 1 at least one failed, 2 bad usage or unusable output.
     """
     _require_grammar(grammar)
-    inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS)
+    inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS, max_bytes)
     fmt = format or (Format.json if len(inputs) == 1 else Format.jsonl)
     option = orjson.OPT_INDENT_2 if pretty and fmt is Format.json else 0
     parsed = failed = 0
@@ -147,7 +154,8 @@ def parse_command(
     started = time.perf_counter()
     show_bar = not quiet and len(inputs) > 1 and sys.stderr.isatty()
     with atomic_output(output) as stream, progress_bar(len(inputs), show_bar) as bar:
-        results: Iterator[Result] = parse_many(inputs, workers=workers, ordered=not unordered, grammar=grammar)
+        results: Iterator[Result] = parse_many(inputs, workers=1 if len(inputs) == 1 else workers, ordered=not unordered, grammar=grammar,
+                                                        max_bytes=max_bytes)
         first = True
         if fmt is Format.json and len(inputs) != 1:
             stream.write(b"[")
@@ -225,6 +233,7 @@ def validate_command(
     workers: Annotated[int | None, typer.Option(min=1, help="Worker processes; default one per CPU; 1 = in-process.")] = None,
     glob: Annotated[list[str] | None, typer.Option(help="File patterns to take from directories.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     grammar: GrammarOption = None,
 ) -> None:
     """Check that letters conform to the final determination structure and content rules.
@@ -238,10 +247,10 @@ def validate_command(
 
     chosen, skipped = _codes(select), _codes(ignore)
     _require_grammar(grammar)
-    inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS)
+    inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS, max_bytes)
     letters = conforming = errors = warnings = unusable = 0
     collected: list[tuple[str, Any]] = []
-    results = validate_many(inputs, workers=workers, grammar=grammar, select=chosen, ignore=skipped)
+    results = validate_many(inputs, workers=1 if len(inputs) == 1 else workers, grammar=grammar, select=chosen, ignore=skipped, max_bytes=max_bytes)
     with atomic_output(output) as stream:
         if format is ReportFormat.json:
             stream.write(b"[")

@@ -131,8 +131,8 @@ class InputError(ParseError):
 
     kind = "input"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, code=UNREADABLE)
+    def __init__(self, message: str, *, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message, code=UNREADABLE, line=line, column=column)
 
 
 def caret_context(index: LineIndex, line: int, column: int) -> str:

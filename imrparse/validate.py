@@ -87,7 +87,7 @@ def validate(
         if isinstance(text, bytes):
             text = decode(text)
     except InputError as exc:
-        return [unreadable_finding(exc.message)] if UNREADABLE in codes else []
+        return [unreadable_finding(exc)] if UNREADABLE in codes else []
     normalized = normalize(text)
     try:
         record = parse_normalized(normalized, grammar=grammar)
@@ -102,9 +102,10 @@ def _finding(code: str, message: str, line: int | None, column: int | None) -> F
     return {"code": code, "severity": RULES[code].severity, "message": message, "line": line, "column": column}
 
 
-def unreadable_finding(message: str) -> Finding:
-    """The finding for an input that is not text at all: it has no line or column."""
-    return _finding(UNREADABLE, message, None, None)
+def unreadable_finding(error: InputError) -> Finding:
+    """The finding for an input that is not text: at the offending byte if there is one, else
+    with no line or column."""
+    return _finding(UNREADABLE, error.message, error.line, error.column)
 
 
 # -- structure -------------------------------------------------------------------------------

@@ -88,7 +88,7 @@ def test_empty_input(text: str | bytes) -> None:
 
 def test_binary_input_is_an_input_error() -> None:
     error = _error(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
-    assert isinstance(error, imrparse.InputError) and "binary" in error.message
+    assert isinstance(error, imrparse.InputError) and error.message == "the input is a PNG image, not the text of a letter"
 
 
 def test_truncated_letter_reports_the_end() -> None:
