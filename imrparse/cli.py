@@ -154,8 +154,8 @@ def parse_command(
     started = time.perf_counter()
     show_bar = not quiet and len(inputs) > 1 and sys.stderr.isatty()
     with atomic_output(output) as stream, progress_bar(len(inputs), show_bar) as bar:
-        results: Iterator[Result] = parse_many(inputs, workers=1 if len(inputs) == 1 else workers, ordered=not unordered, grammar=grammar,
-                                                        max_bytes=max_bytes)
+        results: Iterator[Result] = parse_many(inputs, workers=1 if len(inputs) == 1 else workers, ordered=not unordered,
+                                               grammar=grammar, max_bytes=max_bytes)
         first = True
         if fmt is Format.json and len(inputs) != 1:
             stream.write(b"[")
@@ -250,7 +250,8 @@ def validate_command(
     inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS, max_bytes)
     letters = conforming = errors = warnings = unusable = 0
     collected: list[tuple[str, Any]] = []
-    results = validate_many(inputs, workers=1 if len(inputs) == 1 else workers, grammar=grammar, select=chosen, ignore=skipped, max_bytes=max_bytes)
+    results = validate_many(inputs, workers=1 if len(inputs) == 1 else workers, grammar=grammar, select=chosen, ignore=skipped,
+                            max_bytes=max_bytes)
     with atomic_output(output) as stream:
         if format is ReportFormat.json:
             stream.write(b"[")
