@@ -57,6 +57,21 @@ def _load(item: Input, max_bytes: int) -> tuple[dict[str, Any], bytes | None, st
     return source, data, None
 
 
+def result_key(result: Result) -> str:
+    """What identifies a result's input across runs: its content's sha256, or its path when it
+    could not be read. `--resume` skips inputs whose key is already in the output."""
+    source = result["source"]
+    return str(source["sha256"] or f"path:{source['path']}")
+
+
+def input_key(item: Input, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """The `result_key` an input's result will have, without parsing it."""
+    try:
+        return result_key({"source": _load(item, max_bytes)[0]})
+    except _Unreadable as exc:
+        return result_key({"source": exc.source})
+
+
 def _check_size(source: dict[str, Any], size: int, max_bytes: int) -> None:
     if size > max_bytes:
         raise _Unreadable(source, f"is larger than the size limit of {max_bytes:,} bytes ({size:,} bytes); "

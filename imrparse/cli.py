@@ -19,7 +19,7 @@ from lark import Lark
 
 from . import debug as debugging
 from .api import decode
-from .batch import DEFAULT_MAX_BYTES, Input, Result, parse_many
+from .batch import DEFAULT_MAX_BYTES, Input, Result, input_key, parse_many, result_key
 from .debug import load_grammar
 from .errors import InputError, ParseError
 from .loader import START_SYMBOLS, default_grammar_path
@@ -112,6 +112,42 @@ def atomic_output(output: Path | None) -> Iterator[IO[bytes]]:
         raise
 
 
+def completed_keys(output: Path) -> set[str]:
+    """The input keys already in a JSON Lines output. A last line cut short by a kill is
+    removed from the file, so its input is parsed again and appears once."""
+    if not output.exists():
+        return set()
+    keys: set[str] = set()
+    complete = 0
+    with output.open("rb") as stream:
+        for line in stream:
+            if not line.endswith(b"\n"):
+                break
+            try:
+                keys.add(result_key(orjson.loads(line)))
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                break
+            complete += len(line)
+    if complete != output.stat().st_size:
+        with output.open("r+b") as stream:
+            stream.truncate(complete)
+    return keys
+
+
+@contextmanager
+def appending_output(output: Path) -> Iterator[IO[bytes]]:
+    """OUTPUT opened for appending, each result a flushed line, so a killed run keeps every line
+    it finished (the `--resume` mode; without it, output is written atomically)."""
+    try:
+        stream = output.open("ab")
+    except OSError as exc:
+        typer.echo(f"imrparse: cannot write {output}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    with stream:
+        yield stream
+
+
 @contextmanager
 def progress_bar(total: int, enabled: bool) -> Iterator[Any]:
     """A rich progress bar on stderr that never touches stdout (the JSON stream)."""
@@ -139,6 +175,8 @@ def parse_command(
     pretty: Annotated[bool, typer.Option(help="Indent JSON output.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted --output FILE (JSON Lines): skip inputs whose "
+                                              "sha256 is already in it, append the rest.")] = False,
     grammar: GrammarOption = None,
 ) -> None:
     """Parse letters (text or PDF) into JSON records; failures become error records.
@@ -147,13 +185,21 @@ def parse_command(
     """
     _require_grammar(grammar)
     inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS, max_bytes)
+    if resume:
+        if output is None or format is Format.json:
+            typer.echo("imrparse: --resume continues an --output file in JSON Lines (--format jsonl)", err=True)
+            raise typer.Exit(2)
+        done = completed_keys(output)
+        inputs = [item for item in inputs if input_key(item, max_bytes) not in done]
+        format = Format.jsonl
     fmt = format or (Format.json if len(inputs) == 1 else Format.jsonl)
     option = orjson.OPT_INDENT_2 if pretty and fmt is Format.json else 0
     parsed = failed = 0
     last_error_kind = None
     started = time.perf_counter()
     show_bar = not quiet and len(inputs) > 1 and sys.stderr.isatty()
-    with atomic_output(output) as stream, progress_bar(len(inputs), show_bar) as bar:
+    sink = appending_output(output) if resume and output else atomic_output(output)
+    with sink as stream, progress_bar(len(inputs), show_bar) as bar:
         results: Iterator[Result] = parse_many(inputs, workers=1 if len(inputs) == 1 else workers, ordered=not unordered,
                                                grammar=grammar, max_bytes=max_bytes)
         first = True

@@ -4,14 +4,17 @@ for a bad letter and 2 for an unusable input; in a batch each becomes that input
 
 from __future__ import annotations
 
+import json
 import os
+import random
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, LETTERS as LETTERS_DIR
 from typer.testing import CliRunner
 
 import imrparse
@@ -234,3 +237,57 @@ def test_the_size_limit_is_configurable(tmp_path: Path) -> None:
     result = imrparse.parse_one(LETTER.encode(), max_bytes=10)
     assert result["error"]["kind"] == "input" and result["source"]["bytes"] == len(LETTER.encode())
 
+
+
+# -- nothing lost ------------------------------------------------------------------------------
+
+
+def _batch(tmp_path: Path, n: int) -> list[Path]:
+    """n inputs, distinct in content: good letters, bad letters, binary and an unreadable link."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    paths = []
+    for i in range(n):
+        path = folder / f"{i:04d}.txt"
+        kind = i % 10
+        if kind == 7:
+            path.write_text(LETTER.replace("Decision rationale: The MTUS supports", "The MTUS supports") + f"\n{i}\n")
+        elif kind == 8:
+            path.write_bytes(b"\x89PNG\r\n\x1a\n" + i.to_bytes(4, "big"))
+        else:
+            path.write_text(LETTER.replace("CM16-0999002", f"CM16-{i:07d}"))
+        paths.append(path)
+    (folder / "broken.txt").symlink_to(folder / "missing.txt")
+    return [*paths, folder / "broken.txt"]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_killed_run_resumed_has_every_input_exactly_once(tmp_path: Path, seed: int) -> None:
+    paths = _batch(tmp_path, 600)
+    out = tmp_path / "out.jsonl"
+    command = [sys.executable, "-m", "imrparse", "parse", str(tmp_path / "in"), "-o", str(out), "--resume", "-q", "--workers", "2"]
+    env = {**os.environ, "PYTHONPATH": str(FIXTURES.parent)}
+    kill_at = random.Random(seed).randrange(1, len(paths) - 100)  # a random moment, in lines written
+    run = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+    while run.poll() is None and (not out.exists() or out.read_bytes().count(b"\n") < kill_at):
+        time.sleep(0.005)
+    run.kill()  # SIGKILL: no clean-up at all, a line may be cut short
+    run.wait()
+    before = out.read_bytes()
+    finished = before[: before.rfind(b"\n") + 1]  # a last line may be cut short
+    assert kill_at <= finished.count(b"\n") < len(paths)
+    assert subprocess.run(command, env=env, capture_output=True).returncode in (0, 1)
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(r["source"]["path"] for r in records) == sorted(str(p) for p in paths)
+    assert out.read_bytes().startswith(finished)  # the killed run's finished lines are kept, not redone
+    assert sum("error" in r for r in records) == 60 + 60 + 1
+
+
+def test_resume_needs_a_json_lines_output_file(tmp_path: Path) -> None:
+    assert _parse_cli(str(LETTERS_DIR), "--resume")[0] == 2
+    assert _parse_cli(str(LETTERS_DIR), "--resume", "-o", str(tmp_path / "x.json"), "--format", "json")[0] == 2
+    out = tmp_path / "out.jsonl"
+    assert _parse_cli(str(LETTERS_DIR), "-o", str(out), "--resume")[0] == 0
+    first = out.read_text()
+    assert _parse_cli(str(LETTERS_DIR), "-o", str(out), "--resume")[0] == 0
+    assert out.read_text() == first  # nothing left to do, nothing appended
