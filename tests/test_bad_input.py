@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, LETTERS as LETTERS_DIR
+from conftest import FIXTURES
+from conftest import LETTERS as LETTERS_DIR
 from typer.testing import CliRunner
 
 import imrparse
