@@ -13,6 +13,7 @@ per size step. Exits 1 if any ratio exceeds --limit (default 3), so CI can run i
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
@@ -62,10 +63,8 @@ def seconds_per_mb(text: str, rounds: int) -> float:
     times = []
     for _ in range(rounds):
         start = time.perf_counter()
-        try:
+        with contextlib.suppress(imrparse.ParseError):
             imrparse.parse(text)
-        except imrparse.ParseError:
-            pass
         times.append(time.perf_counter() - start)
     return statistics.median(times) / (len(text.encode()) / 1e6)
 

@@ -19,10 +19,9 @@ import atheris
 
 with atheris.instrument_imports():
     import imrparse
-
-ROOT = Path(__file__).resolve().parents[1]
     from imrparse.rules import RULES
 
+ROOT = Path(__file__).resolve().parents[1]
 STRUCTURE_CODES = {code for code in RULES if code.startswith("S")}
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 _SPACE = "[ \t\u00a0\u2007\u202f]"
 _STEPS = re.compile(
-    rf"(?P<blank_lines>(?:{_SPACE}*(?:\r\n|[\r\n\f])){{3,}})"
+    rf"(?P<blank_lines>(?:{_SPACE}*+(?:\r\n|[\r\n\f])){{3,}}+)"
     r"|(?P<line_end>\r\n|[\r\f])"
     rf"|(?P<trailing>{_SPACE}+)(?=\r\n|[\r\n\f]|\Z)"
     rf"|(?P<space_run>{_SPACE}{{2,}})"

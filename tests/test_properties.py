@@ -10,7 +10,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import imrparse
-
 from imrparse.rules import RULES
 
 # The fixture letters and every fifth real text (all three extractors are among them).
