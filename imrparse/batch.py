@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, TypeVar, Union
+
+import orjson
 
 from .api import decode, parse
 from .errors import InputError, ParseError
@@ -166,30 +169,50 @@ def validate_many(
     return map_inputs(one, inputs, workers=workers, ordered=ordered)
 
 
+T = TypeVar("T")
+# Inputs go to the workers in chunks: one task per letter spends more on inter-process
+# traffic than on parsing.
+CHUNK = 16
+
+
 def map_inputs(
-    one: Callable[[Input], Result], inputs: Iterable[Input], *, workers: int | None = None, ordered: bool = True
-) -> Iterator[Result]:
+    one: Callable[[Input], T], inputs: Iterable[Input], *, workers: int | None = None, ordered: bool = True
+) -> Iterator[T]:
     """Apply `one` to every input, in this process (workers=1) or a bounded process pool."""
     workers = workers or os.cpu_count() or 1
     if workers == 1:
         yield from map(one, inputs)
         return
-    window = workers * 4
+    window = workers * 4  # chunks in flight: memory stays bounded however many inputs there are
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        pending: deque[Future[Result]] = deque()
-        for item in inputs:
-            pending.append(pool.submit(one, item))
+        pending: deque[Future[list[T]]] = deque()
+        items = iter(inputs)
+        while chunk := list(itertools.islice(items, CHUNK)):
+            pending.append(pool.submit(_apply, one, chunk))
             if len(pending) >= window:
                 yield from _drain(pending, ordered, until=window // 2)
         yield from _drain(pending, ordered, until=0)
 
 
-def _drain(pending: deque[Future[Result]], ordered: bool, until: int) -> Iterator[Result]:
+def _apply(one: Callable[[Input], T], chunk: list[Input]) -> list[T]:
+    return [one(item) for item in chunk]
+
+
+def _drain(pending: deque[Future[list[T]]], ordered: bool, until: int) -> Iterator[T]:
     while len(pending) > until:
         if ordered:
-            yield pending.popleft().result()
+            yield from pending.popleft().result()
         else:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 pending.remove(future)
-                yield future.result()
+                yield from future.result()
+
+
+def parse_one_serialized(
+    item: Input, grammar: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES, option: int = 0
+) -> tuple[bytes, Result | None]:
+    """`parse_one` serialized to JSON in the worker, with the error record beside it (None when
+    the input parsed): the command line writes bytes and never unpickles a whole record."""
+    result = parse_one(item, grammar, max_bytes)
+    return orjson.dumps(result, option=option), (result if "error" in result else None)

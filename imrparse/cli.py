@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import os
 import signal
 import sys
@@ -19,7 +20,7 @@ from lark import Lark
 
 from . import debug as debugging
 from .api import decode
-from .batch import DEFAULT_MAX_BYTES, Input, Result, input_key, parse_many, result_key
+from .batch import DEFAULT_MAX_BYTES, Input, Result, input_key, map_inputs, parse_one_serialized, result_key
 from .debug import load_grammar
 from .errors import InputError, ParseError
 from .loader import START_SYMBOLS, default_grammar_path
@@ -200,19 +201,19 @@ def parse_command(
     show_bar = not quiet and len(inputs) > 1 and sys.stderr.isatty()
     sink = appending_output(output) if resume and output else atomic_output(output)
     with sink as stream, progress_bar(len(inputs), show_bar) as bar:
-        results: Iterator[Result] = parse_many(inputs, workers=1 if len(inputs) == 1 else workers, ordered=not unordered,
-                                               grammar=grammar, max_bytes=max_bytes)
+        one = functools.partial(parse_one_serialized, grammar=grammar, max_bytes=max_bytes, option=option)
+        results = map_inputs(one, inputs, workers=1 if len(inputs) == 1 else workers, ordered=not unordered)
         first = True
         if fmt is Format.json and len(inputs) != 1:
             stream.write(b"[")
-        for result in results:
+        for data, failure in results:
             if bar:
                 bar[0].advance(bar[1])
-            if "error" in result:
+            if failure is not None:
                 failed += 1
-                last_error_kind = result["error"]["kind"]
+                last_error_kind = failure["error"]["kind"]
                 if not quiet or on_error is OnError.fail:
-                    _report_failure(result)
+                    _report_failure(failure)
                 if on_error is OnError.skip:
                     continue
                 if on_error is OnError.fail:
@@ -220,10 +221,10 @@ def parse_command(
             else:
                 parsed += 1
             if fmt is Format.jsonl:
-                stream.write(orjson.dumps(result) + b"\n")
+                stream.write(data + b"\n")
                 stream.flush()
             else:
-                stream.write((b"" if first or len(inputs) == 1 else b",\n") + orjson.dumps(result, option=option))
+                stream.write((b"" if first or len(inputs) == 1 else b",\n") + data)
             first = False
         if fmt is Format.json:
             stream.write(b"]\n" if len(inputs) != 1 else b"\n")
