@@ -58,8 +58,8 @@ TERMINAL_DESCRIPTIONS: dict[str, str] = {
     "BOARD_SPECIALTY": "a specialty",
     "BOARD_STATE": "a state",
     "NAME": "a name",
-    "NARRATIVE_LINE": "a line of the case summary",
-    "RATIONALE_LINE": "a line of the rationale",
+    "NARRATIVE_TEXT": "the text of the case summary",
+    "RATIONALE_TEXT": "the text of the rationale",
     "$END": "the end of the letter",
 }
 

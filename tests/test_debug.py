@@ -131,7 +131,7 @@ def test_grammar_check_passes_and_counts() -> None:
 def test_grammar_check_reports_a_conflict(tmp_path: Path) -> None:
     bad = tmp_path / "bad.lark"
     bad.write_text(default_grammar_path().read_text().replace(
-        "summary_text: NARRATIVE_LINE+", "summary_text: NARRATIVE_LINE+ | NARRATIVE_LINE NARRATIVE_LINE"))
+        "summary_text: NARRATIVE_TEXT+", "summary_text: NARRATIVE_TEXT+ | NARRATIVE_TEXT NARRATIVE_TEXT"))
     result = runner.invoke(app, ["grammar", "check", str(bad)])
     assert result.exit_code == 1 and "conflict" in result.stderr.lower()
 

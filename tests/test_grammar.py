@@ -22,7 +22,7 @@ def test_grammar_builds_in_strict_mode() -> None:
 
 def test_strict_mode_rejects_an_ambiguous_grammar() -> None:
     text = default_grammar_path().read_text(encoding="utf-8")
-    ambiguous = text.replace("summary_text: NARRATIVE_LINE+", "summary_text: NARRATIVE_LINE+ | NARRATIVE_LINE NARRATIVE_LINE")
+    ambiguous = text.replace("summary_text: NARRATIVE_TEXT+", "summary_text: NARRATIVE_TEXT+ | NARRATIVE_TEXT NARRATIVE_TEXT")
     with pytest.raises(Exception, match=r"(?i)conflict|collision"):
         build_parser(ambiguous, strict=True)
 
