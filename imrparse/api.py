@@ -84,7 +84,12 @@ def parse_normalized(normalized: Normalized, *, grammar: Path | None = None) -> 
     """`parse` after the normalization step, for callers that also need the offset map."""
     if not normalized.text.strip():
         raise ParseError("the input is empty: there is no letter to parse", code=NOT_A_LETTER)
-    tree = parse_tree(normalized, grammar=grammar)
+    try:
+        tree = get_parser(grammar).parse(normalized.text, start="start")
+    except UnexpectedInput as exc:
+        from .validate import restated  # only on failure: it re-reads the tokens
+
+        raise restated(from_lark(exc, normalized), normalized, grammar) from None
     try:
         return to_record(tree, normalized)
     except VisitError as exc:

@@ -113,6 +113,10 @@ class LineIndex:
         i = bisect.bisect_right(self._starts, offset) - 1
         return i + 1, offset - self._starts[i] + 1
 
+    def offset(self, line: int, column: int) -> int:
+        """The offset of a 1-based line and column."""
+        return self._starts[line - 1] + column - 1
+
     def line_text(self, line: int) -> str:
         start = self._starts[line - 1]
         end = self._starts[line] if line < len(self._starts) else len(self.text)

@@ -28,6 +28,7 @@ from .errors import (
     UNREADABLE,
     InputError,
     ParseError,
+    caret_context,
     describe,
 )
 from .normalize import LineIndex, Normalized, normalize
@@ -91,8 +92,8 @@ def validate(
     normalized = normalize(text)
     try:
         record = parse_normalized(normalized, grammar=grammar)
-    except ParseError as exc:
-        finding = structure_finding(exc, normalized, debug.load_grammar(grammar))
+    except ParseError as exc:  # already restated in the letter's terms by parse (see `restated`)
+        finding = _finding(exc.code, exc.message, exc.line or 1, exc.column or 1)
         return [finding] if finding["code"] in codes else []
     found = [finding for check in CHECKS for finding in check(Letter(record, normalized.original)) if finding["code"] in codes]
     return sorted(found, key=lambda f: (f["line"], f["column"], f["code"]))
@@ -173,6 +174,17 @@ def structure_finding(error: ParseError, normalized: Normalized, parser: Lark) -
     return _finding(error.code, error.message, error.line, error.column)
 
 
+def restated(error: ParseError, normalized: Normalized, grammar: Path | None = None) -> ParseError:
+    """The ParseError with the structure finding's message and position: what `parse` raises."""
+    finding = structure_finding(error, normalized, debug.load_grammar(grammar))
+    line, column = finding["line"], finding["column"]
+    if error.line is None or (finding["message"], line, column) == (error.message, error.line, error.column):
+        return error
+    index = LineIndex(normalized.original)
+    return ParseError(finding["message"], code=finding["code"], line=line, column=column, offset=index.offset(line, column),
+                      expected=error.expected, found=error.found, context=caret_context(index, line, column))
+
+
 def _short(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -186,13 +198,12 @@ def _misspelled(index: LineIndex, first: int, last: int, terminals: list[str]) -
         stripped = text.lstrip()
         for terminal in terminals:
             phrase = PHRASES[terminal]
-            head = stripped[: len(phrase) + 2]
             if stripped.startswith(phrase):
                 continue
-            ratio = max(difflib.SequenceMatcher(None, head[: len(phrase) + k].lower(), phrase.lower()).ratio()
-                        for k in (-2, -1, 0, 1, 2))
+            ratio, written = max((difflib.SequenceMatcher(None, stripped[: len(phrase) + k].lower(), phrase.lower()).ratio(),
+                                  stripped[: len(phrase) + k]) for k in (-2, -1, 0, 1, 2))
             if ratio >= 0.85:
-                return terminal, line, 1 + len(text) - len(stripped), head.strip()
+                return terminal, line, 1 + len(text) - len(stripped), written.strip()
     return None
 
 

@@ -95,7 +95,7 @@ CASES = [
     Case("tabs and zero-width characters", LETTER.replace(" ", "\t", 40).replace("MRI", "M\u200bR\u200dI\ufeff").encode()),
     _section_removed("HOW THE IMR FINAL DETERMINATION WAS MADE", "CLINICAL CASE SUMMARY"),
     _section_removed("CLINICAL CASE SUMMARY", "IMR ISSUES, DECISIONS AND RATIONALES"),
-    Case("without decisions section", LETTER[: LETTER.index("IMR ISSUES")].encode(), "parse", "S104", "expected the heading 'IMR ISSUES",
+    Case("without decisions section", LETTER[: LETTER.index("IMR ISSUES")].encode(), "parse", "S104", "before the heading 'IMR ISSUES",
          _line_of(LETTER, "IMR ISSUES") - 1),
     _swapped_sections(),
     _shuffled_item(),

@@ -65,12 +65,14 @@ def test_an_outcome_that_is_neither_upheld_nor_overturned_is_read_for_validate()
     assert (decision["outcome"], decision["medically_necessary"]) == ("denied", None)
 
 
-def test_a_title_without_any_outcome_puts_its_paragraphs_out_of_place() -> None:
+def test_a_title_without_any_outcome_is_reported_where_the_outcome_is_missing() -> None:
     bad = GOOD.replace("Associated surgical service: Physical therapy, times 12: Upheld",
                        "Associated surgical service: Physical therapy, times 12")
     error = _error(bad)
-    assert error.line == _line_of(bad, "Claims Administrator guideline: The Claims Administrator based")
-    assert "TITLE_TEXT" in error.expected
+    title = "Associated surgical service: Physical therapy, times 12"
+    assert (error.code, error.line, error.column) == ("S105", _line_of(bad, title + "\n"), len(title) + 1)
+    assert error.message.startswith(f"the title {title!r} (line {error.line}) has no outcome")
+    assert "TITLE_TEXT" in error.expected  # the parser's own view: the label after it was out of place
 
 
 @pytest.mark.parametrize("text", ["Dear Sir,\nThank you for your letter.\n", "{\"json\": true}", "%PDF-1.7\n"])
@@ -94,8 +96,9 @@ def test_binary_input_is_an_input_error() -> None:
 def test_truncated_letter_reports_the_end() -> None:
     bad = GOOD[: GOOD.index("MAXIMUS guideline: Decision based on MTUS Chronic Pain Medical Treatment 2009,\nSection(s): TENS")]
     error = _error(bad)
-    assert "end of the letter" in error.message
-    assert "_REVIEWER_GUIDELINE_LABEL" in error.expected
+    assert error.message.startswith(f"the letter ends at line {error.line} in item 'Retrospective TENS unit")
+    assert error.message.endswith("before its 'MAXIMUS guideline:' paragraph")
+    assert error.code == "S104" and "_REVIEWER_GUIDELINE_LABEL" in error.expected
 
 
 @pytest.mark.parametrize("percent", range(5, 100, 5))
