@@ -1,0 +1,130 @@
+"""Records as four flat tables for analysts -- letters, decisions, citations, errors -- with one
+Arrow schema, written as Parquet in row groups so memory stays flat however many letters.
+
+`rows(result)` is plain Python (no pyarrow); `ParquetTables` needs the `imrparse[parquet]` extra.
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from .errors import InputError
+
+TABLES = ("letters", "decisions", "citations", "errors")
+ROW_GROUP = 2000  # letters per row group
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def rows(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The table rows of one `parse_many` result (a record with `source`, or an error record)."""
+    source = result["source"]
+    out: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
+    if "error" in result:
+        error = result["error"]
+        out["errors"].append({"source_path": source["path"], "source_sha256": source["sha256"], "kind": error["kind"],
+                              "code": error.get("code"), "message": error["message"], "line": error.get("line"),
+                              "column": error.get("column")})
+        return out
+    case, reviewer, summary, decisions = result["case"], result["reviewer"], result["summary"], result["decisions"]
+    out["letters"].append({
+        "source_path": source["path"], "source_sha256": source["sha256"], "layout": result["layout"],
+        "case_number": case["case_number"], "date_assigned": _date(case["date_assigned"]),
+        "date_of_injury": _date(case["date_of_injury"]), "decision_date": _date(case["decision_date"]),
+        "ur_denial_date": _date(case["ur_denial_date"]), "priority": case["priority"],
+        "application_received": _date(case["application_received"]),
+        "reviewer_licensure": reviewer["licensure"], "reviewer_specialties": reviewer["specialties"],
+        "board_certified": reviewer["board_certified"], "age": summary["age"], "sex": summary["sex"],
+        "summary_date_of_injury": _date(summary["date_of_injury"]), "decisions": len(decisions),
+        "upheld": sum(d["outcome"] == "upheld" for d in decisions),
+        "overturned": sum(d["outcome"] == "overturned" for d in decisions),
+    })
+    key = {"case_number": case["case_number"], "source_sha256": source["sha256"]}
+    for position, decision in enumerate(decisions, start=1):
+        ca, reviewer_guideline = decision["claims_administrator_guideline"], decision["reviewer_guideline"]
+        out["decisions"].append({
+            **key, "position": position, "number": decision["number"], "treatment": decision["treatment"],
+            "title": decision["title"], "outcome": decision["outcome"], "medically_necessary": decision["medically_necessary"],
+            "original_request": decision["original_request"], "authorized": decision["authorized"],
+            "rationale": decision["rationale"], "ca_cited": ca["cited"], "ca_text": ca["text"],
+            "reviewer_cited": reviewer_guideline["cited"], "reviewer_text": reviewer_guideline["text"],
+        })
+        for cited_by, guideline in (("claims_administrator", ca), ("reviewer", reviewer_guideline)):
+            for kind in ("mtus", "non_mtus"):
+                out["citations"].extend({**key, "decision_position": position, "cited_by": cited_by, "kind": kind,
+                                         "citation": citation} for citation in guideline[kind])
+    return out
+
+
+def arrow_schemas() -> dict[str, Any]:
+    """The four tables' Arrow schemas (pyarrow)."""
+    pa = _pyarrow()
+    text, date, count = pa.string(), pa.date32(), pa.int32()
+    key = [("case_number", text), ("source_sha256", text)]
+    return {
+        "letters": pa.schema([
+            ("source_path", text), ("source_sha256", text), ("layout", text), ("case_number", text),
+            ("date_assigned", date), ("date_of_injury", date), ("decision_date", date), ("ur_denial_date", date),
+            ("priority", text), ("application_received", date), ("reviewer_licensure", pa.list_(text)),
+            ("reviewer_specialties", pa.list_(text)), ("board_certified", pa.bool_()), ("age", count), ("sex", text),
+            ("summary_date_of_injury", date), ("decisions", count), ("upheld", count), ("overturned", count),
+        ]),
+        "decisions": pa.schema([
+            *key, ("position", count), ("number", count), ("treatment", text), ("title", text), ("outcome", text),
+            ("medically_necessary", pa.bool_()), ("original_request", text), ("authorized", text), ("rationale", text),
+            ("ca_cited", pa.bool_()), ("ca_text", text), ("reviewer_cited", pa.bool_()), ("reviewer_text", text),
+        ]),
+        "citations": pa.schema([*key, ("decision_position", count), ("cited_by", text), ("kind", text), ("citation", text)]),
+        "errors": pa.schema([("source_path", text), ("source_sha256", text), ("kind", text), ("code", text),
+                             ("message", text), ("line", count), ("column", count)]),
+    }
+
+
+def _pyarrow() -> Any:
+    try:
+        import pyarrow
+    except ImportError:
+        raise InputError("Parquet output needs pyarrow: pip install 'imrparse[parquet]'") from None
+    return pyarrow
+
+
+class ParquetTables:
+    """Four Parquet files in a directory (letters.parquet, ...), written a row group at a time."""
+
+    def __init__(self, directory: Path, row_group: int = ROW_GROUP) -> None:
+        import pyarrow.parquet as pq
+
+        self.schemas = arrow_schemas()
+        directory.mkdir(parents=True, exist_ok=True)
+        self.writers = {name: pq.ParquetWriter(directory / f"{name}.parquet", schema) for name, schema in self.schemas.items()}
+        self.pending: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
+        self.row_group = row_group
+        self.letters = 0
+
+    def add(self, result: dict[str, Any]) -> None:
+        for name, table_rows in rows(result).items():
+            self.pending[name].extend(table_rows)
+        self.letters += 1
+        if self.letters % self.row_group == 0:
+            self.flush()
+
+    def flush(self) -> None:
+        pa = _pyarrow()
+        for name, pending in self.pending.items():
+            if pending:
+                self.writers[name].write_table(pa.Table.from_pylist(pending, schema=self.schemas[name]))
+                pending.clear()
+
+    def __enter__(self) -> ParquetTables:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        self.flush()
+        for writer in self.writers.values():
+            writer.close()
+

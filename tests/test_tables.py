@@ -1,0 +1,109 @@
+"""The four analyst tables: every record field of the real letters is recoverable from the
+Parquet files, and row counts match the records' decisions and citations."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from conftest import corpus_dir
+from typer.testing import CliRunner
+
+import imrparse
+from imrparse.cli import app
+from imrparse.tables import arrow_schemas, rows
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
+    texts = sorted((corpus_dir() / "text").glob("*.txt"))
+    bad = tmp_path_factory.mktemp("bad") / "bad.txt"
+    bad.write_text("Dear Sir,\n")
+    out = tmp_path_factory.mktemp("tables")
+    result = runner.invoke(app, ["parse", *map(str, texts), str(bad), "--format", "parquet", "-o", str(out), "--workers", "2", "-q"])
+    assert result.exit_code == 1  # the one bad input
+    return out, list(imrparse.parse_many([*map(str, texts), str(bad)], workers=1))
+
+
+def _read(out: Path, name: str) -> list[dict[str, Any]]:
+    table = pq.read_table(out / f"{name}.parquet")
+    assert table.schema.equals(arrow_schemas()[name])
+    return table.to_pylist()  # type: ignore[no-any-return]
+
+
+def _iso(value: datetime.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@pytest.mark.corpus
+def test_letters_table_round_trips(written: tuple[Path, list[dict[str, Any]]]) -> None:
+    out, results = written
+    letters = {row["source_path"]: row for row in _read(out, "letters")}
+    records = [r for r in results if "error" not in r]
+    assert len(letters) == len(records) == 147
+    for record in records:
+        row = letters[record["source"]["path"]]
+        assert row["source_sha256"] == record["source"]["sha256"] and row["layout"] == record["layout"]
+        for field in ("case_number", "priority"):
+            assert row[field] == record["case"][field]
+        for field in ("date_assigned", "date_of_injury", "decision_date", "ur_denial_date", "application_received"):
+            assert _iso(row[field]) == record["case"][field]
+        assert (row["reviewer_licensure"], row["reviewer_specialties"], row["board_certified"]) == (
+            record["reviewer"]["licensure"], record["reviewer"]["specialties"], record["reviewer"]["board_certified"])
+        assert (row["age"], row["sex"], _iso(row["summary_date_of_injury"])) == (
+            record["summary"]["age"], record["summary"]["sex"], record["summary"]["date_of_injury"])
+        outcomes = [d["outcome"] for d in record["decisions"]]
+        counts = (len(outcomes), outcomes.count("upheld"), outcomes.count("overturned"))
+        assert (row["decisions"], row["upheld"], row["overturned"]) == counts
+
+
+@pytest.mark.corpus
+def test_decisions_and_citations_round_trip(written: tuple[Path, list[dict[str, Any]]]) -> None:
+    out, results = written
+    records = [r for r in results if "error" not in r]
+    decisions = {(row["source_sha256"], row["position"]): row for row in _read(out, "decisions")}
+    citations = _read(out, "citations")
+    assert len(decisions) == sum(len(r["decisions"]) for r in records)
+    expected_citations = sum(len(d[g][k]) for r in records for d in r["decisions"]
+                             for g in ("claims_administrator_guideline", "reviewer_guideline") for k in ("mtus", "non_mtus"))
+    assert len(citations) == expected_citations
+    for record in records:
+        for position, decision in enumerate(record["decisions"], start=1):
+            row = decisions[(record["source"]["sha256"], position)]
+            assert row["case_number"] == record["case"]["case_number"]
+            for field in ("number", "treatment", "title", "outcome", "medically_necessary", "original_request", "authorized", "rationale"):
+                assert row[field] == decision[field]
+            assert (row["ca_cited"], row["ca_text"]) == (decision["claims_administrator_guideline"]["cited"],
+                                                          decision["claims_administrator_guideline"]["text"])
+            assert (row["reviewer_cited"], row["reviewer_text"]) == (decision["reviewer_guideline"]["cited"],
+                                                                      decision["reviewer_guideline"]["text"])
+            mine = [(c["cited_by"], c["kind"], c["citation"]) for c in citations
+                    if c["source_sha256"] == record["source"]["sha256"] and c["decision_position"] == position]
+            assert mine == [(who, kind, text) for who, key in (("claims_administrator", "claims_administrator_guideline"),
+                                                                ("reviewer", "reviewer_guideline"))
+                            for kind in ("mtus", "non_mtus") for text in decision[key][kind]]
+
+
+@pytest.mark.corpus
+def test_errors_table(written: tuple[Path, list[dict[str, Any]]]) -> None:
+    out, _ = written
+    errors = _read(out, "errors")
+    assert len(errors) == 1
+    assert (errors[0]["kind"], errors[0]["code"], errors[0]["line"], errors[0]["column"]) == ("parse", "S101", 1, 1)
+    assert errors[0]["source_path"].endswith("bad.txt")
+
+
+def test_rows_of_an_error_record_go_only_to_errors() -> None:
+    result = imrparse.parse_one(b"\x89PNG\r\n")
+    tables = rows(result)
+    assert [len(tables[name]) for name in ("letters", "decisions", "citations")] == [0, 0, 0]
+    assert tables["errors"][0]["code"] == "S000" and tables["errors"][0]["line"] is None
+
+
+def test_parquet_needs_an_output_directory() -> None:
+    assert runner.invoke(app, ["parse", "x.txt", "--format", "parquet"]).exit_code == 2
