@@ -373,6 +373,43 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
+@app.command("load")
+def load_command(
+    paths: Annotated[list[str] | None, typer.Argument(help="Files or directories of letters (text or PDF).")] = None,
+    db: Annotated[Path, typer.Option("--db", help="The DuckDB database file; created if missing, else appended to.")] = Path(
+        "imrparse.duckdb"),
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes; default one per CPU; 1 = in-process.")] = None,
+    glob: Annotated[list[str] | None, typer.Option(help="File patterns to take from directories.")] = None,
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
+    grammar: GrammarOption = None,
+) -> None:
+    """Parse letters into the tables letters, decisions, citations and errors of a DuckDB file.
+
+    Loading the same letters again adds nothing (rows are keyed by the source's sha256).
+    Exit status: 0 loaded (failures are rows of `errors`), 2 bad usage or an unusable database.
+    """
+    from .batch import parse_one
+    from .duck import connect, load
+
+    _require_grammar(grammar)
+    inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS, max_bytes)
+    try:
+        connection = connect(db)
+    except InputError as exc:
+        typer.echo(f"imrparse: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    except Exception as exc:  # duckdb's own errors: a locked, corrupt or unwritable file
+        typer.echo(f"imrparse: cannot open {db}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    one = functools.partial(parse_one, grammar=grammar, max_bytes=max_bytes)
+    with connection:
+        added = load(connection, map_inputs(one, inputs, workers=1 if len(inputs) == 1 else workers))
+    if not quiet:
+        typer.echo(f"imrparse: {len(inputs)} inputs; added " + ", ".join(f"{n} {name}" for name, n in added.items())
+                   + f" rows to {db}", err=True)
+
+
 @app.command("rules")
 def rules_command(
     format: Annotated[RulesFormat, typer.Option("--format", help="text, json or markdown.")] = RulesFormat.text,
