@@ -85,11 +85,11 @@ def parse_normalized(normalized: Normalized, *, grammar: Path | None = None) -> 
     if not normalized.text.strip():
         raise ParseError("the input is empty: there is no letter to parse", code=NOT_A_LETTER)
     try:
-        tree = get_parser(grammar).parse(normalized.text, start="start")
-    except UnexpectedInput as exc:
+        tree = parse_tree(normalized, grammar=grammar)
+    except ParseError as error:
         from .validate import restated  # only on failure: it re-reads the tokens
 
-        raise restated(from_lark(exc, normalized), normalized, grammar) from None
+        raise restated(error, normalized, grammar) from None
     try:
         return to_record(tree, normalized)
     except VisitError as exc:

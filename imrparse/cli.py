@@ -20,7 +20,7 @@ from lark import Lark
 
 from . import debug as debugging
 from .api import decode
-from .batch import DEFAULT_MAX_BYTES, Input, Result, input_key, map_inputs, parse_one_serialized, result_key
+from .batch import DEFAULT_MAX_BYTES, Input, Result, input_key, map_inputs, parse_many, parse_one_serialized, result_key
 from .debug import load_grammar
 from .errors import InputError, ParseError
 from .loader import START_SYMBOLS, default_grammar_path
@@ -81,6 +81,11 @@ def collect_inputs(paths: list[str], globs: list[str], max_bytes: int = DEFAULT_
         else:
             inputs.append(str(path))  # a missing or unreadable file becomes its error record
     return inputs
+
+
+def _pool(inputs: list[Input], workers: int | None) -> int | None:
+    """One input is parsed in this process: starting workers would cost more than it saves."""
+    return 1 if len(inputs) == 1 else workers
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
@@ -210,7 +215,7 @@ def parse_command(
     sink = appending_output(output) if resume and output else atomic_output(output)
     with sink as stream, progress_bar(len(inputs), show_bar) as bar:
         one = functools.partial(parse_one_serialized, grammar=grammar, max_bytes=max_bytes, option=option)
-        results = map_inputs(one, inputs, workers=1 if len(inputs) == 1 else workers, ordered=not unordered)
+        results = map_inputs(one, inputs, workers=_pool(inputs, workers), ordered=not unordered)
         first = True
         if fmt is Format.json and len(inputs) != 1:
             stream.write(b"[")
@@ -248,7 +253,6 @@ def parse_command(
 def _parse_to_parquet(inputs: list[Input], directory: Path, workers: int | None, grammar: Path | None, max_bytes: int,
                       quiet: bool) -> None:
     """letters/decisions/citations/errors.parquet in DIRECTORY, a row group every 2,000 letters."""
-    from .batch import parse_one
     from .tables import ParquetTables
 
     try:
@@ -260,9 +264,8 @@ def _parse_to_parquet(inputs: list[Input], directory: Path, workers: int | None,
         typer.echo(f"imrparse: cannot write {directory}: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
     failed = 0
-    one = functools.partial(parse_one, grammar=grammar, max_bytes=max_bytes)
     with tables:
-        for result in map_inputs(one, inputs, workers=1 if len(inputs) == 1 else workers):
+        for result in parse_many(inputs, workers=_pool(inputs, workers), grammar=grammar, max_bytes=max_bytes):
             tables.add(result)
             if "error" in result:
                 failed += 1
@@ -334,7 +337,7 @@ def validate_command(
     inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS, max_bytes)
     letters = conforming = errors = warnings = unusable = 0
     collected: list[tuple[str, Any]] = []
-    results = validate_many(inputs, workers=1 if len(inputs) == 1 else workers, grammar=grammar, select=chosen, ignore=skipped,
+    results = validate_many(inputs, workers=_pool(inputs, workers), grammar=grammar, select=chosen, ignore=skipped,
                             max_bytes=max_bytes)
     with atomic_output(output) as stream:
         if format is ReportFormat.json:
@@ -389,7 +392,6 @@ def load_command(
     Loading the same letters again adds nothing (rows are keyed by the source's sha256).
     Exit status: 0 loaded (failures are rows of `errors`), 2 bad usage or an unusable database.
     """
-    from .batch import parse_one
     from .duck import connect, load
 
     _require_grammar(grammar)
@@ -402,9 +404,8 @@ def load_command(
     except Exception as exc:  # duckdb's own errors: a locked, corrupt or unwritable file
         typer.echo(f"imrparse: cannot open {db}: {exc}", err=True)
         raise typer.Exit(2) from None
-    one = functools.partial(parse_one, grammar=grammar, max_bytes=max_bytes)
     with connection:
-        added = load(connection, map_inputs(one, inputs, workers=1 if len(inputs) == 1 else workers))
+        added = load(connection, parse_many(inputs, workers=_pool(inputs, workers), grammar=grammar, max_bytes=max_bytes))
     if not quiet:
         typer.echo(f"imrparse: {len(inputs)} inputs; added " + ", ".join(f"{n} {name}" for name, n in added.items())
                    + f" rows to {db}", err=True)

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .batch import result_key
 from .errors import InputError
 from .tables import TABLES, arrow_schemas, rows
 
@@ -42,15 +43,11 @@ def load(connection: Any, results: Iterable[dict[str, Any]]) -> dict[str, int]:
     return added
 
 
-def _key(result: dict[str, Any]) -> str:
-    source = result["source"]
-    return str(source["sha256"] or f"path:{source['path']}")
-
 
 def _load_batch(connection: Any, batch: list[dict[str, Any]], added: dict[str, int]) -> None:
     import pyarrow as pa
 
-    keys = list({_key(r) for r in batch})
+    keys = list({result_key(r) for r in batch})
     connection.execute("BEGIN TRANSACTION")
     try:
         known = {row[0] for row in connection.execute(
@@ -59,7 +56,7 @@ def _load_batch(connection: Any, batch: list[dict[str, Any]], added: dict[str, i
             "WHERE coalesce(source_sha256, 'path:' || source_path) IN (SELECT UNNEST(?))", [keys, keys]).fetchall()}
         fresh: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
         for result in batch:
-            key = _key(result)
+            key = result_key(result)
             if key in known:
                 continue
             known.add(key)  # the same letter twice in one batch

@@ -55,17 +55,17 @@ RULES: dict[str, Rule] = {
 }
 
 
+def _matches(rule: Rule, pattern: str) -> bool:
+    """A pattern is a code ("D402"), a prefix ("D", "S1") or a name ("duplicate-treatment")."""
+    return rule.code.startswith(pattern.upper()) or rule.name == pattern.lower()
+
+
 def select_rules(select: list[str] | None, ignore: list[str] | None) -> set[str]:
-    """The codes in force. Each entry is a code ("D402"), a prefix ("D", "S1") or a name."""
-
-    def matches(rule: Rule, patterns: list[str]) -> bool:
-        return any(rule.code.startswith(p.upper()) or rule.name == p.lower() for p in patterns)
-
-    chosen = {code for code, rule in RULES.items() if not select or matches(rule, select)}
-    return {code for code in chosen if not ignore or not matches(RULES[code], ignore)}
+    """The codes in force: those `select` names (all by default) that `ignore` does not."""
+    chosen = {code for code, rule in RULES.items() if not select or any(_matches(rule, p) for p in select)}
+    return {code for code in chosen if not ignore or not any(_matches(RULES[code], p) for p in ignore)}
 
 
 def unknown_patterns(patterns: list[str]) -> list[str]:
     """The entries of --select/--ignore that name no rule (a typo should not silently select nothing)."""
-    return [p for p in patterns
-            if not any(code.startswith(p.upper()) or rule.name == p.lower() for code, rule in RULES.items())]
+    return [p for p in patterns if not any(_matches(rule, p) for rule in RULES.values())]

@@ -64,7 +64,6 @@ GUIDELINE_STARTS = {"NO_EVIDENCE", "OUTSIDE_MTUS", "NOT_MTUS", "_MTUS_BASED", "_
 DATE_ORDER = ("date_of_injury", "ur_denial_date", "application_received", "date_assigned", "decision_date")
 
 _CASE_NUMBER = re.compile(r"CM\d{2}-\d{7}")
-_US_DATE = re.compile(r"\d\d/\d\d/\d{4}")
 _OUTCOME_AT_END = re.compile(r":\s*([A-Za-z][A-Za-z \t\n-]*?)\s*$")
 _TITLE_LINE = re.compile(r":\s*(?:Upheld|Overturned)\s*$")
 _WORD = re.compile(r"[A-Za-z]{2}")
@@ -268,7 +267,7 @@ def header_fields(letter: Letter) -> Iterator[Finding]:
         raw = letter.slice(span)
         if field == "case_number" and not _CASE_NUMBER.fullmatch(raw):
             yield letter.at("H205", f"the case number {raw!r} is not written CMyy-nnnnnnn (e.g. CM16-0213037)", span[0])
-        elif field in DATE_ORDER and (case[field] is None or not _US_DATE.fullmatch(raw)):
+        elif field in DATE_ORDER and case[field] is None:  # transformer.iso_date: not MM/DD/YYYY or no such day
             yield letter.at("H203", f"{FIELD_LABELS[field]!r} {raw!r} is not a calendar date written MM/DD/YYYY", span[0])
 
 
