@@ -19,15 +19,24 @@ SCHEMA_VERSION = 1
 # (which `validate` reports) says nothing, so the record holds null.
 MEDICALLY_NECESSARY = {"upheld": False, "overturned": True}
 
-_HYPHEN_WRAP = re.compile(r"(?<=[A-Za-z0-9]-)\n\s*")
-_SPACES = re.compile(r"\s+")
+# Starts with the literal "-\n" so the scan jumps between candidates instead of trying a
+# look-behind at every character.
+_HYPHEN_WRAP = re.compile(r"-\n\s*")
+
+
+def _join_hyphen(match: re.Match[str]) -> str:
+    before = match.string[match.start() - 1 : match.start()]
+    return "-" if before.isascii() and before.isalnum() else match.group()
 
 
 def collapse(text: str) -> str:
     """Join wrapped lines: a word hyphenated at a line end keeps its hyphen and joins the next
     line without a space ("Platelet-" / "rich" -> "Platelet-rich"); other whitespace runs
-    become one space."""
-    return _SPACES.sub(" ", _HYPHEN_WRAP.sub("", text)).strip()
+    become one space. (`str.split` splits on exactly the characters regex `\\s` matches, at a
+    fraction of a regex substitution's cost.)"""
+    if "-\n" in text:
+        text = _HYPHEN_WRAP.sub(_join_hyphen, text)
+    return " ".join(text.split())
 
 
 # Header label terminal -> (record field, the value terminal it takes).
