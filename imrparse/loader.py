@@ -1,4 +1,13 @@
-"""Finding the grammar file and building its parser once per process."""
+"""Finding the grammar file and building its parsers once per process.
+
+Two parsers are built from one grammar (and one on-disk cache entry):
+  * the record parser runs the record callbacks inline while it parses (LALR `transformer=`):
+    no tree, no position propagation; `parse` uses it;
+  * the tree parser builds the parse tree with positions on every node; `imrparse debug`,
+    `validate` and every error report use it, because errors are reported by re-parsing a
+    failing letter with plain Lark (its interactive parser says what was expected).
+Both keep every token, so the callbacks see the same children either way.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +15,8 @@ import functools
 from pathlib import Path
 
 from lark import Lark
+
+from .transformer import RecordBuilder
 
 GRAMMAR_NAME = "imr_letter.lark"
 
@@ -22,21 +33,24 @@ def default_grammar_path() -> Path:
     raise FileNotFoundError(f"{GRAMMAR_NAME} is missing from {here} and {here.parent / 'grammar'}")
 
 
-def build_parser(grammar_text: str, *, strict: bool = False, cache: bool = True) -> Lark:
-    """Compile the grammar: LALR, contextual lexer, positions on every node.
+def build_parser(grammar_text: str, *, strict: bool = False, cache: bool = True, records: bool = False) -> Lark:
+    """Compile the grammar: LALR, contextual lexer, every token kept.
 
-    `strict=True` refuses LALR conflicts and terminal collisions (the test suite and
-    `imrparse grammar check` build that way); the everyday parser skips the check and
-    reuses Lark's on-disk cache, keyed by the grammar's hash, so a new process does
-    not recompile the grammar.
+    `records=True` builds the record parser (callbacks inline, no tree); otherwise the tree
+    parser, with positions on every node. `strict=True` refuses LALR conflicts and terminal
+    collisions (the test suite and `imrparse grammar check` build that way); the everyday
+    parsers skip the check and reuse Lark's on-disk cache, keyed by the grammar's hash, so a
+    new process does not recompile the grammar.
     """
     return Lark(
         grammar_text,
         parser="lalr",
         lexer="contextual",
         start=list(START_SYMBOLS),
-        propagate_positions=True,
+        keep_all_tokens=True,
         maybe_placeholders=False,
+        propagate_positions=not records,
+        transformer=RecordBuilder() if records else None,
         strict=strict,
         cache=cache and not strict,
     )
@@ -44,6 +58,13 @@ def build_parser(grammar_text: str, *, strict: bool = False, cache: bool = True)
 
 @functools.lru_cache(maxsize=8)
 def get_parser(grammar_path: Path | None = None) -> Lark:
-    """The parser for a grammar file, built once per process and path."""
+    """The tree parser for a grammar file, built once per process and path."""
     path = grammar_path or default_grammar_path()
     return build_parser(path.read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=8)
+def get_record_parser(grammar_path: Path | None = None) -> Lark:
+    """The record parser for a grammar file, built once per process and path."""
+    path = grammar_path or default_grammar_path()
+    return build_parser(path.read_text(encoding="utf-8"), records=True)

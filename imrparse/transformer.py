@@ -1,13 +1,26 @@
-"""The Lark Transformer that turns a letter's parse tree into the record (plain dicts)."""
+"""Building the record (plain dicts) from the parser's output, with every span mapped back to
+the original text.
+
+The same callbacks run in two ways:
+  * inline, as Lark's LALR `transformer=`: `parse` builds the record while parsing, with no
+    tree and no position propagation (the fast path);
+  * over a parse tree, through `to_record`, for tools that keep the tree (`imrparse debug`).
+Both parsers keep every token (`keep_all_tokens`), so a rule's span runs from its first
+child's start to its last child's end, headings and labels included, without Lark's
+position propagation. Each rule returns a `Built`, which carries its normalized span like a
+token does.
+"""
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 import re
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, NamedTuple
 
 from lark import Token, Transformer, Tree
-from lark.tree import Meta
 
 from . import narrative
 from .errors import HEADER_PAIRING, TERMINAL_DESCRIPTIONS, error_at
@@ -49,6 +62,7 @@ HEADER_FIELDS = {
     "PRIORITY_LABEL": ("priority", "PRIORITY"),
     "APPLICATION_RECEIVED_LABEL": ("application_received", "DATE"),
 }
+HEADER_VALUES = frozenset(value for _, value in HEADER_FIELDS.values())
 CASE_FIELDS = ("case_number", "date_assigned", "date_of_injury", "decision_date",
                "ur_denial_date", "priority", "application_received")
 
@@ -68,211 +82,258 @@ def iso_date(us_date: str) -> str | None:
         return None
 
 
-class RecordBuilder(Transformer[Token, dict[str, Any]]):
-    """Builds the record; every span is mapped back to the original text.
+class Built(NamedTuple):
+    """What a rule returns: its value and its normalized span, named as on a token so that a
+    parent reads its children's positions the same way whatever they are."""
 
-    Each rule's method takes (meta, children). Calling it directly, rather than through
-    `v_args(meta=True)`, saves a wrapper built on every call (a tenth of the parse time)."""
+    start_pos: int
+    end_pos: int
+    value: Any
+
+
+# Tokens (lark's or lark-cython's) and Built values both have start_pos / end_pos.
+Child = Any
+
+# The letter being built. The inline callbacks belong to one parser shared by the process, so
+# the text they map positions into is per call; a context variable keeps threads apart.
+_current: contextvars.ContextVar[Normalized] = contextvars.ContextVar("imrparse_normalized")
+
+
+@contextmanager
+def building(normalized: Normalized) -> Iterator[None]:
+    """Make `normalized` the text the callbacks read while it is parsed."""
+    reset = _current.set(normalized)
+    try:
+        yield
+    finally:
+        _current.reset(reset)
+
+
+def _tokens(children: list[Child], *types: str) -> list[Any]:
+    return [child for child in children if getattr(child, "type", None) in types]
+
+
+def _values(children: list[Child]) -> list[Any]:
+    return [child.value for child in children if isinstance(child, Built)]
+
+
+class RecordBuilder(Transformer[Token, Built]):
+    """The record's callbacks, one per rule (or alias); each takes the rule's children."""
 
     def _call_userfunc(self, tree: Tree[Token], new_children: list[Any] | None = None) -> Any:
-        children = tree.children if new_children is None else new_children
-        return getattr(self, tree.data)(tree.meta, children)
-
-    def __init__(self, normalized: Normalized) -> None:
-        super().__init__()
-        self.norm = normalized
+        return getattr(self, tree.data)(tree.children if new_children is None else new_children)
 
     # -- positions ---------------------------------------------------------------------
 
-    def _span(self, meta: Meta) -> list[int] | None:
-        if getattr(meta, "empty", True):
-            return None
-        return self.norm.span(meta.start_pos, meta.end_pos)
+    @staticmethod
+    def _built(children: list[Child], value: Any) -> Built:
+        return Built(children[0].start_pos, children[-1].end_pos, value)
 
-    def _token_span(self, token: Token) -> list[int]:
-        return self.norm.span(token.start_pos or 0, token.end_pos or 0)
+    @staticmethod
+    def _span(start: int, end: int) -> list[int]:
+        return _current.get().span(start, end)
 
-    def _text(self, meta: Meta) -> str:
-        return collapse(self.norm.text[meta.start_pos : meta.end_pos])
+    @staticmethod
+    def _text(start: int, end: int) -> str:
+        return collapse(_current.get().text[start:end])
 
     # -- layout ------------------------------------------------------------------------
 
-    def start(self, meta: Meta, children: list[dict[str, Any]]) -> dict[str, Any]:
+    def start(self, children: list[Built]) -> Built:
         return children[0]
 
-    def fdl_2014(self, meta: Meta, children: list[Any]) -> dict[str, Any]:
+    def fdl_2014(self, children: list[Built]) -> Built:
         parts: dict[str, Any] = {"case": None}
-        for kind, value in children:
+        for kind, value in _values(children):
             parts[kind] = value
         case = parts["case"] or {**dict.fromkeys(CASE_FIELDS), "span": None, "spans": {}}
         summary = parts["summary"]
         decision_year = int(case["decision_date"][:4]) if case.get("decision_date") else None
         summary["date_of_injury"] = narrative.injury_date(summary["text"], decision_year)
-        return {
+        start, end = children[0].start_pos, children[-1].end_pos
+        return Built(start, end, {
             "schema_version": SCHEMA_VERSION,
             "layout": "fdl-2014",
             "case": case,
             "reviewer": parts["reviewer"],
             "summary": summary,
             "decisions": parts["decisions"],
-            "span": self._span(meta),
-        }
+            "span": self._span(start, end),
+        })
 
     # -- header ------------------------------------------------------------------------
 
-    def header(self, meta: Meta, tokens: list[Token]) -> tuple[str, dict[str, Any]]:
+    def header(self, tokens: list[Any]) -> Built:
         labels = [t for t in tokens if t.type in HEADER_FIELDS]
-        values = [t for t in tokens if t.type not in HEADER_FIELDS]
+        values = [t for t in tokens if t.type in HEADER_VALUES]
+        normalized = _current.get()
         case: dict[str, Any] = dict.fromkeys(CASE_FIELDS)
         spans: dict[str, list[int]] = {}
         for i, label in enumerate(labels):
             field, value_type = HEADER_FIELDS[label.type]
+            label_text = str(label.value)
             if i >= len(values):
-                raise error_at(f"the header's {label.strip()!r} has no value", self.norm, label.start_pos or 0, code=HEADER_PAIRING)
+                raise error_at(f"the header's {label_text.strip()!r} has no value", normalized, label.start_pos, code=HEADER_PAIRING)
             value = values[i]
+            value_text = str(value.value)
             if value.type != value_type:
                 raise error_at(
-                    f"the header's {' '.join(label.split())!r} needs {TERMINAL_DESCRIPTIONS[value_type]}, found {str(value)!r}",
-                    self.norm, value.start_pos or 0, code=HEADER_PAIRING,
+                    f"the header's {' '.join(label_text.split())!r} needs {TERMINAL_DESCRIPTIONS[value_type]}, found {value_text!r}",
+                    normalized, value.start_pos, code=HEADER_PAIRING,
                 )
             if case[field] is not None:
-                raise error_at(f"the header repeats {label.strip()!r}", self.norm, label.start_pos or 0, code=HEADER_PAIRING)
-            case[field] = iso_date(value) if value_type == "DATE" else str(value)
-            spans[field] = self._token_span(value)
+                raise error_at(f"the header repeats {label_text.strip()!r}", normalized, label.start_pos, code=HEADER_PAIRING)
+            case[field] = iso_date(value_text) if value_type == "DATE" else value_text
+            spans[field] = normalized.span(value.start_pos, value.end_pos)
         if len(values) > len(labels):
             extra = values[len(labels)]
-            raise error_at(f"the header value {extra!r} has no label", self.norm, extra.start_pos or 0, code=HEADER_PAIRING)
-        case["span"] = self._span(meta)
+            raise error_at(f"the header value {str(extra.value)!r} has no label", normalized, extra.start_pos, code=HEADER_PAIRING)
+        case["span"] = self._span(tokens[0].start_pos, tokens[-1].end_pos)
         case["spans"] = spans
-        return "case", case
+        return self._built(tokens, ("case", case))
 
     # -- how the determination was made: credentials -----------------------------------
 
-    def how_section(self, meta: Meta, children: list[Any]) -> tuple[str, dict[str, Any]]:
+    def how_section(self, children: list[Child]) -> Built:
         reviewer: dict[str, Any] = {"licensure": [], "specialties": [], "board_certified": None}
-        for part in children:
+        for part in _values(children):
             for key, value in part.items():
                 if key == "board_certified":
                     reviewer[key] = value
                 else:
                     reviewer[key] += [v for v in value if v not in reviewer[key]]
-        reviewer["span"] = self._span(meta)
-        return "reviewer", reviewer
+        reviewer["span"] = self._span(children[0].start_pos, children[-1].end_pos)
+        return self._built(children, ("reviewer", reviewer))
 
-    def how_text(self, meta: Meta, children: list[Any]) -> dict[str, Any]:
-        found: dict[str, Any] = {}
-        for child in children:
-            if isinstance(child, dict):
-                found = child
-        return found
+    def how_text(self, children: list[Child]) -> Built:
+        sentences = _values(children)
+        return self._built(children, sentences[-1] if sentences else {})
 
-    def board_sentence(self, meta: Meta, children: list[list[str]]) -> dict[str, Any]:
-        specialties, states = children
-        return {"specialties": specialties, "licensure": states, "board_certified": True}
+    def board_sentence(self, children: list[Child]) -> Built:
+        specialties, states = _values(children)
+        return self._built(children, {"specialties": specialties, "licensure": states, "board_certified": True})
 
-    def board_specialties(self, meta: Meta, tokens: list[Token]) -> list[str]:
-        return [collapse(t) for t in tokens]
+    def board_specialties(self, children: list[Child]) -> Built:
+        return self._built(children, [collapse(t.value) for t in _tokens(children, "BOARD_SPECIALTY")])
 
-    board_states = board_specialties
+    def board_states(self, children: list[Child]) -> Built:
+        return self._built(children, [collapse(t.value) for t in _tokens(children, "BOARD_STATE")])
 
-    def credentials(self, meta: Meta, children: list[dict[str, list[str]]]) -> dict[str, list[str]]:
-        return {**children[0], **children[1]}
+    def credentials(self, children: list[Child]) -> Built:
+        licensure, specialties = _values(children)
+        return self._built(children, {**licensure, **specialties})
 
-    def licensure(self, meta: Meta, children: list[list[str]]) -> dict[str, list[str]]:
-        return {"licensure": children[0] if children else []}
+    def licensure(self, children: list[Child]) -> Built:
+        names = _values(children)
+        return self._built(children, {"licensure": names[0] if names else []})
 
-    def specialties(self, meta: Meta, children: list[list[str]]) -> dict[str, list[str]]:
-        return {"specialties": children[0] if children else []}
+    def specialties(self, children: list[Child]) -> Built:
+        names = _values(children)
+        return self._built(children, {"specialties": names[0] if names else []})
 
-    def name_list(self, meta: Meta, names: list[Token]) -> list[str]:
-        return [collapse(name) for name in names]
+    def name_list(self, children: list[Child]) -> Built:
+        return self._built(children, [collapse(t.value) for t in _tokens(children, "NAME")])
 
     # -- clinical case summary ---------------------------------------------------------
 
-    def summary_section(self, meta: Meta, children: list[str]) -> tuple[str, dict[str, Any]]:
-        text = children[-1]
+    def summary_section(self, children: list[Child]) -> Built:
+        text = children[-1].value
         age, sex = narrative.age_and_sex(text)
-        return "summary", {"text": text, "age": age, "sex": sex, "date_of_injury": None, "span": self._span(meta)}
+        summary = {"text": text, "age": age, "sex": sex, "date_of_injury": None,
+                   "span": self._span(children[0].start_pos, children[-1].end_pos)}
+        return self._built(children, ("summary", summary))
 
-    def summary_text(self, meta: Meta, lines: list[Token]) -> str:
-        return self._text(meta)
+    def summary_text(self, children: list[Child]) -> Built:
+        start, end = children[0].start_pos, children[-1].end_pos
+        return Built(start, end, self._text(start, end))
 
     # -- decisions ---------------------------------------------------------------------
 
-    def decisions_section(self, meta: Meta, items: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
-        return "decisions", items
+    def decisions_section(self, children: list[Child]) -> Built:
+        return self._built(children, ("decisions", _values(children)))
 
-    def item(self, meta: Meta, children: list[dict[str, Any]]) -> dict[str, Any]:
-        title, ca, reviewer, (rationale, rationale_span) = children
-        outcome = title.pop("outcome")
-        return {
-            **title,
+    def item(self, children: list[Built]) -> Built:
+        title, ca, reviewer, rationale = children
+        body = title.value
+        outcome = body.pop("outcome")
+        return self._built(children, {
+            **body,
             "outcome": outcome,
             "medically_necessary": MEDICALLY_NECESSARY.get(outcome),
-            "claims_administrator_guideline": ca,
-            "reviewer_guideline": reviewer,
-            "rationale": rationale,
-            "rationale_span": rationale_span,
-            "span": self._span(meta),
-        }
+            "claims_administrator_guideline": ca.value,
+            "reviewer_guideline": reviewer.value,
+            "rationale": rationale.value,
+            "rationale_span": self._span(rationale.start_pos, rationale.end_pos),
+            "span": self._span(title.start_pos, rationale.end_pos),
+        })
 
-    def title(self, meta: Meta, children: list[Any]) -> dict[str, Any]:
-        number = int(children[0]) if isinstance(children[0], Token) and children[0].type == "ITEM_NUMBER" else None
-        body, outcome = children[-2], children[-1]
-        return {
+    def title(self, children: list[Child]) -> Built:
+        first, body, outcome = children[0], children[-3], children[-1]
+        number = int(first.value) if getattr(first, "type", None) == "ITEM_NUMBER" else None
+        return self._built(children, {
             "number": number,
-            **body,
-            "outcome": str(outcome).lower(),
-            "title_span": self._span(meta),
-        }
+            **body.value,
+            "outcome": str(outcome.value).lower(),
+            "title_span": self._span(children[0].start_pos, children[-1].end_pos),
+        })
 
-    def plain_title(self, meta: Meta, texts: list[Token]) -> dict[str, Any]:
-        return {"title": self._text(meta), "treatment": collapse(texts[0]), "original_request": None, "authorized": None}
+    def _title_body(self, children: list[Child], treatment: str, original: str | None, authorized: str | None) -> Built:
+        title = self._text(children[0].start_pos, children[-1].end_pos)
+        return self._built(children, {"title": title, "treatment": treatment, "original_request": original, "authorized": authorized})
 
-    def remaining_title(self, meta: Meta, texts: list[Token]) -> dict[str, Any]:
-        original, authorized, remaining = (collapse(t) for t in texts)
-        return {"title": self._text(meta), "treatment": remaining, "original_request": original, "authorized": authorized}
+    def plain_title(self, children: list[Child]) -> Built:
+        return self._title_body(children, collapse(children[0].value), None, None)
 
-    def original_title(self, meta: Meta, texts: list[Token]) -> dict[str, Any]:
-        original, authorized, decided = (collapse(t) for t in texts)
-        return {"title": self._text(meta), "treatment": decided, "original_request": original, "authorized": authorized}
+    def remaining_title(self, children: list[Child]) -> Built:
+        original, authorized, remaining = (collapse(t.value) for t in _tokens(children, "TITLE_TEXT"))
+        return self._title_body(children, remaining, original, authorized)
 
-    def ca_guideline(self, meta: Meta, children: list[dict[str, Any]]) -> dict[str, Any]:
-        return children[0]
+    def original_title(self, children: list[Child]) -> Built:
+        original, authorized, decided = (collapse(t.value) for t in _tokens(children, "TITLE_TEXT"))
+        return self._title_body(children, decided, original, authorized)
+
+    def ca_guideline(self, children: list[Child]) -> Built:
+        return children[-1]  # type: ignore[no-any-return]
 
     reviewer_guideline = ca_guideline
 
-    def not_cited(self, meta: Meta, children: list[Token]) -> dict[str, Any]:
-        return {"text": self._text(meta), "mtus": [], "non_mtus": [], "cited": False, "span": self._span(meta)}
+    def not_cited(self, children: list[Child]) -> Built:
+        start, end = children[0].start_pos, children[-1].end_pos
+        return Built(start, end, {"text": self._text(start, end), "mtus": [], "non_mtus": [], "cited": False,
+                                  "span": self._span(start, end)})
 
-    def cited(self, meta: Meta, children: list[Any]) -> dict[str, Any]:
-        citations = children[-1]
-        return {"text": self._text(meta), **citations, "cited": True, "span": self._span(meta)}
+    def cited(self, children: list[Child]) -> Built:
+        start, end = children[0].start_pos, children[-1].end_pos
+        return Built(start, end, {"text": self._text(start, end), **children[-1].value, "cited": True,
+                                  "span": self._span(start, end)})
 
-    def basis_statement(self, meta: Meta, children: list[Token]) -> None:
-        return None
+    def basis_statement(self, children: list[Child]) -> Built:
+        return self._built(children, None)
 
-    def citations(self, meta: Meta, children: list[tuple[str, list[str]]]) -> dict[str, list[str]]:
+    def citations(self, children: list[Built]) -> Built:
         found: dict[str, list[str]] = {"mtus": [], "non_mtus": []}
-        for kind, entries in children:
+        for kind, entries in _values(children):
             found[kind] += entries
-        return found
+        return self._built(children, found)
 
-    def mtus_basis(self, meta: Meta, citations: list[str]) -> tuple[str, list[str]]:
-        return "mtus", citations
+    def mtus_basis(self, children: list[Child]) -> Built:
+        return self._built(children, ("mtus", _values(children)))
 
-    def mtus_citation(self, meta: Meta, tokens: list[Token]) -> str:
-        part = collapse(tokens[0])
-        return f"{part}, Section(s): {collapse(tokens[1])}" if len(tokens) > 1 else part
+    def mtus_citation(self, children: list[Child]) -> Built:
+        part = collapse(children[0].value)
+        value = f"{part}, Section(s): {collapse(children[-1].value)}" if len(children) > 1 else part
+        return self._built(children, value)
 
-    def non_mtus_basis(self, meta: Meta, tokens: list[Token]) -> tuple[str, list[str]]:
-        return "non_mtus", [collapse(tokens[0]).removesuffix(".")]
+    def non_mtus_basis(self, children: list[Child]) -> Built:
+        return self._built(children, ("non_mtus", [collapse(children[-1].value).removesuffix(".")]))
 
-    def rationale(self, meta: Meta, lines: list[Token]) -> tuple[str, list[int]]:
-        start, end = lines[0].start_pos or 0, lines[-1].end_pos or 0
-        return collapse(self.norm.text[start:end]), self.norm.span(start, end)
+    def rationale(self, children: list[Child]) -> Built:
+        start, end = children[1].start_pos, children[-1].end_pos  # after the label
+        return Built(start, end, self._text(start, end))
 
 
 def to_record(tree: Tree[Token], normalized: Normalized) -> dict[str, Any]:
-    """Transform a full-letter parse tree into the record."""
-    return RecordBuilder(normalized).transform(tree)
+    """Build the record from a full-letter parse tree (one built with every token kept)."""
+    with building(normalized):
+        built: Built = RecordBuilder().transform(tree)
+    return built.value  # type: ignore[no-any-return]

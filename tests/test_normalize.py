@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from imrparse.normalize import LineIndex, normalize
 
@@ -51,3 +55,30 @@ def test_line_index_counts_crlf_cr_and_lf_lines() -> None:
     assert index.line_col(9) == (3, 1)
     assert index.line_col(15) == (4, 1)
     assert index.line_text(3) == "three"
+
+
+# The normalization as one regular expression, applied after the one-for-one step: the
+# specification `normalize` must agree with (it finds the same pieces by faster searches).
+_SPEC = re.compile(
+    r"(?P<blank_lines>(?: *+(?:\r\n|[\r\n])){3,}+)"
+    r"|(?P<line_end>\r\n|\r)"
+    r"|(?P<trailing> +)(?=[\r\n]|\Z)"
+    r"|(?P<space_run> {2,})"
+    r"|(?P<invisible>[\ufeff\u200b\u200c\u200d\u2060\u00ad]+)"
+)
+_SPEC_REPLACEMENT = {"blank_lines": "\n\n", "line_end": "\n", "trailing": "", "space_run": " ", "invisible": ""}
+
+
+def _spec(original: str) -> str:
+    one_for_one = original.translate(str.maketrans({"\t": " ", "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\f": "\n"}))
+    return _SPEC.sub(lambda m: _SPEC_REPLACEMENT[m.lastgroup or ""], one_for_one)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=" \t\n\r\f\u00a0\u202f\u200b\ufeff\u00adab.", max_size=40))
+def test_normalize_agrees_with_its_specification(original: str) -> None:
+    norm = normalize(original)
+    assert norm.text == _spec(original)
+    for i, char in enumerate(norm.text):
+        if char.strip():
+            assert original[norm.to_original(i)] == char
