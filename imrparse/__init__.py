@@ -1,6 +1,6 @@
 """imrparse: California DWC IMR Final Determination Letters -> exact, source-linked records."""
 
-from .api import decode, dumps, parse, parse_file, parse_tree, record_schema
+from .api import decode, dumps, parse, parse_file, parse_normalized, parse_tree, record_schema
 from .batch import parse_many, parse_one, validate_many, validate_one
 from .errors import InputError, ParseError
 from .normalize import normalize
@@ -17,6 +17,7 @@ __all__ = [
     "parse",
     "parse_file",
     "parse_many",
+    "parse_normalized",
     "parse_one",
     "parse_tree",
     "record_schema",

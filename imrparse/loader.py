@@ -7,12 +7,19 @@ Two parsers are built from one grammar (and one on-disk cache entry):
     `validate` and every error report use it, because errors are reported by re-parsing a
     failing letter with plain Lark (its interactive parser says what was expected).
 Both keep every token, so the callbacks see the same children either way.
+
+The record parser runs on lark-cython (a compiled LALR parser and lexer for Lark) when it is
+installed, the `imrparse[fast]` extra, unless IMRPARSE_PURE_PYTHON=1; otherwise on plain Lark.
+Errors never come from lark-cython, whose exceptions lack what reporting needs (with lark
+1.3.1, `str(e)` and `accepts` fail): a letter it rejects is parsed again by the tree parser.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
+from typing import Any
 
 from lark import Lark
 
@@ -33,11 +40,24 @@ def default_grammar_path() -> Path:
     raise FileNotFoundError(f"{GRAMMAR_NAME} is missing from {here} and {here.parent / 'grammar'}")
 
 
-def build_parser(grammar_text: str, *, strict: bool = False, cache: bool = True, records: bool = False) -> Lark:
+def compiled_plugins() -> dict[str, Any]:
+    """lark-cython's parser and lexer classes, or {} when it is absent or turned off."""
+    if os.environ.get("IMRPARSE_PURE_PYTHON") == "1":
+        return {}
+    try:
+        import lark_cython
+    except ImportError:
+        return {}
+    return dict(lark_cython.plugins)
+
+
+def build_parser(grammar_text: str, *, strict: bool = False, cache: bool = True, records: bool = False,
+                 compiled: bool | None = None) -> Lark:
     """Compile the grammar: LALR, contextual lexer, every token kept.
 
-    `records=True` builds the record parser (callbacks inline, no tree); otherwise the tree
-    parser, with positions on every node. `strict=True` refuses LALR conflicts and terminal
+    `records=True` builds the record parser (callbacks inline, no tree), on lark-cython when
+    `compiled` is true or, by default, when it is available; otherwise the tree parser, with
+    positions on every node, always on plain Lark. `strict=True` refuses LALR conflicts and terminal
     collisions (the test suite and `imrparse grammar check` build that way); the everyday
     parsers skip the check and reuse Lark's on-disk cache, keyed by the grammar's hash, so a
     new process does not recompile the grammar.
@@ -53,6 +73,7 @@ def build_parser(grammar_text: str, *, strict: bool = False, cache: bool = True,
         transformer=RecordBuilder() if records else None,
         strict=strict,
         cache=cache and not strict,
+        _plugins=(compiled_plugins() if compiled is not False else {}) if records else {},
     )
 
 

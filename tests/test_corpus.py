@@ -80,3 +80,12 @@ def test_letter_is_sound_and_extractions_agree(stem: str) -> None:
             assert decision["medically_necessary"] == (decision["outcome"] == "overturned")
         signatures.append(_signature(record))
     assert signatures[0] == signatures[1] == signatures[2]
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_record_parser_and_tree_walk_build_the_same_record(stem: str) -> None:
+    """`parse` builds the record inline while parsing; `to_record` walks the tree that
+    `imrparse debug` shows. The two paths run the same callbacks and must agree exactly."""
+    for extraction in EXTRACTIONS:
+        normalized = imrparse.normalize((TEXT / f"{stem}.{extraction}.txt").read_text(encoding="utf-8"))
+        assert imrparse.to_record(imrparse.parse_tree(normalized), normalized) == imrparse.parse_normalized(normalized)
