@@ -12,7 +12,7 @@ import itertools
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from pathlib import Path
 from typing import Any, TypeVar, Union
 
@@ -183,6 +183,8 @@ def map_inputs(
     if workers == 1:
         yield from map(one, inputs)
         return
+    from concurrent.futures import ProcessPoolExecutor  # imports multiprocessing: only when a pool runs
+
     window = workers * 4  # chunks in flight: memory stays bounded however many inputs there are
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: deque[Future[list[T]]] = deque()

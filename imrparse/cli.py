@@ -1,7 +1,5 @@
 """The `imrparse` command line."""
 
-from __future__ import annotations
-
 import enum
 import functools
 import os
@@ -33,10 +31,12 @@ GrammarOption = Annotated[Path | None, typer.Option("--grammar", help="Use this 
 MaxBytesOption = Annotated[int, typer.Option("--max-bytes", min=1, help="Refuse inputs larger than this many bytes.")]
 
 
-def _require_grammar(grammar: Path | None) -> Lark:
-    """Build the parser once up front, so a broken grammar is one clear error, not one per input."""
+def _require_grammar(grammar: Path | None, *, records: bool = False) -> Lark:
+    """Build the parser the command needs (the tree parser, or with `records=True` the record
+    parser) once up front, so a broken grammar is one clear error, not one per input; worker
+    processes forked afterwards inherit it."""
     try:
-        return load_grammar(grammar)
+        return load_grammar(grammar, records=records)
     except OSError as exc:
         typer.echo(f"imrparse: cannot read the grammar {grammar}: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
@@ -191,7 +191,7 @@ def parse_command(
 
     Exit status: 0 every input parsed, 1 at least one failed, 2 bad usage or unusable output.
     """
-    _require_grammar(grammar)
+    _require_grammar(grammar, records=True)
     inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS, max_bytes)
     if format is Format.parquet:
         if output is None or resume:
@@ -394,7 +394,7 @@ def load_command(
     """
     from .duck import connect, load
 
-    _require_grammar(grammar)
+    _require_grammar(grammar, records=True)
     inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS, max_bytes)
     try:
         connection = connect(db)

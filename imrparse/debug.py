@@ -11,7 +11,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import GrammarError, LexError, UnexpectedInput
 
 from .errors import ParseError, caret_context, describe, from_lark
-from .loader import build_parser, get_parser
+from .loader import build_parser, get_parser, get_record_parser
 from .normalize import LineIndex, Normalized
 
 # Terminals that mark the outline of a letter: headings and the start of each item.
@@ -89,11 +89,12 @@ class TokenRow:
         return {"terminal": self.terminal, "line": self.line, "column": self.column, "text": self.text}
 
 
-def load_grammar(path: Path | None) -> Lark:
-    """The parser for a grammar file (the shipped one by default); a grammar that does not
-    compile is a ParseError naming the grammar file's own line and column."""
+def load_grammar(path: Path | None, *, records: bool = False) -> Lark:
+    """The tree parser (or with `records=True` the record parser) for a grammar file, the shipped
+    one by default; a grammar that does not compile is a ParseError naming the grammar file's
+    own line and column."""
     try:
-        return get_parser(path)
+        return get_record_parser(path) if records else get_parser(path)
     except (GrammarError, LexError, UnexpectedInput) as exc:  # UnexpectedInput: the grammar's own syntax
         raise grammar_error(path, exc) from None
 
