@@ -72,3 +72,14 @@ def test_both_engines_report_the_same_error(path: Path, monkeypatch: pytest.Monk
     compiled = _error_with(COMPILED, monkeypatch, text)
     assert compiled == _error_with(PURE, monkeypatch, text)
     assert compiled["line"] is not None and compiled["column"] is not None
+
+
+def test_threads_parsing_at_once_get_their_own_records() -> None:
+    """The inline callbacks read the letter being parsed from a context variable, so threads
+    sharing the one record parser do not mix up each other's text and spans."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [path.read_text(encoding="utf-8") for path in TEXTS] * 3
+    expected = [imrparse.parse(text) for text in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(imrparse.parse, texts)) == expected
