@@ -11,12 +11,12 @@ from typing import Any
 
 import orjson
 from lark import Token, Tree
-from lark.exceptions import UnexpectedInput, VisitError
+from lark.exceptions import UnexpectedInput
 
 from .errors import NOT_A_LETTER, InputError, ParseError, from_lark
 from .loader import get_parser, get_record_parser
 from .normalize import Normalized, normalize
-from .transformer import Built, building, to_record
+from .transformer import Built, building
 
 # File signatures of what scrapers and scanners save under a letter's name.
 _SIGNATURES = (
@@ -87,21 +87,17 @@ def parse_normalized(normalized: Normalized, *, grammar: Path | None = None) -> 
     try:
         with building(normalized):
             built: Built = get_record_parser(grammar).parse(normalized.text, start="start")  # type: ignore[assignment]
-        return built.value  # type: ignore[no-any-return]
     except UnexpectedInput:
-        pass  # reported below by the tree parser, whose errors say what was expected
-    try:
-        tree = parse_tree(normalized, grammar=grammar)
-    except ParseError as error:
-        from .validate import restated  # only on failure: it re-reads the tokens
+        # Reported by the tree parser (same grammar, so it fails too): its interactive parser
+        # says what was expected, which lark-cython's errors cannot.
+        try:
+            parse_tree(normalized, grammar=grammar)
+        except ParseError as error:
+            from .validate import restated  # only on failure: it re-reads the tokens
 
-        raise restated(error, normalized, grammar) from None
-    try:
-        return to_record(tree, normalized)  # the two parsers disagree: trust the tree's
-    except VisitError as exc:
-        if isinstance(exc.orig_exc, ParseError):
-            raise exc.orig_exc from None
+            raise restated(error, normalized, grammar) from None
         raise
+    return built.value  # type: ignore[no-any-return]
 
 
 def parse_file(path: str | os.PathLike[str], *, grammar: Path | None = None) -> dict[str, Any]:

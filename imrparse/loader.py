@@ -52,11 +52,11 @@ def compiled_plugins() -> dict[str, Any]:
 
 
 def build_parser(grammar_text: str, *, strict: bool = False, cache: bool = True, records: bool = False,
-                 compiled: bool | None = None) -> Lark:
+                 compiled: bool = True) -> Lark:
     """Compile the grammar: LALR, contextual lexer, every token kept.
 
     `records=True` builds the record parser (callbacks inline, no tree), on lark-cython when
-    `compiled` is true or, by default, when it is available; otherwise the tree parser, with
+    it is available, unless `compiled=False`; otherwise the tree parser, with
     positions on every node, always on plain Lark. `strict=True` refuses LALR conflicts and terminal
     collisions (the test suite and `imrparse grammar check` build that way); the everyday
     parsers skip the check and reuse Lark's on-disk cache, keyed by the grammar's hash, so a
@@ -73,7 +73,7 @@ def build_parser(grammar_text: str, *, strict: bool = False, cache: bool = True,
         transformer=RecordBuilder() if records else None,
         strict=strict,
         cache=cache and not strict,
-        _plugins=(compiled_plugins() if compiled is not False else {}) if records else {},
+        _plugins=compiled_plugins() if records and compiled else {},
     )
 
 

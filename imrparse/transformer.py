@@ -109,8 +109,14 @@ def building(normalized: Normalized) -> Iterator[None]:
         _current.reset(reset)
 
 
-def _tokens(children: list[Child], *types: str) -> list[Any]:
-    return [child for child in children if getattr(child, "type", None) in types]
+def _bounds(children: list[Child]) -> tuple[int, int]:
+    """A rule's normalized span: its first child's start to its last child's end."""
+    return children[0].start_pos, children[-1].end_pos
+
+
+def _collapsed(children: list[Child], terminal: str) -> list[str]:
+    """The text of each `terminal` token among the children, wrapped lines joined."""
+    return [collapse(child.value) for child in children if getattr(child, "type", None) == terminal]
 
 
 def _values(children: list[Child]) -> list[Any]:
@@ -127,7 +133,7 @@ class RecordBuilder(Transformer[Token, Built]):
 
     @staticmethod
     def _built(children: list[Child], value: Any) -> Built:
-        return Built(children[0].start_pos, children[-1].end_pos, value)
+        return Built(*_bounds(children), value)
 
     @staticmethod
     def _span(start: int, end: int) -> list[int]:
@@ -150,7 +156,7 @@ class RecordBuilder(Transformer[Token, Built]):
         summary = parts["summary"]
         decision_year = int(case["decision_date"][:4]) if case.get("decision_date") else None
         summary["date_of_injury"] = narrative.injury_date(summary["text"], decision_year)
-        start, end = children[0].start_pos, children[-1].end_pos
+        start, end = _bounds(children)
         return Built(start, end, {
             "schema_version": SCHEMA_VERSION,
             "layout": "fdl-2014",
@@ -188,7 +194,7 @@ class RecordBuilder(Transformer[Token, Built]):
         if len(values) > len(labels):
             extra = values[len(labels)]
             raise error_at(f"the header value {str(extra.value)!r} has no label", normalized, extra.start_pos, code=HEADER_PAIRING)
-        case["span"] = self._span(tokens[0].start_pos, tokens[-1].end_pos)
+        case["span"] = self._span(*_bounds(tokens))
         case["spans"] = spans
         return self._built(tokens, ("case", case))
 
@@ -202,7 +208,7 @@ class RecordBuilder(Transformer[Token, Built]):
                     reviewer[key] = value
                 else:
                     reviewer[key] += [v for v in value if v not in reviewer[key]]
-        reviewer["span"] = self._span(children[0].start_pos, children[-1].end_pos)
+        reviewer["span"] = self._span(*_bounds(children))
         return self._built(children, ("reviewer", reviewer))
 
     def how_text(self, children: list[Child]) -> Built:
@@ -214,10 +220,10 @@ class RecordBuilder(Transformer[Token, Built]):
         return self._built(children, {"specialties": specialties, "licensure": states, "board_certified": True})
 
     def board_specialties(self, children: list[Child]) -> Built:
-        return self._built(children, [collapse(t.value) for t in _tokens(children, "BOARD_SPECIALTY")])
+        return self._built(children, _collapsed(children, "BOARD_SPECIALTY"))
 
     def board_states(self, children: list[Child]) -> Built:
-        return self._built(children, [collapse(t.value) for t in _tokens(children, "BOARD_STATE")])
+        return self._built(children, _collapsed(children, "BOARD_STATE"))
 
     def credentials(self, children: list[Child]) -> Built:
         licensure, specialties = _values(children)
@@ -232,7 +238,7 @@ class RecordBuilder(Transformer[Token, Built]):
         return self._built(children, {"specialties": names[0] if names else []})
 
     def name_list(self, children: list[Child]) -> Built:
-        return self._built(children, [collapse(t.value) for t in _tokens(children, "NAME")])
+        return self._built(children, _collapsed(children, "NAME"))
 
     # -- clinical case summary ---------------------------------------------------------
 
@@ -240,11 +246,11 @@ class RecordBuilder(Transformer[Token, Built]):
         text = children[-1].value
         age, sex = narrative.age_and_sex(text)
         summary = {"text": text, "age": age, "sex": sex, "date_of_injury": None,
-                   "span": self._span(children[0].start_pos, children[-1].end_pos)}
+                   "span": self._span(*_bounds(children))}
         return self._built(children, ("summary", summary))
 
     def summary_text(self, children: list[Child]) -> Built:
-        start, end = children[0].start_pos, children[-1].end_pos
+        start, end = _bounds(children)
         return Built(start, end, self._text(start, end))
 
     # -- decisions ---------------------------------------------------------------------
@@ -274,22 +280,22 @@ class RecordBuilder(Transformer[Token, Built]):
             "number": number,
             **body.value,
             "outcome": str(outcome.value).lower(),
-            "title_span": self._span(children[0].start_pos, children[-1].end_pos),
+            "title_span": self._span(*_bounds(children)),
         })
 
     def _title_body(self, children: list[Child], treatment: str, original: str | None, authorized: str | None) -> Built:
-        title = self._text(children[0].start_pos, children[-1].end_pos)
+        title = self._text(*_bounds(children))
         return self._built(children, {"title": title, "treatment": treatment, "original_request": original, "authorized": authorized})
 
     def plain_title(self, children: list[Child]) -> Built:
         return self._title_body(children, collapse(children[0].value), None, None)
 
     def remaining_title(self, children: list[Child]) -> Built:
-        original, authorized, remaining = (collapse(t.value) for t in _tokens(children, "TITLE_TEXT"))
+        original, authorized, remaining = _collapsed(children, "TITLE_TEXT")
         return self._title_body(children, remaining, original, authorized)
 
     def original_title(self, children: list[Child]) -> Built:
-        original, authorized, decided = (collapse(t.value) for t in _tokens(children, "TITLE_TEXT"))
+        original, authorized, decided = _collapsed(children, "TITLE_TEXT")
         return self._title_body(children, decided, original, authorized)
 
     def ca_guideline(self, children: list[Child]) -> Built:
@@ -298,12 +304,12 @@ class RecordBuilder(Transformer[Token, Built]):
     reviewer_guideline = ca_guideline
 
     def not_cited(self, children: list[Child]) -> Built:
-        start, end = children[0].start_pos, children[-1].end_pos
+        start, end = _bounds(children)
         return Built(start, end, {"text": self._text(start, end), "mtus": [], "non_mtus": [], "cited": False,
                                   "span": self._span(start, end)})
 
     def cited(self, children: list[Child]) -> Built:
-        start, end = children[0].start_pos, children[-1].end_pos
+        start, end = _bounds(children)
         return Built(start, end, {"text": self._text(start, end), **children[-1].value, "cited": True,
                                   "span": self._span(start, end)})
 
