@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import itertools
 import os
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar, Union
+from typing import Any, Union
 
 import orjson
 
 from .api import decode, parse
 from .errors import InputError, ParseError
 from .normalize import LineIndex
+from .pool import map_inputs
 from .validate import unreadable_finding, validate
 
 # A path, the bytes of a letter, or an (id, text) pair.
@@ -167,48 +165,6 @@ def validate_many(
     """`validate_one` over many inputs, in a process pool like `parse_many`."""
     one = functools.partial(validate_one, grammar=grammar, select=select, ignore=ignore, max_bytes=max_bytes)
     return map_inputs(one, inputs, workers=workers, ordered=ordered)
-
-
-T = TypeVar("T")
-# Inputs go to the workers in chunks: one task per letter spends more on inter-process
-# traffic than on parsing.
-CHUNK = 16
-
-
-def map_inputs(
-    one: Callable[[Input], T], inputs: Iterable[Input], *, workers: int | None = None, ordered: bool = True
-) -> Iterator[T]:
-    """Apply `one` to every input, in this process (workers=1) or a bounded process pool."""
-    workers = workers or os.cpu_count() or 1
-    if workers == 1:
-        yield from map(one, inputs)
-        return
-    from concurrent.futures import ProcessPoolExecutor  # imports multiprocessing: only when a pool runs
-
-    window = workers * 4  # chunks in flight: memory stays bounded however many inputs there are
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        pending: deque[Future[list[T]]] = deque()
-        items = iter(inputs)
-        while chunk := list(itertools.islice(items, CHUNK)):
-            pending.append(pool.submit(_apply, one, chunk))
-            if len(pending) >= window:
-                yield from _drain(pending, ordered, until=window // 2)
-        yield from _drain(pending, ordered, until=0)
-
-
-def _apply(one: Callable[[Input], T], chunk: list[Input]) -> list[T]:
-    return [one(item) for item in chunk]
-
-
-def _drain(pending: deque[Future[list[T]]], ordered: bool, until: int) -> Iterator[T]:
-    while len(pending) > until:
-        if ordered:
-            yield from pending.popleft().result()
-        else:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                pending.remove(future)
-                yield from future.result()
 
 
 def parse_one_serialized(

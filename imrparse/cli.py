@@ -19,11 +19,12 @@ from lark import Lark
 
 from . import debug as debugging
 from .api import decode
-from .batch import DEFAULT_MAX_BYTES, Input, Result, input_key, map_inputs, parse_many, parse_one_serialized, result_key
+from .batch import DEFAULT_MAX_BYTES, Input, Result, input_key, parse_many, parse_one_serialized, result_key
 from .debug import load_grammar
 from .errors import InputError, ParseError
 from .loader import START_SYMBOLS, default_grammar_path
 from .normalize import normalize
+from .pool import map_inputs
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Read IMR final determination letters.")
 
@@ -186,7 +187,7 @@ def parse_command(
     format: Annotated[Format | None, typer.Option("--format", help="json (default for one input), jsonl, or parquet "
                                                                    "(four tables in the --output directory).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes; default one per CPU; 1 = in-process.")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Processes that parse, this one included; default one per CPU; 1 = this one only.")] = None,
     unordered: Annotated[bool, typer.Option(help="Write results as they complete, not in input order.")] = False,
     glob: Annotated[list[str] | None, typer.Option(help="File patterns to take from directories.")] = None,
     on_error: Annotated[OnError, typer.Option(help="record: write error records; skip: omit them; fail: stop.")] = (
@@ -329,7 +330,7 @@ def validate_command(
     ignore: Annotated[list[str] | None, typer.Option(help="Not these rules: codes, prefixes or names, comma-separated.")] = None,
     strict: Annotated[bool, typer.Option(help="Warnings make a letter fail too.")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (atomically).")] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes; default one per CPU; 1 = in-process.")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Processes that parse, this one included; default one per CPU; 1 = this one only.")] = None,
     glob: Annotated[list[str] | None, typer.Option(help="File patterns to take from directories.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
@@ -393,7 +394,7 @@ def load_command(
     paths: Annotated[list[str] | None, typer.Argument(help="Files or directories of letters (text or PDF).")] = None,
     db: Annotated[Path, typer.Option("--db", help="The DuckDB database file; created if missing, else appended to.")] = Path(
         "imrparse.duckdb"),
-    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes; default one per CPU; 1 = in-process.")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Processes that parse, this one included; default one per CPU; 1 = this one only.")] = None,
     glob: Annotated[list[str] | None, typer.Option(help="File patterns to take from directories.")] = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,

@@ -1,0 +1,193 @@
+"""A process pool in which the calling process works too, with no threads in it.
+
+`--workers N` means N processes parse: this one and N - 1 helpers. This process hands each
+helper a queue of chunks, parses chunks itself while every helper is busy, and collects the
+helpers' results between two of its own inputs, so a helper gets its next chunk and is
+relieved of its results within one input's time. On N cores N processes parse, and this
+process's share of the results never crosses a pipe.
+
+With `concurrent.futures` this process only waited and wrote: one process more than the
+cores, every result pickled across a pipe. Letting it parse there too would leave the
+executor's result and feeder threads waiting for the GIL, and the helpers waiting on them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import select
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+
+# Inputs go to a helper in chunks: one message per input spends more on the pipe than on parsing.
+CHUNK = 16
+# Chunks queued per helper: it starts its next chunk at once while this process is busy.
+QUEUED = 2
+# Chunks in flight or finished but not yet yielded, per process: bounds memory however many
+# inputs there are, and however slow one chunk is.
+WINDOW = 4
+
+
+def map_inputs(one: Callable[[In], Out], inputs: Iterable[In], *, workers: int | None = None, ordered: bool = True) -> Iterator[Out]:
+    """`map(one, inputs)` over `workers` processes (default one per CPU), in input order unless
+    `ordered=False`. An exception `one` raises in a helper is raised here."""
+    workers = workers or os.cpu_count() or 1
+    if workers == 1:
+        return map(one, inputs)
+    return _Pool(one, workers - 1).map(inputs, ordered)
+
+
+class _Helper:
+    def __init__(self, process: BaseProcess, connection: Connection) -> None:
+        self.process = process
+        self.connection = connection
+        self.queued: deque[int] = deque()  # the chunks sent to it and not yet answered, in order
+
+
+class _Pool(Generic[In, Out]):
+    def __init__(self, one: Callable[[In], Out], helpers: int) -> None:
+        self.one = one
+        self.helper_count = helpers
+        self.helpers: list[_Helper] = []
+        self.limit = WINDOW * (helpers + 1)
+        self.sent: dict[int, list[In]] = {}  # chunks at a helper, kept to parse here if it dies
+        self.results: dict[int, list[Out]] = {}  # finished, not yet yielded
+        self.orphaned: deque[int] = deque()  # chunks a dead helper left unfinished
+        self.exhausted = False
+
+    def map(self, inputs: Iterable[In], ordered: bool) -> Iterator[Out]:
+        import multiprocessing  # only when a pool runs: it is not a cheap import
+
+        context = multiprocessing.get_context()
+        for _ in range(self.helper_count):
+            here, there = context.Pipe()
+            process = context.Process(target=_serve, args=(there, self.one, os.getpid()), daemon=True)
+            process.start()
+            there.close()
+            self.helpers.append(_Helper(process, here))
+        items = iter(inputs)
+        numbered = enumerate(iter(lambda: list(itertools.islice(items, CHUNK)), []))
+        finished = False
+        try:
+            yield from self._run(numbered, ordered)
+            finished = True
+        finally:
+            self._stop(gracefully=finished)
+
+    def _run(self, numbered: Iterator[tuple[int, list[In]]], ordered: bool) -> Iterator[Out]:
+        next_out = 0  # the next chunk to yield, when ordered
+        while True:
+            self._collect(block=False)
+            for helper in list(self.helpers):
+                while len(helper.queued) < QUEUED and (taken := self._take(numbered)) is not None:
+                    if not self._send(helper, *taken):
+                        break
+            if ordered:
+                while next_out in self.results:
+                    yield from self.results.pop(next_out)
+                    next_out += 1
+            else:
+                for index in list(self.results):
+                    yield from self.results.pop(index)
+            if (taken := self._take(numbered)) is not None:
+                self.results[taken[0]] = self._here(taken[1])
+            elif any(helper.queued for helper in self.helpers):
+                self._collect(block=True)
+            elif self.exhausted and not self.results:
+                return
+
+    def _take(self, numbered: Iterator[tuple[int, list[In]]]) -> tuple[int, list[In]] | None:
+        """The next chunk to parse: one a dead helper left, else the next inputs if the window
+        has room; None when neither."""
+        if self.orphaned:
+            index = self.orphaned.popleft()
+            return index, self.sent.pop(index)
+        if self.exhausted or len(self.sent) + len(self.results) >= self.limit:
+            return None
+        taken = next(numbered, None)
+        self.exhausted = taken is None
+        return taken
+
+    def _send(self, helper: _Helper, index: int, chunk: list[In]) -> bool:
+        """Queue a chunk at a helper; False if the helper turned out dead (the chunk is orphaned)."""
+        self.sent[index] = chunk
+        helper.queued.append(index)
+        try:
+            helper.connection.send(chunk)
+        except OSError:
+            self._lost(helper)
+            return False
+        return True
+
+    def _here(self, chunk: list[In]) -> list[Out]:
+        """Parse a chunk in this process, relieving the helpers after each input."""
+        done = []
+        for item in chunk:
+            done.append(self.one(item))
+            self._collect(block=False)
+        return done
+
+    def _collect(self, block: bool) -> None:
+        """Take in every result a helper has sent; with `block`, wait for at least one."""
+        busy = {helper.connection.fileno(): helper for helper in self.helpers if helper.queued}
+        if not busy:
+            return
+        ready, _, _ = select.select(list(busy), [], [], None if block else 0)
+        for fd in ready:
+            helper = busy[fd]
+            try:
+                failure, done = helper.connection.recv()
+            except (EOFError, OSError):
+                self._lost(helper)
+                continue
+            if failure is not None:
+                raise failure
+            index = helper.queued.popleft()
+            del self.sent[index]
+            self.results[index] = done
+
+    def _lost(self, helper: _Helper) -> None:
+        """A helper died (killed, or crashed in native code): its chunks are parsed here."""
+        self.orphaned.extend(helper.queued)
+        helper.queued.clear()
+        self.helpers.remove(helper)
+        helper.connection.close()
+        helper.process.join()
+
+    def _stop(self, gracefully: bool) -> None:
+        for helper in self.helpers:
+            if gracefully:
+                with contextlib.suppress(OSError):
+                    helper.connection.send(None)
+            else:
+                helper.process.terminate()
+        for helper in self.helpers:
+            helper.process.join()
+            helper.connection.close()
+
+
+def _serve(connection: Connection, one: Callable[[Any], Any], parent: int) -> None:
+    """A helper's loop: a chunk in, its results out, until told to stop or orphaned."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    while True:
+        while not connection.poll(1.0):
+            if os.getppid() != parent:
+                return
+        chunk = connection.recv()
+        if chunk is None:
+            return
+        try:
+            connection.send((None, [one(item) for item in chunk]))
+        except Exception as exc:
+            connection.send((exc, None))

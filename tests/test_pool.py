@@ -1,0 +1,78 @@
+"""The process pool behind `--workers`: this process and its helpers give `map`'s results, in
+order, whatever happens to a helper."""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+import signal
+from collections.abc import Iterator
+
+import pytest
+
+from imrparse.pool import CHUNK, WINDOW, map_inputs
+
+PARENT = os.getpid()
+
+
+def square(n: int) -> tuple[int, int]:
+    return n * n, os.getpid()
+
+
+def fail_on_seven(n: int) -> int:
+    if n == 7:
+        raise ValueError("seven is not allowed")
+    return n
+
+
+def die_in_helper(n: int) -> int:
+    """A helper that crashes (as native code might) on its first input."""
+    if os.getpid() != PARENT:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return n
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+@pytest.mark.parametrize("count", [0, 1, CHUNK - 1, CHUNK * 9 + 5])
+def test_results_in_input_order(workers: int, count: int) -> None:
+    results = list(map_inputs(square, range(count), workers=workers))
+    assert [value for value, _ in results] == [n * n for n in range(count)]
+
+
+def test_this_process_and_the_helpers_share_the_work() -> None:
+    pids = {pid for _, pid in map_inputs(square, range(CHUNK * 40), workers=2)}
+    assert PARENT in pids
+    assert len(pids) == 2
+
+
+def test_unordered_gives_every_result_once() -> None:
+    results = list(map_inputs(square, range(CHUNK * 9 + 5), workers=3, ordered=False))
+    assert sorted(value for value, _ in results) == [n * n for n in range(CHUNK * 9 + 5)]
+
+
+def test_an_exception_in_a_helper_is_raised_here() -> None:
+    with pytest.raises(ValueError, match="seven is not allowed"):
+        list(map_inputs(fail_on_seven, range(CHUNK * 4), workers=2))
+    assert multiprocessing.active_children() == []
+
+
+def test_a_dead_helpers_inputs_are_parsed_here() -> None:
+    assert list(map_inputs(die_in_helper, range(CHUNK * 6), workers=3)) == list(range(CHUNK * 6))
+    assert multiprocessing.active_children() == []
+
+
+def test_inputs_are_read_a_bounded_window_ahead() -> None:
+    taken = itertools.count()
+
+    def endless() -> Iterator[int]:
+        while True:
+            yield next(taken)
+
+    results = map_inputs(square, endless(), workers=2)
+    for _ in range(CHUNK * 50):
+        next(results)
+    ahead = next(taken) - CHUNK * 50
+    results.close()  # type: ignore[attr-defined]
+    assert ahead <= CHUNK * (WINDOW * 2 + 1)
+    assert multiprocessing.active_children() == []
