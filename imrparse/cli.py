@@ -30,6 +30,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="Read IMR fin
 
 DEFAULT_GLOBS = ["*.txt", "*.pdf"]
 GrammarOption = Annotated[Path | None, typer.Option("--grammar", help="Use this grammar file instead of the shipped one.")]
+WorkersOption = Annotated[int | None, typer.Option(min=1, help="Processes that parse, this one included; default one per CPU.")]
 MaxBytesOption = Annotated[int, typer.Option("--max-bytes", min=1, help="Refuse inputs larger than this many bytes.")]
 
 
@@ -187,7 +188,7 @@ def parse_command(
     format: Annotated[Format | None, typer.Option("--format", help="json (default for one input), jsonl, or parquet "
                                                                    "(four tables in the --output directory).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="Processes that parse, this one included; default one per CPU; 1 = this one only.")] = None,
+    workers: WorkersOption = None,
     unordered: Annotated[bool, typer.Option(help="Write results as they complete, not in input order.")] = False,
     glob: Annotated[list[str] | None, typer.Option(help="File patterns to take from directories.")] = None,
     on_error: Annotated[OnError, typer.Option(help="record: write error records; skip: omit them; fail: stop.")] = (
@@ -330,7 +331,7 @@ def validate_command(
     ignore: Annotated[list[str] | None, typer.Option(help="Not these rules: codes, prefixes or names, comma-separated.")] = None,
     strict: Annotated[bool, typer.Option(help="Warnings make a letter fail too.")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (atomically).")] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="Processes that parse, this one included; default one per CPU; 1 = this one only.")] = None,
+    workers: WorkersOption = None,
     glob: Annotated[list[str] | None, typer.Option(help="File patterns to take from directories.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
@@ -394,7 +395,7 @@ def load_command(
     paths: Annotated[list[str] | None, typer.Argument(help="Files or directories of letters (text or PDF).")] = None,
     db: Annotated[Path, typer.Option("--db", help="The DuckDB database file; created if missing, else appended to.")] = Path(
         "imrparse.duckdb"),
-    workers: Annotated[int | None, typer.Option(min=1, help="Processes that parse, this one included; default one per CPU; 1 = this one only.")] = None,
+    workers: WorkersOption = None,
     glob: Annotated[list[str] | None, typer.Option(help="File patterns to take from directories.")] = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,

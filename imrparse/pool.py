@@ -19,7 +19,7 @@ import os
 import select
 import signal
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 In = TypeVar("In")
 Out = TypeVar("Out")
 
-# Inputs go to a helper in chunks: one message per input spends more on the pipe than on parsing.
+# Inputs go to a helper in chunks of up to CHUNK: one message per input spends more on the pipe
+# than on parsing.
 CHUNK = 16
 # Chunks queued per helper: it starts its next chunk at once while this process is busy.
 QUEUED = 2
@@ -44,7 +45,22 @@ def map_inputs(one: Callable[[In], Out], inputs: Iterable[In], *, workers: int |
     workers = workers or os.cpu_count() or 1
     if workers == 1:
         return map(one, inputs)
-    return _Pool(one, workers - 1).map(inputs, ordered)
+    return _Pool(one, workers - 1, inputs).map(ordered)
+
+
+def _chunks(inputs: Iterable[In], processes: int) -> Iterator[list[In]]:
+    """CHUNK inputs at a time; when the number of inputs is known, chunks shrink as the end
+    nears (a few per process in what remains), so no process is left parsing a long last
+    chunk while the others wait."""
+    total = len(inputs) if isinstance(inputs, Sized) else None
+    items = iter(inputs)
+    taken = 0
+    while True:
+        size = CHUNK if total is None else max(1, min(CHUNK, (total - taken) // (4 * processes)))
+        if not (chunk := list(itertools.islice(items, size))):
+            return
+        taken += len(chunk)
+        yield chunk
 
 
 class _Helper:
@@ -55,8 +71,9 @@ class _Helper:
 
 
 class _Pool(Generic[In, Out]):
-    def __init__(self, one: Callable[[In], Out], helpers: int) -> None:
+    def __init__(self, one: Callable[[In], Out], helpers: int, inputs: Iterable[In]) -> None:
         self.one = one
+        self.numbered = enumerate(_chunks(inputs, processes=helpers + 1))
         self.helper_count = helpers
         self.helpers: list[_Helper] = []
         self.limit = WINDOW * (helpers + 1)
@@ -65,7 +82,7 @@ class _Pool(Generic[In, Out]):
         self.orphaned: deque[int] = deque()  # chunks a dead helper left unfinished
         self.exhausted = False
 
-    def map(self, inputs: Iterable[In], ordered: bool) -> Iterator[Out]:
+    def map(self, ordered: bool) -> Iterator[Out]:
         import multiprocessing  # only when a pool runs: it is not a cheap import
 
         context = multiprocessing.get_context()
@@ -75,23 +92,19 @@ class _Pool(Generic[In, Out]):
             process.start()
             there.close()
             self.helpers.append(_Helper(process, here))
-        items = iter(inputs)
-        numbered = enumerate(iter(lambda: list(itertools.islice(items, CHUNK)), []))
         finished = False
         try:
-            yield from self._run(numbered, ordered)
+            yield from self._run(ordered)
             finished = True
         finally:
             self._stop(gracefully=finished)
 
-    def _run(self, numbered: Iterator[tuple[int, list[In]]], ordered: bool) -> Iterator[Out]:
+    def _run(self, ordered: bool) -> Iterator[Out]:
         next_out = 0  # the next chunk to yield, when ordered
         while True:
             self._collect(block=False)
             for helper in list(self.helpers):
-                while len(helper.queued) < QUEUED and (taken := self._take(numbered)) is not None:
-                    if not self._send(helper, *taken):
-                        break
+                self._feed(helper)
             if ordered:
                 while next_out in self.results:
                     yield from self.results.pop(next_out)
@@ -99,14 +112,14 @@ class _Pool(Generic[In, Out]):
             else:
                 for index in list(self.results):
                     yield from self.results.pop(index)
-            if (taken := self._take(numbered)) is not None:
+            if (taken := self._take()) is not None:
                 self.results[taken[0]] = self._here(taken[1])
             elif any(helper.queued for helper in self.helpers):
                 self._collect(block=True)
             elif self.exhausted and not self.results:
                 return
 
-    def _take(self, numbered: Iterator[tuple[int, list[In]]]) -> tuple[int, list[In]] | None:
+    def _take(self) -> tuple[int, list[In]] | None:
         """The next chunk to parse: one a dead helper left, else the next inputs if the window
         has room; None when neither."""
         if self.orphaned:
@@ -114,20 +127,21 @@ class _Pool(Generic[In, Out]):
             return index, self.sent.pop(index)
         if self.exhausted or len(self.sent) + len(self.results) >= self.limit:
             return None
-        taken = next(numbered, None)
+        taken = next(self.numbered, None)
         self.exhausted = taken is None
         return taken
 
-    def _send(self, helper: _Helper, index: int, chunk: list[In]) -> bool:
-        """Queue a chunk at a helper; False if the helper turned out dead (the chunk is orphaned)."""
-        self.sent[index] = chunk
-        helper.queued.append(index)
-        try:
-            helper.connection.send(chunk)
-        except OSError:
-            self._lost(helper)
-            return False
-        return True
+    def _feed(self, helper: _Helper) -> None:
+        """Top a helper's queue up to QUEUED chunks (fewer when the window is full)."""
+        while len(helper.queued) < QUEUED and (taken := self._take()) is not None:
+            index, chunk = taken
+            self.sent[index] = chunk
+            helper.queued.append(index)
+            try:
+                helper.connection.send(chunk)
+            except OSError:
+                self._lost(helper)
+                return
 
     def _here(self, chunk: list[In]) -> list[Out]:
         """Parse a chunk in this process, relieving the helpers after each input."""
@@ -155,6 +169,7 @@ class _Pool(Generic[In, Out]):
             index = helper.queued.popleft()
             del self.sent[index]
             self.results[index] = done
+            self._feed(helper)
 
     def _lost(self, helper: _Helper) -> None:
         """A helper died (killed, or crashed in native code): its chunks are parsed here."""

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from imrparse.pool import CHUNK, WINDOW, map_inputs
+from imrparse.pool import CHUNK, WINDOW, _chunks, map_inputs
 
 PARENT = os.getpid()
 
@@ -76,3 +76,13 @@ def test_inputs_are_read_a_bounded_window_ahead() -> None:
     results.close()  # type: ignore[attr-defined]
     assert ahead <= CHUNK * (WINDOW * 2 + 1)
     assert multiprocessing.active_children() == []
+
+
+def test_chunks_shrink_towards_the_end_of_a_known_number_of_inputs() -> None:
+    chunks = list(_chunks(list(range(1000)), processes=2))
+    sizes = [len(chunk) for chunk in chunks]
+    assert [n for chunk in chunks for n in chunk] == list(range(1000))
+    assert sizes[0] == CHUNK
+    assert sizes == sorted(sizes, reverse=True)
+    assert sizes[-3:] == [1, 1, 1]
+    assert [len(chunk) for chunk in _chunks(iter(range(40)), processes=2)] == [CHUNK, CHUNK, 40 - 2 * CHUNK]
