@@ -227,6 +227,9 @@ def parse_command(
     started = time.perf_counter()
     show_bar = not quiet and len(inputs) > 1 and sys.stderr.isatty()
     sink = appending_output(output) if resume and output else atomic_output(output)
+    # Each line reaches a resumed file (a kill keeps it) or a reader on standard output as soon as
+    # it is written; a new --output file is renamed into place only when complete, so it is not.
+    line_by_line = resume or output is None
     with sink as stream, progress_bar(len(inputs), show_bar) as bar:
         one = functools.partial(parse_one_serialized, grammar=grammar, max_bytes=max_bytes, option=option)
         results = map_inputs(one, inputs, workers=_pool(inputs, workers), ordered=not unordered)
@@ -249,7 +252,8 @@ def parse_command(
                 parsed += 1
             if fmt is Format.jsonl:
                 stream.write(data + b"\n")
-                stream.flush()
+                if line_by_line:
+                    stream.flush()
             else:
                 stream.write((b"" if first or len(inputs) == 1 else b",\n") + data)
             first = False
