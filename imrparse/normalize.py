@@ -21,7 +21,8 @@ keeps lexing linear however long a run a hostile or broken input has.
 Speed: a letter has a space every six characters, and a scan that stops at each one costs more
 than the rest of the step. So each step is found by its own search that starts with a literal
 the text rarely has ("  ", " \\n", a line end), steps that cannot occur are skipped (no "\\r",
-ASCII only), and the pieces found are merged in one pass.
+ASCII only), and the pieces found are merged in one pass. CRLF throughout (pdfium's extraction)
+gets literal searches too; only mixed line ends take the general scan.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ _INVISIBLE_CHARS = "\ufeff\u200b\u200c\u200d\u2060\u00ad"
 # After the one-for-one step a space is " " and a line end is "\n", "\r\n" or "\r".
 _SPACE_RUN = re.compile(r"  ++")  # trailing when a line end or the end of the text follows
 _LF_BLANK_LINES = re.compile(r"\n(?: *+\n){2,}+")
+_CRLF = re.compile("\r\n")
+_CRLF_BLANK_LINES = re.compile(r"\r\n(?: *+\r\n){2,}+")
+# Mixed line ends: no literal to search for, so one scan that stops at every character.
 _CR_STEPS = re.compile(r"(?P<blank_lines>(?:\r\n?|\n)(?: *+(?:\r\n?|\n)){2,}+)|(?P<line_end>\r\n?)")
 _INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]+")
 
@@ -58,7 +62,10 @@ def _steps(text: str) -> list[tuple[int, int, str]]:
             at = text.find(single, at + 2)
     if text.endswith(" "):
         found.append((len(text) - 1, len(text), ""))
-    if has_cr:
+    if has_cr and text.count("\r\n") == text.count("\r") == text.count("\n"):  # CRLF throughout (pdfium's text)
+        found += [(m.start(), m.end(), "\n") for m in _CRLF.finditer(text)]
+        found += [(m.start(), m.end(), "\n\n") for m in _CRLF_BLANK_LINES.finditer(text)]
+    elif has_cr:
         found += [(m.start(), m.end(), "\n\n" if m.lastgroup == "blank_lines" else "\n") for m in _CR_STEPS.finditer(text)]
     else:
         found += [(m.start(), m.end(), "\n\n") for m in _LF_BLANK_LINES.finditer(text)]
