@@ -6,10 +6,10 @@ position it reports is mapped back through `Normalized.to_original`, so users al
 offsets, lines and columns of the text they passed in.
 
 The steps:
-  spaces       tab, NBSP and other fixed-width spaces -> " "; form feed -> "\\n"
-               (one character for one, so positions do not move)
+  spaces       tab, NBSP and other fixed-width spaces -> " "; form feed, lone CR -> "\\n";
+               the CR of a CRLF -> " " (one character for one, so positions do not move;
+               that space is then trailing, so a CRLF ends up "\\n")
   blank_lines  three or more line ends, with only spaces between -> "\\n\\n"
-  line_end     CRLF, CR                  -> "\\n"
   trailing     spaces before a line end or the end of the text -> removed
   space_run    two or more spaces inside a line -> " "
   invisible    runs of BOM, zero-width spaces/joiners, soft hyphens -> removed
@@ -20,9 +20,9 @@ keeps lexing linear however long a run a hostile or broken input has.
 
 Speed: a letter has a space every six characters, and a scan that stops at each one costs more
 than the rest of the step. So each step is found by its own search that starts with a literal
-the text rarely has ("  ", " \\n", a line end), steps that cannot occur are skipped (no "\\r",
-ASCII only), and the pieces found are merged in one pass. CRLF throughout (pdfium's extraction)
-gets literal searches too; only mixed line ends take the general scan.
+the text rarely has ("  ", " \\n", a line end), steps that cannot occur are skipped (ASCII
+only), and the pieces found are merged in one pass. Every line end is one LF before the search,
+so texts with CR take the same searches.
 """
 
 from __future__ import annotations
@@ -37,13 +37,9 @@ _ASCII_ONE_FOR_ONE = (("\t", " "), ("\f", "\n"))
 _ONE_FOR_ONE = (*_ASCII_ONE_FOR_ONE, ("\u00a0", " "), ("\u2007", " "), ("\u202f", " "))
 _INVISIBLE_CHARS = "\ufeff\u200b\u200c\u200d\u2060\u00ad"
 
-# After the one-for-one step a space is " " and a line end is "\n", "\r\n" or "\r".
+# After the one-for-one step a space is " " and a line end is "\n".
 _SPACE_RUN = re.compile(r"  ++")  # trailing when a line end or the end of the text follows
-_LF_BLANK_LINES = re.compile(r"\n(?: *+\n){2,}+")
-_CRLF = re.compile("\r\n")
-_CRLF_BLANK_LINES = re.compile(r"\r\n(?: *+\r\n){2,}+")
-# Mixed line ends: no literal to search for, so one scan that stops at every character.
-_CR_STEPS = re.compile(r"(?P<blank_lines>(?:\r\n?|\n)(?: *+(?:\r\n?|\n)){2,}+)|(?P<line_end>\r\n?)")
+_BLANK_LINES = re.compile(r"\n(?: *+\n){2,}+")
 _INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]+")
 
 
@@ -51,24 +47,16 @@ def _steps(text: str) -> list[tuple[int, int, str]]:
     """Where each step applies in `text` (after the one-for-one step): (start, end, replacement),
     sorted, overlaps resolved in favour of the piece that starts first (and is longest)."""
     found: list[tuple[int, int, str]] = []
-    has_cr = "\r" in text
     for m in _SPACE_RUN.finditer(text):
         after = text[m.end() : m.end() + 1]
-        found.append((m.start(), m.end(), "" if after in ("\n", "\r", "") else " "))
-    for single in (" \n", " \r") if has_cr else (" \n",):
-        at = text.find(single)
-        while at >= 0:
-            found.append((at, at + 1, ""))  # inside a longer run when text[at - 1] is a space
-            at = text.find(single, at + 2)
+        found.append((m.start(), m.end(), "" if after in ("\n", "") else " "))
+    at = text.find(" \n")
+    while at >= 0:
+        found.append((at, at + 1, ""))  # inside a longer run when text[at - 1] is a space
+        at = text.find(" \n", at + 2)
     if text.endswith(" "):
         found.append((len(text) - 1, len(text), ""))
-    if has_cr and text.count("\r\n") == text.count("\r") == text.count("\n"):  # CRLF throughout (pdfium's text)
-        found += [(m.start(), m.end(), "\n") for m in _CRLF.finditer(text)]
-        found += [(m.start(), m.end(), "\n\n") for m in _CRLF_BLANK_LINES.finditer(text)]
-    elif has_cr:
-        found += [(m.start(), m.end(), "\n\n" if m.lastgroup == "blank_lines" else "\n") for m in _CR_STEPS.finditer(text)]
-    else:
-        found += [(m.start(), m.end(), "\n\n") for m in _LF_BLANK_LINES.finditer(text)]
+    found += [(m.start(), m.end(), "\n\n") for m in _BLANK_LINES.finditer(text)]
     if not text.isascii() and any(char in text for char in _INVISIBLE_CHARS):
         found += [(m.start(), m.end(), "") for m in _INVISIBLE.finditer(text)]
     found.sort(key=lambda piece: (piece[0], -piece[1]))
@@ -87,7 +75,8 @@ class Normalized:
 
     `_norm_starts[i]` / `_orig_starts[i]` are the starts of the i-th segment in each text;
     within a segment the texts agree character for character, except in a replaced piece,
-    whose every offset maps to the piece's original start.
+    whose every offset maps to the piece's original start. `_has_crlf`: the original has CRLF
+    line ends, whose positions `to_original` moves from the LF to the CR.
     """
 
     text: str
@@ -95,10 +84,17 @@ class Normalized:
     _norm_starts: tuple[int, ...]
     _orig_starts: tuple[int, ...]
 
+    _has_crlf: bool
+
     def to_original(self, offset: int) -> int:
         """Map an offset of the normalized text to the original text."""
         i = bisect.bisect_right(self._norm_starts, offset) - 1
-        return min(self._orig_starts[i] + (offset - self._norm_starts[i]), len(self.original))
+        orig = min(self._orig_starts[i] + (offset - self._norm_starts[i]), len(self.original))
+        # A CRLF's CR became a space, dropped as trailing, so its line end maps to the LF; a line
+        # end starts at its CR in the original, as in LF text it starts at the LF.
+        if self._has_crlf and orig and self.original.startswith("\r\n", orig - 1):
+            return orig - 1
+        return orig
 
     def span(self, start: int, end: int) -> list[int]:
         """Map a half-open normalized span to the original text."""
@@ -107,12 +103,7 @@ class Normalized:
             return [orig, orig]
         # The end is exclusive: map the last character, then step past it in the original.
         last = self.to_original(end - 1)
-        return [self.to_original(start), last + _char_len(self.original, last)]
-
-
-def _char_len(original: str, at: int) -> int:
-    """Length of the original piece at `at` that one normalized character stands for."""
-    return 2 if original.startswith("\r\n", at) else 1
+        return [self.to_original(start), last + (2 if self.original.startswith("\r\n", last) else 1)]
 
 
 def normalize(original: str) -> Normalized:
@@ -120,6 +111,9 @@ def normalize(original: str) -> Normalized:
     text = original
     for char, replacement in _ASCII_ONE_FOR_ONE if original.isascii() else _ONE_FOR_ONE:
         text = text.replace(char, replacement)
+    has_crlf = "\r\n" in text
+    if "\r" in text:
+        text = text.replace("\r\n", " \n").replace("\r", "\n")
     parts: list[str] = []
     norm_starts = [0]
     orig_starts = [0]
@@ -138,7 +132,7 @@ def normalize(original: str) -> Normalized:
         orig_starts.append(end)
         last = end
     parts.append(text[last:])
-    return Normalized("".join(parts), original, tuple(norm_starts), tuple(orig_starts))
+    return Normalized("".join(parts), original, tuple(norm_starts), tuple(orig_starts), has_crlf)
 
 
 class LineIndex:

@@ -87,7 +87,7 @@ def test_normalize_agrees_with_its_specification(original: str) -> None:
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(st.text(alphabet=" \t\f\u00a0\u200bab.", max_size=8), max_size=8))
 def test_crlf_throughout_agrees_with_its_specification(lines: list[str]) -> None:
-    original = "\r\n".join(lines)  # pdfium's line ends: the CRLF-only searches, not the general scan
+    original = "\r\n".join(lines)  # CRLF throughout, as Windows text files have
     norm = normalize(original)
     assert norm.text == _spec(original)
     for i, char in enumerate(norm.text):
