@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Union
@@ -43,13 +44,14 @@ def _load(item: Input, max_bytes: int) -> tuple[dict[str, Any], bytes | None, st
         source = {"path": None, "sha256": hashlib.sha256(item).hexdigest(), "bytes": len(item)}
         _check_size(source, len(item), max_bytes)
         return source, item, None
-    path = Path(item)
-    source = {"path": str(path), "sha256": None, "bytes": None}
+    path = str(Path(item))
+    source = {"path": path, "sha256": None, "bytes": None}
     try:
-        if path.is_dir():
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
             raise _Unreadable(source, "is a directory, not a letter")
-        _check_size(source, path.stat().st_size, max_bytes)
-        with path.open("rb") as stream:  # bounded even for a pipe or device that reports no size
+        _check_size(source, info.st_size, max_bytes)
+        with open(path, "rb") as stream:  # bounded even for a pipe or device that reports no size
             data = stream.read(max_bytes + 1)
     except OSError as exc:
         raise _Unreadable(source, f"cannot be read: {exc.strerror or exc}") from None

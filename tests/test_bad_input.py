@@ -4,6 +4,7 @@ for a bad letter and 2 for an unusable input; in a batch each becomes that input
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import random
@@ -12,6 +13,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import FIXTURES
@@ -186,14 +188,14 @@ def test_missing_path(tmp_path: Path) -> None:
 def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "locked.txt"
     path.write_text(LETTER)
-    real_open = Path.open
+    real_open = builtins.open
 
-    def refuse(self: Path, *args: object, **kwargs: object) -> object:
-        if self == path:
+    def refuse(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(file, (str, Path)) and str(file) == str(path):
             raise PermissionError(13, "Permission denied")
-        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+        return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", refuse)  # root reads any file, so permissions cannot stop it
+    monkeypatch.setattr(builtins, "open", refuse)  # root reads any file, so permissions cannot stop it
     status, stderr = _parse_cli(str(path))
     assert status == 2 and f"{path}: cannot be read: Permission denied" in stderr
 
