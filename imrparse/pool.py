@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import select
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sized
@@ -153,12 +152,13 @@ class _Pool(Generic[In, Out]):
 
     def _collect(self, block: bool) -> None:
         """Take in every result a helper has sent; with `block`, wait for at least one."""
-        busy = {helper.connection.fileno(): helper for helper in self.helpers if helper.queued}
+        from multiprocessing.connection import wait  # any number of descriptors, and Windows pipes
+
+        busy = {helper.connection: helper for helper in self.helpers if helper.queued}
         if not busy:
             return
-        ready, _, _ = select.select(list(busy), [], [], None if block else 0)
-        for fd in ready:
-            helper = busy[fd]
+        for connection in wait(list(busy), None if block else 0):
+            helper = busy[connection]  # type: ignore[index]
             try:
                 failure, done = helper.connection.recv()
             except (EOFError, OSError):

@@ -7,6 +7,9 @@ import itertools
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -86,3 +89,40 @@ def test_chunks_shrink_towards_the_end_of_a_known_number_of_inputs() -> None:
     assert sizes == sorted(sizes, reverse=True)
     assert sizes[-3:] == [1, 1, 1]
     assert [len(chunk) for chunk in _chunks(iter(range(40)), processes=2)] == [CHUNK, CHUNK, 40 - 2 * CHUNK]
+
+
+HELPERS_OF_A_KILLED_RUN = """
+import os, time
+from imrparse.pool import map_inputs
+
+def slow(n):
+    time.sleep(0.005)
+    return os.getpid()
+
+for pid in map_inputs(slow, range(10**6), workers=3):
+    if pid != os.getpid():
+        print(pid, flush=True)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads process states from /proc")
+def test_helpers_exit_when_the_parent_is_killed() -> None:
+    run = subprocess.Popen([sys.executable, "-c", HELPERS_OF_A_KILLED_RUN], stdout=subprocess.PIPE, text=True)
+    assert run.stdout is not None
+    helpers: set[int] = set()
+    while len(helpers) < 2:
+        helpers.add(int(run.stdout.readline()))
+    run.kill()
+    run.wait()
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in helpers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_running(pid) for pid in helpers)
