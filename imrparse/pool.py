@@ -4,7 +4,8 @@
 helper a queue of chunks, parses chunks itself while every helper is busy, and collects the
 helpers' results between two of its own inputs, so a helper gets its next chunk and is
 relieved of its results within one input's time. On N cores N processes parse, and this
-process's share of the results never crosses a pipe.
+process's share of the results never crosses a pipe. A helper that dies has its unanswered
+chunks parsed again by the others; a helper whose parent died exits within a second.
 
 With `concurrent.futures` this process only waited and wrote: one process more than the
 cores, every result pickled across a pipe. Letting it parse there too would leave the
@@ -172,7 +173,8 @@ class _Pool(Generic[In, Out]):
             self._feed(helper)
 
     def _lost(self, helper: _Helper) -> None:
-        """A helper died (killed, or crashed in native code): its chunks are parsed here."""
+        """A helper died (killed, or crashed in native code): its unanswered chunks go first to
+        whichever process takes work next, this one or a live helper."""
         self.orphaned.extend(helper.queued)
         helper.queued.clear()
         self.helpers.remove(helper)
