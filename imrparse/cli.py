@@ -97,11 +97,6 @@ def _walk(top: str, globs: list[str]) -> list[str]:
     return sorted(found, key=lambda found_path: found_path.split(os.sep))
 
 
-def _pool(inputs: list[Input], workers: int | None) -> int | None:
-    """One input is parsed in this process: starting workers would cost more than it saves."""
-    return 1 if len(inputs) == 1 else workers
-
-
 def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
@@ -232,7 +227,7 @@ def parse_command(
     line_by_line = resume or output is None
     with sink as stream, progress_bar(len(inputs), show_bar) as bar:
         one = functools.partial(parse_one_serialized, grammar=grammar, max_bytes=max_bytes, option=option)
-        results = map_inputs(one, inputs, workers=_pool(inputs, workers), ordered=not unordered)
+        results = map_inputs(one, inputs, workers=workers, ordered=not unordered)
         first = True
         if fmt is Format.json and len(inputs) != 1:
             stream.write(b"[")
@@ -283,7 +278,7 @@ def _parse_to_parquet(inputs: list[Input], directory: Path, workers: int | None,
         raise typer.Exit(2) from None
     failed = 0
     with tables:
-        for result in parse_many(inputs, workers=_pool(inputs, workers), grammar=grammar, max_bytes=max_bytes):
+        for result in parse_many(inputs, workers=workers, grammar=grammar, max_bytes=max_bytes):
             tables.add(result)
             if "error" in result:
                 failed += 1
@@ -355,7 +350,7 @@ def validate_command(
     inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS, max_bytes)
     letters = conforming = errors = warnings = unusable = 0
     collected: list[tuple[str, Any]] = []
-    results = validate_many(inputs, workers=_pool(inputs, workers), grammar=grammar, select=chosen, ignore=skipped,
+    results = validate_many(inputs, workers=workers, grammar=grammar, select=chosen, ignore=skipped,
                             max_bytes=max_bytes)
     with atomic_output(output) as stream:
         if format is ReportFormat.json:
@@ -423,7 +418,7 @@ def load_command(
         typer.echo(f"imrparse: cannot open {db}: {exc}", err=True)
         raise typer.Exit(2) from None
     with connection:
-        added = load(connection, parse_many(inputs, workers=_pool(inputs, workers), grammar=grammar, max_bytes=max_bytes))
+        added = load(connection, parse_many(inputs, workers=workers, grammar=grammar, max_bytes=max_bytes))
     if not quiet:
         typer.echo(f"imrparse: {len(inputs)} inputs; added " + ", ".join(f"{n} {name}" for name, n in added.items())
                    + f" rows to {db}", err=True)

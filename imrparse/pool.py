@@ -41,9 +41,11 @@ WINDOW = 4
 
 def map_inputs(one: Callable[[In], Out], inputs: Iterable[In], *, workers: int | None = None, ordered: bool = True) -> Iterator[Out]:
     """`map(one, inputs)` over `workers` processes (default one per CPU), in input order unless
-    `ordered=False`. An exception `one` raises in a helper is raised here."""
+    `ordered=False`. An exception `one` raises in a helper is raised here. A chunk's worth of
+    inputs or fewer is mapped in this process: a helper's start-up (fork, its own lexer
+    compilation) would cost more than it saves."""
     workers = workers or os.cpu_count() or 1
-    if workers == 1:
+    if workers == 1 or (isinstance(inputs, Sized) and len(inputs) <= CHUNK):
         return map(one, inputs)
     return _Pool(one, workers - 1, inputs).map(ordered)
 

@@ -36,11 +36,18 @@ def die_in_helper(n: int) -> int:
     return n
 
 
+@pytest.mark.parametrize("sized", [True, False], ids=["list", "iterator"])
 @pytest.mark.parametrize("workers", [1, 2, 3])
 @pytest.mark.parametrize("count", [0, 1, CHUNK - 1, CHUNK * 9 + 5])
-def test_results_in_input_order(workers: int, count: int) -> None:
-    results = list(map_inputs(square, range(count), workers=workers))
+def test_results_in_input_order(workers: int, count: int, sized: bool) -> None:
+    inputs = list(range(count)) if sized else iter(range(count))
+    results = list(map_inputs(square, inputs, workers=workers))
     assert [value for value, _ in results] == [n * n for n in range(count)]
+
+
+def test_a_handful_of_inputs_forks_no_helper() -> None:
+    assert {pid for _, pid in map_inputs(square, list(range(CHUNK)), workers=2)} == {PARENT}
+    assert len({pid for _, pid in map_inputs(square, list(range(CHUNK * 40)), workers=2)}) == 2
 
 
 def test_this_process_and_the_helpers_share_the_work() -> None:
