@@ -1,10 +1,8 @@
 """The `imrparse` command line."""
 
-import atexit
 import enum
 import fnmatch
 import functools
-import gc
 import os
 import signal
 import sys
@@ -65,12 +63,6 @@ class OnError(enum.StrEnum):
 @app.callback()
 def main() -> None:
     """Read California DWC IMR final determination letters into records."""
-    # Skip the interpreter's last garbage collection: it would walk the parser's tables and every
-    # imported module only to free memory the process is about to return (15-25 ms, a tenth of a
-    # cold start). Every command closes what it writes itself, as it must: Python does not promise
-    # to finalize objects that still exist at exit.
-    atexit.unregister(gc.freeze)
-    atexit.register(gc.freeze)
 
 
 def collect_inputs(paths: list[str], globs: list[str], max_bytes: int = DEFAULT_MAX_BYTES) -> list[Input]:
