@@ -4,6 +4,7 @@ import enum
 import fnmatch
 import functools
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -91,9 +92,8 @@ def _walk(top: str, globs: list[str]) -> list[str]:
     once) instead of a `Path.rglob` per glob: a quarter of the time on a large archive. Anything
     that is not a directory counts, so a broken link or a file link loop is an input too, and
     gets its error record."""
-    found = [os.path.join(directory, name)
-             for directory, _, names in os.walk(top)
-             for name in names if any(fnmatch.fnmatchcase(name, pattern) for pattern in globs)]
+    matches = re.compile("|".join(fnmatch.translate(pattern) for pattern in globs)).match  # case-sensitive, as fnmatchcase
+    found = [os.path.join(directory, name) for directory, _, names in os.walk(top) for name in names if matches(name)]
     return sorted(found, key=lambda found_path: found_path.split(os.sep))
 
 
