@@ -1,7 +1,7 @@
 """PDF text extraction with pypdfium2 (the `imrparse[pdf]` extra).
 
 The posted PDFs are encrypted with an empty password and forbid copying; pdfium still reads
-them. pypdfium2 is not thread-safe, so batches call this inside worker processes.
+them. pypdfium2 is not thread-safe, so batches call it from processes, never threads.
 """
 
 from __future__ import annotations
