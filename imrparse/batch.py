@@ -1,4 +1,4 @@
-"""Many letters at once: one result per input, in a process pool, streaming.
+"""Many letters at once: one result per input, across processes, streaming.
 
 A result is the letter's record plus `source: {path, sha256, bytes}`, or an error record
 `{"source": ..., "error": {kind, message, line, column, expected}}` -- never nothing.
@@ -146,10 +146,10 @@ def parse_many(
     grammar: Path | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Iterator[Result]:
-    """Yield one result per input. `workers=1` parses in this process; otherwise a process pool
-    (default: one per CPU). At most a few inputs per worker are in flight, so memory stays
-    bounded however long `inputs` is; results come in input order unless `ordered=False`.
-    An input over `max_bytes` is an error record, refused without being read."""
+    """Yield one result per input, parsed by `workers` processes, this one included (default:
+    one per CPU; see `pool.map_inputs`). At most a few chunks per process are in flight, so
+    memory stays bounded however long `inputs` is; results come in input order unless
+    `ordered=False`. An input over `max_bytes` is an error record, refused without being read."""
     one = functools.partial(parse_one, grammar=grammar, max_bytes=max_bytes)
     return map_inputs(one, inputs, workers=workers, ordered=ordered)
 
@@ -164,7 +164,7 @@ def validate_many(
     ignore: list[str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Iterator[Result]:
-    """`validate_one` over many inputs, in a process pool like `parse_many`."""
+    """`validate_one` over many inputs, across processes like `parse_many`."""
     one = functools.partial(validate_one, grammar=grammar, select=select, ignore=ignore, max_bytes=max_bytes)
     return map_inputs(one, inputs, workers=workers, ordered=ordered)
 
