@@ -83,7 +83,6 @@ class Normalized:
     original: str
     _norm_starts: tuple[int, ...]
     _orig_starts: tuple[int, ...]
-
     _has_crlf: bool
 
     def to_original(self, offset: int) -> int:
