@@ -110,8 +110,9 @@ def normalize(original: str) -> Normalized:
     text = original
     for char, replacement in _ASCII_ONE_FOR_ONE if original.isascii() else _ONE_FOR_ONE:
         text = text.replace(char, replacement)
-    has_crlf = "\r\n" in text
+    has_crlf = False
     if "\r" in text:
+        has_crlf = "\r\n" in text
         text = text.replace("\r\n", " \n").replace("\r", "\n")
     parts: list[str] = []
     norm_starts = [0]

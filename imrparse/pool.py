@@ -86,7 +86,9 @@ class _Pool(Generic[In, Out]):
 
     def map(self, ordered: bool) -> Iterator[Out]:
         import multiprocessing  # only when a pool runs: it is not a cheap import
+        from multiprocessing.connection import wait  # any number of descriptors, and Windows pipes
 
+        self.wait = wait
         context = multiprocessing.get_context()
         for _ in range(self.helper_count):
             here, there = context.Pipe()
@@ -155,12 +157,10 @@ class _Pool(Generic[In, Out]):
 
     def _collect(self, block: bool) -> None:
         """Take in every result a helper has sent; with `block`, wait for at least one."""
-        from multiprocessing.connection import wait  # any number of descriptors, and Windows pipes
-
         busy = {helper.connection: helper for helper in self.helpers if helper.queued}
         if not busy:
             return
-        for connection in wait(list(busy), None if block else 0):
+        for connection in self.wait(list(busy), None if block else 0):
             helper = busy[connection]  # type: ignore[index]
             try:
                 failure, done = helper.connection.recv()
