@@ -13,7 +13,8 @@ import orjson
 from lark import Token, Tree
 from lark.exceptions import UnexpectedInput
 
-from .errors import NOT_A_LETTER, InputError, ParseError, from_lark
+from .diagnosis import diagnose
+from .errors import NOT_A_LETTER, InputError, ParseError
 from .loader import get_parser, get_record_parser
 from .normalize import Normalized, normalize
 from .transformer import Built, building
@@ -64,10 +65,13 @@ def decode(data: bytes) -> str:
 
 def parse_tree(normalized: Normalized, *, start: str = "start", grammar: Path | None = None) -> Tree[Token]:
     """Parse normalized text into a Lark tree; raise ParseError at the original position."""
+    parser = get_parser(grammar)
     try:
-        return get_parser(grammar).parse(normalized.text, start=start)
-    except UnexpectedInput as exc:
-        raise from_lark(exc, normalized) from None
+        return parser.parse(normalized.text, start=start)
+    except UnexpectedInput:
+        error = diagnose(normalized, parser, start).error
+        assert error is not None, "the interactive parser accepted what the parser rejected"
+        raise error from None
 
 
 def parse(text: str | bytes, *, grammar: Path | None = None) -> dict[str, Any]:
@@ -87,16 +91,13 @@ def parse_normalized(normalized: Normalized, *, grammar: Path | None = None) -> 
     try:
         with building(normalized):
             built: Built = get_record_parser(grammar).parse(normalized.text, start="start")  # type: ignore[assignment]
-    except UnexpectedInput:
-        # Reported by the tree parser (same grammar, so it fails too): its interactive parser
-        # says what was expected, which lark-cython's errors cannot.
-        try:
-            parse_tree(normalized, grammar=grammar)
-        except ParseError as error:
-            from .validate import restated  # only on failure: it re-reads the tokens
-
-            raise restated(error, normalized, grammar) from None
-        raise
+    except (UnexpectedInput, ParseError):
+        # Explained by one interactive parse with the tree parser (same grammar, so it fails
+        # too): it says what was expected, which lark-cython's errors cannot, and keeps what
+        # was read as the error's partial record.
+        error = diagnose(normalized, get_parser(grammar)).error
+        assert error is not None, "the tree parser accepted a letter the record parser rejected"
+        raise error from None
     return built.value  # type: ignore[no-any-return]
 
 

@@ -571,3 +571,21 @@ def debug_explain(path: Path, grammar: GrammarOption = None) -> None:
     typer.echo(report)
     if not report.endswith("The letter parses."):
         raise typer.Exit(1)
+
+
+@debug_app.command("wording")
+def debug_wording(
+    path: Path,
+    format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    grammar: GrammarOption = None,
+) -> None:
+    """How the text between landmarks was read: each guideline paragraph, credentials sentence and
+    title, cut into pieces by the wording table's rows; UNRECOGNIZED where no row knows the words."""
+    parser = _require_grammar(grammar)
+    _, normalized = _read_letter(path)
+    readings = debugging.wording(normalized, parser)
+    if format == "json":
+        typer.echo(orjson.dumps(readings, option=orjson.OPT_INDENT_2).decode())
+    else:
+        for line in debugging.wording_text(readings):
+            typer.echo(line)

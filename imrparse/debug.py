@@ -3,62 +3,50 @@ stream, the tree with original line ranges, an outline, and an explanation of a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lark import Lark, Token, Tree
 from lark.exceptions import GrammarError, LexError, UnexpectedInput
 
-from .errors import ParseError, caret_context, describe, from_lark
+from .diagnosis import TokenRow, diagnose, item_starts, token_row
+from .errors import ParseError, caret_context
 from .loader import build_parser, get_parser, get_record_parser
 from .normalize import LineIndex, Normalized
+from .readers import read_credential_sentence, read_guideline, read_title
+from .wording import HEADINGS, ITEM_LABELS, LANDMARKS, describe
 
-# Terminals that mark the outline of a letter: headings and the start of each item.
+# Terminals that mark the outline of a letter: headings, the header and each paragraph label.
 OUTLINE_TERMINALS = {
-    "_HOW_HEADING": "HOW THE IMR FINAL DETERMINATION WAS MADE",
-    "_SUMMARY_HEADING": "CLINICAL CASE SUMMARY",
-    "_DECISIONS_HEADING": "IMR ISSUES, DECISIONS AND RATIONALES",
+    **{terminal: LANDMARKS[terminal].phrase for terminal in HEADINGS},
     "CASE_NUMBER_LABEL": "header",
-    "_CA_GUIDELINE_LABEL": "  Claims Administrator guideline",
-    "_REVIEWER_GUIDELINE_LABEL": "  MAXIMUS guideline",
-    "_RATIONALE_LABEL": "  Decision rationale",
+    **{terminal: "  " + LANDMARKS[terminal].phrase.removesuffix(":") for terminal in ITEM_LABELS},
 }
 
 # Known ways letters go wrong, as fragments parsed from the `item` start symbol. A failure in a
 # full letter that stops in the same parser state, on the same kind of token, matches the
-# pattern. Each pattern is written with every wording a guideline paragraph can end with, since
-# the parser state at the failure depends on it.
-_GUIDELINES = (
-    "The Claims Administrator did not cite any medical evidence for its decision.",
-    "Decision based on MTUS Low Back Complaints 2004.",
-    "Decision based on MTUS Low Back Complaints 2004, Section(s): Special Studies.",
-    "Decision based on Non-MTUS Citation Official Disability Guidelines (ODG) Low Back.",
-)
+# pattern.
+_GUIDELINE = "Decision based on MTUS Low Back Complaints 2004."
 
 
-def _item(guideline: str, *, ca: bool = True, reviewer: bool = True, rationale: bool = True, after: str = "") -> str:
+def _item(*, ca: bool = True, reviewer: bool = True, rationale: bool = True, after: str = "") -> str:
     return (
         "MRI of the lumbar spine: Upheld\n"
-        + (f"Claims Administrator guideline: {guideline}\n" if ca else "")
-        + (f"MAXIMUS guideline: {guideline}\n" if reviewer else "")
+        + (f"Claims Administrator guideline: {_GUIDELINE}\n" if ca else "")
+        + (f"MAXIMUS guideline: {_GUIDELINE}\n" if reviewer else "")
         + ("Decision rationale: The request is not medically necessary.\n" if rationale else "")
         + after
     )
 
 
 _ITEM_ERRORS: dict[str, list[str]] = {
-    "an item has no 'Claims Administrator guideline:' paragraph": [_item(g, ca=False) for g in _GUIDELINES],
-    "an item has no 'MAXIMUS guideline:' paragraph": [_item(g, reviewer=False) for g in _GUIDELINES],
+    "an item has no 'Claims Administrator guideline:' paragraph": [_item(ca=False)],
+    "an item has no 'MAXIMUS guideline:' paragraph": [_item(reviewer=False)],
     "an item has no 'Decision rationale:' paragraph before the next item": [
-        _item(g, rationale=False, after="X-rays of the lumbar spine: Upheld\n") for g in _GUIDELINES
+        _item(rationale=False, after="X-rays of the lumbar spine: Upheld\n")
     ],
     "an item's title has no outcome (': Upheld' or ': Overturned'), so its paragraphs are out of place": [
-        _item(g, after="X-rays of the lumbar spine\nClaims Administrator guideline: " + g + "\n") for g in _GUIDELINES
-    ],
-    "a guideline paragraph is empty or in an unknown wording": [
-        "MRI: Upheld\nClaims Administrator guideline:\nMAXIMUS guideline: " + _GUIDELINES[0] + "\n",
-        "MRI: Upheld\nClaims Administrator guideline: Based on ODG.\n",
+        _item(after="X-rays of the lumbar spine\nClaims Administrator guideline: " + _GUIDELINE + "\n")
     ],
 }
 
@@ -73,20 +61,9 @@ _BODY = (
 )
 KNOWN_ERRORS: dict[str, list[str]] = {
     label: [head + _BODY + before + fragment
-            for fragment in fragments for head in ("", _HEADER) for before in ("", _item(_GUIDELINES[1]))]
+            for fragment in fragments for head in ("", _HEADER) for before in ("", _item())]
     for label, fragments in _ITEM_ERRORS.items()
 }
-
-
-@dataclass
-class TokenRow:
-    terminal: str
-    line: int
-    column: int
-    text: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"terminal": self.terminal, "line": self.line, "column": self.column, "text": self.text}
 
 
 def load_grammar(path: Path | None, *, records: bool = False) -> Lark:
@@ -113,33 +90,8 @@ def check_grammar(text: str) -> dict[str, Any]:
 
 def tokens(normalized: Normalized, parser: Lark, start: str = "start") -> tuple[list[TokenRow], ParseError | None]:
     """The tokens the contextual lexer produced, up to the end or to the point of failure."""
-    index = LineIndex(normalized.original)
-    rows: list[TokenRow] = []
-    interactive = parser.parse_interactive(normalized.text, start=start)
-    try:
-        for token in interactive.iter_parse():
-            rows.append(_row(token, normalized, index))
-        interactive.feed_eof()  # type: ignore[no-untyped-call]
-    except UnexpectedInput as exc:
-        if getattr(exc, "interactive_parser", None) is None:
-            exc.interactive_parser = interactive  # for the exact set of accepted terminals
-        return rows, from_lark(exc, normalized)
-    return rows, None
-
-
-def _row(token: Token, normalized: Normalized, index: LineIndex) -> TokenRow:
-    line, column = index.line_col(normalized.to_original(token.start_pos or 0))
-    return TokenRow(token.type, line, column, str(token))
-
-
-_TITLE_PARTS = ("TITLE_TEXT", "ITEM_NUMBER", "_WAS_ORIGINAL", "_WAS_AUTHORIZED", "_REMAINING", "_CA_AUTHORIZED", "_LEAVING",
-                "_THE_ORIGINAL")
-
-
-def item_starts(rows: list[TokenRow]) -> list[TokenRow]:
-    """The first token of each decision item's title."""
-    return [row for i, row in enumerate(rows)
-            if row.terminal in ("TITLE_TEXT", "ITEM_NUMBER") and (i == 0 or rows[i - 1].terminal not in _TITLE_PARTS)]
+    diagnosis = diagnose(normalized, parser, start)
+    return diagnosis.rows, diagnosis.stop
 
 
 def outline(rows: list[TokenRow]) -> list[str]:
@@ -190,9 +142,10 @@ def _failure(run: Any) -> tuple[frozenset[str], str] | None:
 
 def explain(normalized: Normalized, parser: Lark) -> str:
     """The outline of what parsed; on failure, where and why, in the letter's terms."""
-    rows, error = tokens(normalized, parser)
+    diagnosis = diagnose(normalized, parser)
+    rows, error = diagnosis.rows, diagnosis.stop
     parts = ["Outline:", *("  " + line for line in outline(rows))]
-    if error is None:
+    if error is None or diagnosis.error is None:
         parts.append("The letter parses.")
         return "\n".join(parts)
     parts.append("")
@@ -202,6 +155,7 @@ def explain(normalized: Normalized, parser: Lark) -> str:
         parts.append(caret_context(LineIndex(normalized.original), error.line, error.column))
     parts.append(f"The letter needed here: {describe(error.expected)}")
     parts.append(f"(terminals: {', '.join(error.expected)})")
+    parts.append(f"In the letter's terms: {diagnosis.error}")
     label = known_error(normalized, parser)
     parts.append(f"Nearest known error: {label}" if label else "Nearest known error: none of the known patterns")
     return "\n".join(parts)
@@ -210,7 +164,7 @@ def explain(normalized: Normalized, parser: Lark) -> str:
 def tree_to_dict(tree: Tree[Token] | Token, normalized: Normalized, index: LineIndex) -> dict[str, Any]:
     """A JSON view of the parse tree: each node with its original line range."""
     if isinstance(tree, Token):
-        return _row(tree, normalized, index).to_dict()
+        return token_row(tree, normalized, index).to_dict()
     node: dict[str, Any] = {"rule": str(tree.data), "lines": _lines(tree, normalized, index)}
     node["children"] = [tree_to_dict(child, normalized, index) for child in tree.children]
     return node
@@ -238,3 +192,56 @@ def outline_svg(rows: list[TokenRow]) -> str:
                      f'<text x="{indent + 8}" y="{y + 15}" font-family="monospace" font-size="12">{label}</text>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="780" height="{height}" viewBox="0 0 780 {height}">'
             + "".join(boxes) + "</svg>\n")
+
+
+def wording(normalized: Normalized, parser: Lark) -> list[dict[str, Any]]:
+    """How the text between landmarks was read: each guideline paragraph, credentials sentence
+    and list, and title, cut into the pieces the wording table recognized (by row name) or did
+    not (`wording: null`), each at its original line and column."""
+    index = LineIndex(normalized.original)
+
+    def at(offset: int) -> dict[str, int]:
+        line, column = index.line_col(normalized.to_original(offset))
+        return {"line": line, "column": column}
+
+    readings: list[dict[str, Any]] = []
+    interactive = parser.parse_interactive(normalized.text, start="start")
+    try:
+        for token in interactive.iter_parse():
+            start = token.start_pos or 0
+            pieces: list[dict[str, Any]]
+            found: dict[str, Any]
+            if token.type == "GUIDELINE_TEXT":
+                guideline = read_guideline(token.value)
+                pieces = [{"wording": s.wording, **at(start + s.start), "text": " ".join(token.value[s.start:s.end].split())}
+                          for s in guideline.sentences]
+                found = {"mtus": list(guideline.mtus), "non_mtus": list(guideline.non_mtus), "cited": guideline.cited}
+            elif token.type == "CREDENTIAL_SENTENCE":
+                credentials = read_credential_sentence(token.value)
+                pieces = [{"wording": None, **at(start + a), "text": " ".join(token.value[a:b].split())}
+                          for a, b in credentials.unrecognized]
+                found = {"specialties": list(credentials.specialties), "licensure": list(credentials.licensure)}
+            elif token.type == "TITLE_TEXT":
+                title = read_title(token.value)
+                pieces = [] if title.recognized else [{"wording": None, **at(start), "text": " ".join(token.value.split())}]
+                found = {"treatment": title.treatment, "original_request": title.original_request, "authorized": title.authorized}
+            else:
+                continue
+            readings.append({"terminal": token.type, **at(start), "found": found, "pieces": pieces})
+    except UnexpectedInput:
+        pass  # what was read up to the failure; `imrparse debug explain` says why it stopped
+    return readings
+
+
+def wording_text(readings: list[dict[str, Any]]) -> list[str]:
+    """The readings as lines for a terminal."""
+    lines = []
+    for reading in readings:
+        lines.append(f"line {reading['line']:>4}:{reading['column']:<3} {reading['terminal']}")
+        for piece in reading["pieces"]:
+            name = piece["wording"] or "UNRECOGNIZED"
+            lines.append(f"    {piece['line']}:{piece['column']} {name}: {piece['text'][:90]}")
+        for key, value in reading["found"].items():
+            if value:
+                lines.append(f"    -> {key}: {value}")
+    return lines

@@ -12,7 +12,10 @@ The steps:
   blank_lines  three or more line ends, with only spaces between -> "\\n\\n"
   trailing     spaces before a line end or the end of the text -> removed
   space_run    two or more spaces inside a line -> " "
-  invisible    runs of BOM, zero-width spaces/joiners, soft hyphens -> removed
+  invisible    runs of BOM, zero-width spaces/joiners -> removed
+  hyphens      where an extractor writes a hyphen as another character -> "-" (one for one):
+               pypdfium2's U+FFFE for a soft hyphen, U+00AD, U+2010, U+2011
+  ligatures    "ﬁ", "ﬂ", "ﬀ", "ﬃ", "ﬄ" -> the letters they join ("fi", ...)
 
 Whitespace carries no meaning in the grammar beyond "a line ends here", so the runs collapse.
 That also bounds every whitespace run the grammar's look-aheads scan to a few characters, which
@@ -34,13 +37,16 @@ from dataclasses import dataclass
 # One character for one: positions are unchanged. (A `str.replace` per character costs a tenth
 # of one `str.translate`.)
 _ASCII_ONE_FOR_ONE = (("\t", " "), ("\f", "\n"))
-_ONE_FOR_ONE = (*_ASCII_ONE_FOR_ONE, ("\u00a0", " "), ("\u2007", " "), ("\u202f", " "))
-_INVISIBLE_CHARS = "\ufeff\u200b\u200c\u200d\u2060\u00ad"
+_HYPHENS = (("\ufffe", "-"), ("\u00ad", "-"), ("\u2010", "-"), ("\u2011", "-"))
+_ONE_FOR_ONE = (*_ASCII_ONE_FOR_ONE, ("\u00a0", " "), ("\u2007", " "), ("\u202f", " "), *_HYPHENS)
+_INVISIBLE_CHARS = "\ufeff\u200b\u200c\u200d\u2060"
+_LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"}
 
 # After the one-for-one step a space is " " and a line end is "\n".
 _SPACE_RUN = re.compile(r"  ++")  # trailing when a line end or the end of the text follows
 _BLANK_LINES = re.compile(r"\n(?: *+\n){2,}+")
 _INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]+")
+_LIGATURE = re.compile(f"[{''.join(_LIGATURES)}]")
 
 
 def _steps(text: str) -> list[tuple[int, int, str]]:
@@ -59,6 +65,8 @@ def _steps(text: str) -> list[tuple[int, int, str]]:
     found += [(m.start(), m.end(), "\n\n") for m in _BLANK_LINES.finditer(text)]
     if not text.isascii() and any(char in text for char in _INVISIBLE_CHARS):
         found += [(m.start(), m.end(), "") for m in _INVISIBLE.finditer(text)]
+    if not text.isascii() and any(char in text for char in _LIGATURES):
+        found += [(m.start(), m.end(), _LIGATURES[m.group()]) for m in _LIGATURE.finditer(text)]
     found.sort(key=lambda piece: (piece[0], -piece[1]))
     merged: list[tuple[int, int, str]] = []
     end = 0
@@ -88,7 +96,10 @@ class Normalized:
     def to_original(self, offset: int) -> int:
         """Map an offset of the normalized text to the original text."""
         i = bisect.bisect_right(self._norm_starts, offset) - 1
-        orig = min(self._orig_starts[i] + (offset - self._norm_starts[i]), len(self.original))
+        orig = self._orig_starts[i] + (offset - self._norm_starts[i])
+        if i + 1 < len(self._orig_starts):  # inside a replacement longer than what it replaced ("ﬁ" -> "fi")
+            orig = min(orig, self._orig_starts[i + 1] - 1)
+        orig = min(orig, len(self.original))
         # A CRLF's CR became a space, dropped as trailing, so its line end maps to the LF; a line
         # end starts at its CR in the original, as in LF text it starts at the LF.
         if self._has_crlf and orig and self.original.startswith("\r\n", orig - 1):
@@ -133,6 +144,26 @@ def normalize(original: str) -> Normalized:
         last = end
     parts.append(text[last:])
     return Normalized("".join(parts), original, tuple(norm_starts), tuple(orig_starts), has_crlf)
+
+
+# Starts with the literal "-\n" so the scan jumps between candidates instead of trying a
+# look-behind at every character.
+_HYPHEN_WRAP = re.compile(r"-\n\s*")
+
+
+def _join_hyphen(match: re.Match[str]) -> str:
+    before = match.string[match.start() - 1 : match.start()]
+    return "-" if before.isascii() and before.isalnum() else match.group()
+
+
+def collapse(text: str) -> str:
+    """A value as the record holds it: wrapped lines joined. A word hyphenated at a line end
+    keeps its hyphen and joins the next line without a space ("Platelet-" / "rich" ->
+    "Platelet-rich"); other whitespace runs become one space. (`str.split` splits on exactly
+    the characters regex `\\s` matches, at a fraction of a regex substitution's cost.)"""
+    if "-\n" in text:
+        text = _HYPHEN_WRAP.sub(_join_hyphen, text)
+    return " ".join(text.split())
 
 
 class LineIndex:

@@ -45,11 +45,17 @@ RULES: dict[str, Rule] = {
         Rule("H205", "case-number-malformed", "error", "The case number is not written CMyy-nnnnnnn."),
         Rule("R301", "licensure-missing", "error", "The reviewer's state of licensure is missing."),
         Rule("R302", "specialty-missing", "error", "The reviewer's certification or specialty is missing."),
+        Rule("R303", "credentials-wording-unknown", "warning",
+             "The credentials sentence has a clause in none of its known wordings; the lists hold what the rest said."),
         Rule("D401", "outcome-invalid", "error", "A decision's outcome is not written 'Upheld' or 'Overturned'."),
         Rule("D402", "outcome-contradicts-rationale", "error",
              "The rationale concludes the opposite of the outcome (Upheld but necessary, Overturned but not necessary)."),
         Rule("D403", "duplicate-treatment", "error", "The same treatment is decided twice in one letter."),
-        Rule("D404", "paragraph-empty", "error", "A case summary, guideline citation or rationale has no words."),
+        Rule("D404", "paragraph-empty", "error", "A case summary, guideline paragraph, guideline citation or rationale has no words."),
+        Rule("D405", "guideline-wording-unknown", "warning",
+             "A guideline paragraph has a sentence in none of the known wordings of a citation; it is kept as text."),
+        Rule("D406", "title-wording-unknown", "warning",
+             "A title reads like a partial authorization ('original request') in none of its known wordings."),
         Rule("N501", "injury-date-mismatch", "warning", "The case summary gives a different date of injury than the header."),
     )
 }

@@ -22,9 +22,10 @@ from typing import Any, NamedTuple
 
 from lark import Token, Transformer, Tree
 
-from . import narrative
-from .errors import HEADER_PAIRING, TERMINAL_DESCRIPTIONS, error_at
-from .normalize import Normalized
+from . import narrative, readers
+from .errors import HEADER_PAIRING, error_at
+from .normalize import Normalized, collapse
+from .wording import HEADER_FIELDS, LANDMARKS
 
 SCHEMA_VERSION = 1
 
@@ -32,39 +33,8 @@ SCHEMA_VERSION = 1
 # (which `validate` reports) says nothing, so the record holds null.
 MEDICALLY_NECESSARY = {"upheld": False, "overturned": True}
 
-# Starts with the literal "-\n" so the scan jumps between candidates instead of trying a
-# look-behind at every character.
-_HYPHEN_WRAP = re.compile(r"-\n\s*")
-
-
-def _join_hyphen(match: re.Match[str]) -> str:
-    before = match.string[match.start() - 1 : match.start()]
-    return "-" if before.isascii() and before.isalnum() else match.group()
-
-
-def collapse(text: str) -> str:
-    """Join wrapped lines: a word hyphenated at a line end keeps its hyphen and joins the next
-    line without a space ("Platelet-" / "rich" -> "Platelet-rich"); other whitespace runs
-    become one space. (`str.split` splits on exactly the characters regex `\\s` matches, at a
-    fraction of a regex substitution's cost.)"""
-    if "-\n" in text:
-        text = _HYPHEN_WRAP.sub(_join_hyphen, text)
-    return " ".join(text.split())
-
-
-# Header label terminal -> (record field, the value terminal it takes).
-HEADER_FIELDS = {
-    "CASE_NUMBER_LABEL": ("case_number", "CASE_NUMBER"),
-    "DATE_ASSIGNED_LABEL": ("date_assigned", "DATE"),
-    "DATE_OF_INJURY_LABEL": ("date_of_injury", "DATE"),
-    "DECISION_DATE_LABEL": ("decision_date", "DATE"),
-    "UR_DENIAL_DATE_LABEL": ("ur_denial_date", "DATE"),
-    "PRIORITY_LABEL": ("priority", "PRIORITY"),
-    "APPLICATION_RECEIVED_LABEL": ("application_received", "DATE"),
-}
 HEADER_VALUES = frozenset(value for _, value in HEADER_FIELDS.values())
-CASE_FIELDS = ("case_number", "date_assigned", "date_of_injury", "decision_date",
-               "ur_denial_date", "priority", "application_received")
+CASE_FIELDS = tuple(field for field, _ in HEADER_FIELDS.values())
 
 
 _US_DATE = re.compile(r"(\d\d)/(\d\d)/(\d{4})")
@@ -114,11 +84,6 @@ def _bounds(children: list[Child]) -> tuple[int, int]:
     return children[0].start_pos, children[-1].end_pos
 
 
-def _collapsed(children: list[Child], terminal: str) -> list[str]:
-    """The text of each `terminal` token among the children, wrapped lines joined."""
-    return [collapse(child.value) for child in children if getattr(child, "type", None) == terminal]
-
-
 def _values(children: list[Child]) -> list[Any]:
     return [child.value for child in children if isinstance(child, Built)]
 
@@ -149,23 +114,8 @@ class RecordBuilder(Transformer[Token, Built]):
         return children[0]
 
     def fdl_2014(self, children: list[Built]) -> Built:
-        parts: dict[str, Any] = {"case": None}
-        for kind, value in _values(children):
-            parts[kind] = value
-        case = parts["case"] or {**dict.fromkeys(CASE_FIELDS), "span": None, "spans": {}}
-        summary = parts["summary"]
-        decision_year = int(case["decision_date"][:4]) if case.get("decision_date") else None
-        summary["date_of_injury"] = narrative.injury_date(summary["text"], decision_year)
         start, end = _bounds(children)
-        return Built(start, end, {
-            "schema_version": SCHEMA_VERSION,
-            "layout": "fdl-2014",
-            "case": case,
-            "reviewer": parts["reviewer"],
-            "summary": summary,
-            "decisions": parts["decisions"],
-            "span": self._span(start, end),
-        })
+        return Built(start, end, letter_record(dict(_values(children)), self._span(start, end)))
 
     # -- header ------------------------------------------------------------------------
 
@@ -184,7 +134,7 @@ class RecordBuilder(Transformer[Token, Built]):
             value_text = str(value.value)
             if value.type != value_type:
                 raise error_at(
-                    f"the header's {' '.join(label_text.split())!r} needs {TERMINAL_DESCRIPTIONS[value_type]}, found {value_text!r}",
+                    f"the header's {' '.join(label_text.split())!r} needs {LANDMARKS[value_type].description}, found {value_text!r}",
                     normalized, value.start_pos, code=HEADER_PAIRING,
                 )
             if case[field] is not None:
@@ -201,44 +151,46 @@ class RecordBuilder(Transformer[Token, Built]):
     # -- how the determination was made: credentials -----------------------------------
 
     def how_section(self, children: list[Child]) -> Built:
-        reviewer: dict[str, Any] = {"licensure": [], "specialties": [], "board_certified": None}
+        reviewer: dict[str, Any] = {"licensure": [], "specialties": [], "board_certified": None, "unrecognized": []}
         for part in _values(children):
             for key, value in part.items():
                 if key == "board_certified":
                     reviewer[key] = value
+                elif key == "unrecognized":
+                    reviewer[key] += value
                 else:
                     reviewer[key] += [v for v in value if v not in reviewer[key]]
         reviewer["span"] = self._span(*_bounds(children))
         return self._built(children, ("reviewer", reviewer))
 
     def how_text(self, children: list[Child]) -> Built:
-        sentences = _values(children)
+        sentences = [self._credential_sentence(child) for child in children if child.type == "CREDENTIAL_SENTENCE"]
         return self._built(children, sentences[-1] if sentences else {})
 
-    def board_sentence(self, children: list[Child]) -> Built:
-        specialties, states = _values(children)
-        return self._built(children, {"specialties": specialties, "licensure": states, "board_certified": True})
-
-    def board_specialties(self, children: list[Child]) -> Built:
-        return self._built(children, _collapsed(children, "BOARD_SPECIALTY"))
-
-    def board_states(self, children: list[Child]) -> Built:
-        return self._built(children, _collapsed(children, "BOARD_STATE"))
+    def _credential_sentence(self, token: Token) -> dict[str, Any]:
+        reading = readers.read_credential_sentence(token.value)
+        return {"specialties": list(reading.specialties), "licensure": list(reading.licensure),
+                "board_certified": True if reading.board_certified else None,
+                "unrecognized": [self._unrecognized(token.start_pos or 0, piece) for piece in reading.unrecognized]}
 
     def credentials(self, children: list[Child]) -> Built:
         licensure, specialties = _values(children)
         return self._built(children, {**licensure, **specialties})
 
     def licensure(self, children: list[Child]) -> Built:
-        names = _values(children)
-        return self._built(children, {"licensure": names[0] if names else []})
+        return self._built(children, {"licensure": self._names(children, "licensure")})
 
     def specialties(self, children: list[Child]) -> Built:
-        names = _values(children)
-        return self._built(children, {"specialties": names[0] if names else []})
+        return self._built(children, {"specialties": self._names(children, "specialties")})
 
-    def name_list(self, children: list[Child]) -> Built:
-        return self._built(children, _collapsed(children, "NAME"))
+    @staticmethod
+    def _names(children: list[Child], kind: str) -> list[str]:
+        return readers.split_names(children[-1].value, kind) if len(children) > 1 else []
+
+    def _unrecognized(self, offset: int, piece: tuple[int, int]) -> dict[str, Any]:
+        """Text no wording row knows, at `piece` (offsets relative to `offset`)."""
+        start, end = offset + piece[0], offset + piece[1]
+        return {"text": self._text(start, end), "span": self._span(start, end)}
 
     # -- clinical case summary ---------------------------------------------------------
 
@@ -274,68 +226,60 @@ class RecordBuilder(Transformer[Token, Built]):
         })
 
     def title(self, children: list[Child]) -> Built:
-        first, body, outcome = children[0], children[-3], children[-1]
-        number = int(first.value) if getattr(first, "type", None) == "ITEM_NUMBER" else None
+        first, text, outcome = children[0], children[-3], children[-1]
+        number = int(first.value) if first.type == "ITEM_NUMBER" else None
+        reading = readers.read_title(text.value)
         return self._built(children, {
             "number": number,
-            **body.value,
-            "outcome": str(outcome.value).lower(),
+            "title": collapse(text.value),
+            "treatment": reading.treatment,
+            "original_request": reading.original_request,
+            "authorized": reading.authorized,
             "title_span": self._span(*_bounds(children)),
+            "outcome": str(outcome.value).lower(),
         })
 
-    def _title_body(self, children: list[Child], treatment: str, original: str | None, authorized: str | None) -> Built:
-        title = self._text(*_bounds(children))
-        return self._built(children, {"title": title, "treatment": treatment, "original_request": original, "authorized": authorized})
-
-    def plain_title(self, children: list[Child]) -> Built:
-        return self._title_body(children, collapse(children[0].value), None, None)
-
-    def remaining_title(self, children: list[Child]) -> Built:
-        original, authorized, remaining = _collapsed(children, "TITLE_TEXT")
-        return self._title_body(children, remaining, original, authorized)
-
-    def original_title(self, children: list[Child]) -> Built:
-        original, authorized, decided = _collapsed(children, "TITLE_TEXT")
-        return self._title_body(children, decided, original, authorized)
-
     def ca_guideline(self, children: list[Child]) -> Built:
-        return children[-1]  # type: ignore[no-any-return]
+        label = children[0]
+        if len(children) == 1:  # an empty paragraph: `validate` reports it
+            return Built(label.end_pos, label.end_pos, {"text": "", "mtus": [], "non_mtus": [], "cited": None, "unrecognized": [],
+                                                        "span": self._span(label.end_pos, label.end_pos)})
+        token = children[-1]
+        reading = readers.read_guideline(token.value)
+        start, end = token.start_pos, token.end_pos
+        return Built(start, end, {
+            "text": self._text(start, end),
+            "mtus": list(reading.mtus),
+            "non_mtus": list(reading.non_mtus),
+            "cited": reading.cited,
+            "unrecognized": [self._unrecognized(start, (s.start, s.end)) for s in reading.unrecognized],
+            "span": self._span(start, end),
+        })
 
     reviewer_guideline = ca_guideline
-
-    def not_cited(self, children: list[Child]) -> Built:
-        start, end = _bounds(children)
-        return Built(start, end, {"text": self._text(start, end), "mtus": [], "non_mtus": [], "cited": False,
-                                  "span": self._span(start, end)})
-
-    def cited(self, children: list[Child]) -> Built:
-        start, end = _bounds(children)
-        return Built(start, end, {"text": self._text(start, end), **children[-1].value, "cited": True,
-                                  "span": self._span(start, end)})
-
-    def basis_statement(self, children: list[Child]) -> Built:
-        return self._built(children, None)
-
-    def citations(self, children: list[Built]) -> Built:
-        found: dict[str, list[str]] = {"mtus": [], "non_mtus": []}
-        for kind, entries in _values(children):
-            found[kind] += entries
-        return self._built(children, found)
-
-    def mtus_basis(self, children: list[Child]) -> Built:
-        return self._built(children, ("mtus", _values(children)))
-
-    def mtus_citation(self, children: list[Child]) -> Built:
-        part = collapse(children[0].value)
-        value = f"{part}, Section(s): {collapse(children[-1].value)}" if len(children) > 1 else part
-        return self._built(children, value)
-
-    def non_mtus_basis(self, children: list[Child]) -> Built:
-        return self._built(children, ("non_mtus", [collapse(children[-1].value).removesuffix(".")]))
 
     def rationale(self, children: list[Child]) -> Built:
         start, end = children[1].start_pos, children[-1].end_pos  # after the label
         return Built(start, end, self._text(start, end))
+
+
+def letter_record(parts: dict[str, Any], span: list[int] | None) -> dict[str, Any]:
+    """The letter's record from its parts ("case", "reviewer", "summary", "decisions"); a letter
+    without a header has a case of nulls."""
+    case = parts.get("case") or {**dict.fromkeys(CASE_FIELDS), "span": None, "spans": {}}
+    summary = parts.get("summary")
+    if summary is not None:
+        decision_year = int(case["decision_date"][:4]) if case.get("decision_date") else None
+        summary["date_of_injury"] = narrative.injury_date(summary["text"], decision_year)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "layout": "fdl-2014",
+        "case": case,
+        "reviewer": parts.get("reviewer"),
+        "summary": summary,
+        "decisions": parts.get("decisions", []),
+        "span": span,
+    }
 
 
 def to_record(tree: Tree[Token], normalized: Normalized) -> dict[str, Any]:

@@ -178,5 +178,9 @@ def test_explain_on_a_real_letter_with_a_misspelled_label(tmp_path: Path) -> Non
     path.write_text(text)
     result = runner.invoke(app, ["debug", "explain", str(path)])
     assert result.exit_code == 1
-    assert f"Parsing stopped at line {_line(text, 'MAXIMUS guidline:')}, column 1" in result.stdout
+    # The first paragraph runs over the misspelled label to the next one, where parsing stops;
+    # the explanation finds the misspelled line.
+    assert f"Parsing stopped at line {_line(text, 'Decision rationale:')}, column 1" in result.stdout
+    misspelled = _line(text, "MAXIMUS guidline:")
+    assert f"In the letter's terms: line {misspelled}, column 1: line {misspelled} reads 'MAXIMUS guidline:'" in result.stdout
     assert "Nearest known error: an item has no 'MAXIMUS guideline:' paragraph" in result.stdout

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from imrparse.normalize import LineIndex, normalize
 
+LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"}
+
 CASES = [
     # (name, original, normalized)
     ("crlf", "a\r\nb\r\n", "a\nb\n"),
@@ -21,7 +23,11 @@ CASES = [
     ("seed doubled lines", "line one \n\nline two \n\n \n\n", "line one\n\nline two\n\n"),
     ("blank line runs", "a\r\n \r\n\f\r\n\n\nb", "a\n\nb"),
     ("space runs inside a line", "Case Number:   \t CM16-0213037\u00a0\u00a0x", "Case Number: CM16-0213037 x"),
-    ("zero width run", "a\u200b\u200b\u200b\u00adb", "ab"),
+    ("zero width run", "a\u200b\u200b\u200bb", "ab"),
+    ("pdfium soft hyphen", "Non\ufffeMTUS", "Non-MTUS"),
+    ("soft hyphen", "Non\u00adMTUS", "Non-MTUS"),
+    ("unicode hyphens", "follow\u2010up non\u2011certified", "follow-up non-certified"),
+    ("ligatures", "\ufb01le \ufb02ow e\ufb00ect o\ufb03ce", "file flow effect office"),
     ("trailing space at end", "end   ", "end"),
 ]
 
@@ -36,8 +42,8 @@ def test_every_kept_character_maps_to_itself(name: str, original: str, expected:
     norm = normalize(original)
     for i, char in enumerate(norm.text):
         orig = norm.to_original(i)
-        if char.strip():  # visible characters are copied, never replaced
-            assert original[orig] == char
+        if char.strip():  # visible characters are copied; a hyphen or ligature stands for its own
+            assert original[orig] == char or original[orig] in "\ufffe\u00ad\u2010\u2011" + "".join(LIGATURES)
 
 
 def test_span_of_a_crlf_line_ends_in_the_original() -> None:
@@ -64,24 +70,26 @@ _SPEC = re.compile(
     r"|(?P<line_end>\r\n|\r)"
     r"|(?P<trailing> +)(?=[\r\n]|\Z)"
     r"|(?P<space_run> {2,})"
-    r"|(?P<invisible>[\ufeff\u200b\u200c\u200d\u2060\u00ad]+)"
+    r"|(?P<invisible>[\ufeff\u200b\u200c\u200d\u2060]+)"
+    r"|(?P<ligature>[\ufb00-\ufb04])"
 )
 _SPEC_REPLACEMENT = {"blank_lines": "\n\n", "line_end": "\n", "trailing": "", "space_run": " ", "invisible": ""}
 
 
 def _spec(original: str) -> str:
-    one_for_one = original.translate(str.maketrans({"\t": " ", "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\f": "\n"}))
-    return _SPEC.sub(lambda m: _SPEC_REPLACEMENT[m.lastgroup or ""], one_for_one)
+    one_for_one = original.translate(str.maketrans({"\t": " ", "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\f": "\n",
+                                                    "\ufffe": "-", "\u00ad": "-", "\u2010": "-", "\u2011": "-"}))
+    return _SPEC.sub(lambda m: LIGATURES.get(m.group()) or _SPEC_REPLACEMENT[m.lastgroup or ""], one_for_one)
 
 
 @settings(max_examples=3000, deadline=None)
-@given(st.text(alphabet=" \t\n\r\f\u00a0\u202f\u200b\ufeff\u00adab.", max_size=40))
+@given(st.text(alphabet=" \t\n\r\f\u00a0\u202f\u200b\ufeff\u00ad\ufffe\u2010\ufb01ab.", max_size=40))
 def test_normalize_agrees_with_its_specification(original: str) -> None:
     norm = normalize(original)
     assert norm.text == _spec(original)
     for i, char in enumerate(norm.text):
         if char.strip():
-            assert original[norm.to_original(i)] == char
+            assert original[norm.to_original(i)] in (char, "\u00ad", "\ufffe", "\u2010", "\ufb01")
 
 
 @settings(max_examples=1500, deadline=None)

@@ -1,0 +1,318 @@
+"""Why a letter does not parse, from one interactive parse.
+
+When the record parser rejects a letter, the tree parser reads it again interactively, token by
+token. That single parse gives everything a report needs: the tokens read (for `imrparse debug`
+and for locating the item and paragraph the failure is in), the exact terminals the parser
+accepted at the failure (Lark's interactive parser, unlike the LALR-merged lookahead sets), and
+the parts of the letter already reduced, from which the partial record is built: what was read
+of a letter whose landmarks are broken is not lost.
+
+The failure is then restated in the letter's words (wording.py): which item lacks which
+paragraph, which line is a misspelled heading or label, where a truncated letter ends.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from .errors import (
+    MISSING_PARAGRAPH,
+    MISSING_SECTION,
+    NOT_A_LETTER,
+    SECOND_LETTER,
+    STRUCTURE,
+    TITLE_WITHOUT_OUTCOME,
+    TRUNCATED,
+    ParseError,
+    caret_context,
+    error_at,
+    short,
+)
+from .normalize import LineIndex, Normalized
+from .transformer import RecordBuilder, building, letter_record
+from .wording import HEADINGS, ITEM_LABELS, LANDMARKS, LETTER_STARTS, TITLE_PARTS, describe
+
+
+@dataclass
+class TokenRow:
+    """A token as read, at its original line and column."""
+
+    terminal: str
+    line: int
+    column: int
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"terminal": self.terminal, "line": self.line, "column": self.column, "text": self.text}
+
+
+@dataclass
+class Diagnosis:
+    rows: list[TokenRow]  # every token read, up to the end or the failure
+    error: ParseError | None  # in the letter's terms, with the partial record; None: the letter parses
+    stop: ParseError | None  # where and on what the parser stopped, as the parser sees it
+
+
+def diagnose(normalized: Normalized, parser: Lark, start: str = "start") -> Diagnosis:
+    """Parse `normalized` once, interactively, with the tree parser: the tokens, and on failure
+    the error in the letter's words with the partial record."""
+    index = LineIndex(normalized.original)
+    rows: list[TokenRow] = []
+    interactive = parser.parse_interactive(normalized.text, start=start)
+    try:
+        for token in interactive.iter_parse():
+            rows.append(token_row(token, normalized, index))
+        tree = interactive.feed_eof()  # type: ignore[no-untyped-call]
+    except UnexpectedInput as exc:
+        stop = from_lark(exc, normalized, interactive.accepts())  # type: ignore[no-untyped-call]
+        error = restate(stop, rows, normalized)
+        if start == "start":
+            error.partial = partial_record(interactive.parser_state.value_stack, normalized)
+        return Diagnosis(rows, error, stop)
+    if start != "start":
+        return Diagnosis(rows, None, None)
+    try:  # the callbacks check what the grammar cannot (the header's labels against its values)
+        with building(normalized):
+            RecordBuilder().transform(tree)
+    except ParseError as error:
+        error.partial = partial_record(tree.children, normalized)
+        return Diagnosis(rows, error, error)
+    return Diagnosis(rows, None, None)
+
+
+def token_row(token: Token, normalized: Normalized, index: LineIndex) -> TokenRow:
+    line, column = index.line_col(normalized.to_original(token.start_pos or 0))
+    return TokenRow(token.type, line, column, str(token))
+
+
+def item_starts(rows: list[TokenRow]) -> list[TokenRow]:
+    """The first token of each decision item's title."""
+    return [row for i, row in enumerate(rows)
+            if row.terminal in TITLE_PARTS and (i == 0 or rows[i - 1].terminal not in TITLE_PARTS)]
+
+
+# -- the partial record ----------------------------------------------------------------------
+
+# The parts of a letter that become parts of its record once the parser has reduced them.
+_PARTS = frozenset({"header", "how_section", "summary_section", "decisions_section", "item"})
+
+
+def partial_record(values: list[Any], normalized: Normalized) -> dict[str, Any] | None:
+    """The record as far as it was read, from the values the parser had reduced: case,
+    reviewer, summary and every complete decision; a part not read is null. A part whose
+    callbacks fail (a header label without its value) is left out."""
+    parts: dict[str, Any] = {}
+    decisions: list[dict[str, Any]] = []
+    with building(normalized):
+        for tree in _reduced_parts(values):
+            try:
+                built = RecordBuilder().transform(tree)
+            except ParseError:
+                continue
+            if tree.data == "item":
+                decisions.append(built.value)
+            else:
+                kind, value = built.value
+                parts[kind] = value
+    if not parts and not decisions:
+        return None
+    parts.setdefault("decisions", decisions)
+    record = letter_record(parts, None)
+    if "case" not in parts:
+        record["case"] = None
+    return record
+
+
+def _reduced_parts(values: list[Any]) -> list[Tree[Token]]:
+    """The complete parts among the parser's values, in order, looking inside the helper rules
+    Lark makes for repetitions (`item+`), which are not yet inlined into their parent."""
+    found: list[Tree[Token]] = []
+    for value in values:
+        if not isinstance(value, Tree):
+            continue
+        if value.data in _PARTS:
+            found.append(value)
+        elif str(value.data).startswith("_") or value.data in ("start", "fdl_2014"):
+            found += _reduced_parts(value.children)
+    return found
+
+
+# -- the failure in the letter's terms -------------------------------------------------------
+
+
+def _found(text: str, pos: int) -> str:
+    snippet = text[pos : pos + 40].split("\n", 1)[0]
+    return repr(snippet) if snippet else "a line break"
+
+
+def from_lark(exc: UnexpectedInput, normalized: Normalized, accepted: set[str] | None = None) -> ParseError:
+    """A Lark error as a ParseError at the original position, with the terminals the parser
+    accepted there (`accepted`, from the interactive parser, is exact)."""
+    text = normalized.text
+    found_type: str | None = None
+    if isinstance(exc, UnexpectedToken):
+        expected = sorted(exc.accepts or exc.expected)
+        found_type = exc.token.type
+        if exc.token.type == "$END":
+            pos = len(text.rstrip())
+            found = "the end of the letter"
+        else:
+            pos = exc.token.start_pos or 0
+            found = _found(text, pos)
+    elif isinstance(exc, UnexpectedCharacters):
+        expected = sorted(exc.allowed or ())
+        pos = exc.pos_in_stream or 0
+        found = _found(text, pos)
+    else:  # UnexpectedEOF
+        expected = sorted(getattr(exc, "expected", ()) or ())
+        pos = len(text.rstrip())
+        found = "the end of the letter"
+        found_type = "$END"
+    if accepted is not None:
+        expected = sorted(accepted)
+    expected = [name for name in expected if name != "WS"]
+    at_start = not text[:pos].strip()
+    if at_start:
+        message = (
+            "this is not an IMR Final Determination Letter: it should begin with the header "
+            "('Case Number: ...') or 'HOW THE IMR FINAL DETERMINATION WAS MADE'; found " + found
+        )
+    elif found_type in LETTER_STARTS:
+        message = f"another letter begins here ({found}) before this one has ended: a file must hold one letter"
+    else:
+        message = f"found {found}; expected {describe(expected)}"
+    code = classify(expected, found_type, at_start)
+    return error_at(message, normalized, pos, code=code, expected=expected, found=found_type)
+
+
+def classify(expected: list[str], found: str | None, at_start: bool) -> str:
+    """The structure code of a failure, from what was expected and what was found."""
+    if at_start:
+        return NOT_A_LETTER
+    if found in LETTER_STARTS:
+        return SECOND_LETTER
+    if found == "$END":
+        return TRUNCATED
+    if any(name in ITEM_LABELS for name in expected):
+        return MISSING_PARAGRAPH
+    if found in ITEM_LABELS and "TITLE_TEXT" in expected:
+        return TITLE_WITHOUT_OUTCOME
+    if any(name in HEADINGS for name in expected):
+        return MISSING_SECTION
+    return STRUCTURE
+
+
+_TITLE_LINE = re.compile(r":\s*(?:Upheld|Overturned)\s*$")
+
+
+def _phrase(terminal: str) -> str:
+    return LANDMARKS[terminal].phrase
+
+
+def restate(error: ParseError, rows: list[TokenRow], normalized: Normalized) -> ParseError:
+    """The error with its message (and position) in the letter's terms: which item lacks what,
+    which line is a misspelled heading or label, where the letter ends."""
+    if error.line is None or error.code not in (MISSING_PARAGRAPH, MISSING_SECTION, TRUNCATED, TITLE_WITHOUT_OUTCOME):
+        return error
+    index = LineIndex(normalized.original)
+    restated = _restated(error, rows, index)
+    if restated is None:
+        return error
+    code, message, line, column = restated
+    offset = index.offset(line, column)
+    return ParseError(message, code=code, line=line, column=column, offset=offset, expected=error.expected,
+                      found=error.found, context=caret_context(index, line, column))
+
+
+def _restated(error: ParseError, rows: list[TokenRow], index: LineIndex) -> tuple[str, str, int, int] | None:
+    assert error.line is not None
+    structural = [row for row in rows if row.terminal.startswith("_") or row.terminal.endswith("_LABEL")]
+    first_line = structural[-1].line + 1 if structural else 1
+    phrases = [t for t in error.expected if t in _SPELLED]
+    misspelled = _misspelled(index, first_line, error.line, phrases)
+    if misspelled is not None:
+        terminal, line, column, written = misspelled
+        code = MISSING_SECTION if terminal in HEADINGS else MISSING_PARAGRAPH
+        return code, f"line {line} reads {written!r} where the letter needs {_phrase(terminal)!r}", line, column
+    items = [row for row in item_starts(rows) if row.line <= error.line]
+    item = f"item {short(items[-1].text)!r} (line {items[-1].line})" if items else None
+    needed = [t for t in ITEM_LABELS if t in error.expected]
+    if error.code == TRUNCATED:
+        labels = [row.terminal for row in rows if row.terminal in ITEM_LABELS and items and row.line >= items[-1].line]
+        if item and needed:
+            message = f"the letter ends at line {error.line} in {item}, before its {_phrase(needed[0])!r} paragraph"
+        elif item and labels:
+            message = f"the letter ends at line {error.line} in {item}, inside its {_phrase(labels[-1])!r} paragraph"
+        else:
+            message = f"the letter ends at line {error.line}, before {describe(error.expected)}"
+        return error.code, message, error.line, error.column or 1
+    if error.code == TITLE_WITHOUT_OUTCOME:
+        previous = _previous_line(index, error.line)
+        if previous is None:
+            return None
+        line, text = previous
+        paragraph = _phrase(error.found) if error.found in ITEM_LABELS else "paragraph"
+        return (error.code, f"the title {short(text)!r} (line {line}) has no outcome (': Upheld' or ': Overturned'), so the "
+                            f"{paragraph!r} paragraph at line {error.line} belongs to no item", line, len(text.rstrip()) + 1)
+    if error.code == MISSING_PARAGRAPH and item and needed:
+        paragraph = f"{_phrase(needed[0])!r} paragraph"
+        if error.found in TITLE_PARTS:
+            title_text = short(_TITLE_LINE.sub("", index.line_text(error.line)))
+            return (error.code, f"{item} has no {paragraph} before the next item, {title_text!r} at line {error.line}",
+                    error.line, error.column or 1)
+        title = _title_between(index, items[-1].line + 1, error.line)
+        if title is not None:
+            line, text = title
+            return (error.code, f"{item} has no {paragraph} before the next item, {short(_TITLE_LINE.sub('', text))!r} at line {line}",
+                    line, 1 + len(text) - len(text.lstrip()))
+        after = f"its {_phrase(error.found)!r} paragraph" if error.found in ITEM_LABELS else repr(short(index.line_text(error.line)))
+        return error.code, f"{item} has no {paragraph}: line {error.line} starts {after} instead", error.line, error.column or 1
+    if error.code == MISSING_SECTION:
+        heading = next(t for t in HEADINGS if t in error.expected)
+        return (error.code, f"the letter needs the heading {_phrase(heading)!r} before line {error.line}, "
+                            f"which has {short(index.line_text(error.line))!r}", error.line, error.column or 1)
+    return None
+
+
+# The landmarks whose misspelling a failure may be due to.
+_SPELLED = (*HEADINGS, *ITEM_LABELS, "_CREDENTIALS_INTRO", "_LICENSURE_LABEL", "_SPECIALTY_LABEL")
+
+
+def _misspelled(index: LineIndex, first: int, last: int, terminals: list[str]) -> tuple[str, int, int, str] | None:
+    """A line between `first` and `last` that begins almost like one of the expected phrases:
+    the misspelled heading or label the prose before the failure swallowed."""
+    for line in range(max(first, last - 400), last + 1):
+        text = index.line_text(line)
+        stripped = text.lstrip()
+        for terminal in terminals:
+            phrase = _phrase(terminal)
+            if stripped.startswith(phrase):
+                continue
+            ratio, written = max((difflib.SequenceMatcher(None, stripped[: len(phrase) + k].lower(), phrase.lower()).ratio(),
+                                  stripped[: len(phrase) + k]) for k in (-2, -1, 0, 1, 2))
+            if ratio >= 0.85:
+                return terminal, line, 1 + len(text) - len(stripped), written.strip()
+    return None
+
+
+def _previous_line(index: LineIndex, line: int) -> tuple[int, str] | None:
+    for previous in range(line - 1, 0, -1):
+        text = index.line_text(previous)
+        if text.strip():
+            return previous, text
+    return None
+
+
+def _title_between(index: LineIndex, first: int, last: int) -> tuple[int, str] | None:
+    """The first line from `first` to before `last` that ends like an item title."""
+    for line in range(first, last):
+        text = index.line_text(line)
+        if _TITLE_LINE.search(text):
+            return line, text
+    return None

@@ -1,0 +1,186 @@
+"""Reading the text between landmarks with the wording table (imrparse/wording.py).
+
+The grammar hands over a guideline paragraph, a credentials sentence or list, or an item title
+as text. These readers extract what a known wording says and keep the rest as text: they never
+fail. Positions are offsets into the text given (the normalized letter's slice), so the
+transformer maps them to the original like every other span.
+
+Readings are pure functions of the text and cached: the same paragraph ("Decision based on
+MTUS Low Back Complaints 2004, Section(s): Special Studies.") recurs across letters.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import NamedTuple
+
+from . import wording
+from .normalize import collapse
+
+Span = tuple[int, int]
+
+_GUIDELINE_OPENING = re.compile(r"(?<!\S)(?:" + "|".join(wording.GUIDELINE_OPENINGS) + ")")
+_GUIDELINE_ROWS = tuple((row, row.compiled()) for row in wording.GUIDELINE_WORDINGS)
+_CLAUSE_ROWS = tuple((row, row.compiled()) for row in wording.CREDENTIAL_CLAUSES)
+_TITLE_ROWS = tuple((row, row.compiled()) for row in wording.TITLE_WORDINGS)
+
+
+class Sentence(NamedTuple):
+    """A piece of text as read: the wording row that recognized it (None: not recognized)."""
+
+    wording: str | None
+    start: int
+    end: int
+
+
+class GuidelineReading(NamedTuple):
+    mtus: tuple[str, ...]
+    non_mtus: tuple[str, ...]
+    no_evidence: bool
+    sentences: tuple[Sentence, ...]
+
+    @property
+    def unrecognized(self) -> tuple[Sentence, ...]:
+        return tuple(s for s in self.sentences if s.wording is None)
+
+    @property
+    def cited(self) -> bool | None:
+        """True: it cites a guideline; False: it says no evidence was cited; None: neither is
+        stated in a wording the table knows."""
+        if self.mtus or self.non_mtus:
+            return True
+        return False if self.no_evidence else None
+
+
+def _stripped(text: str, start: int, end: int) -> Span:
+    """`start:end` without the whitespace at either end."""
+    piece = text[start:end]
+    return start + len(piece) - len(piece.lstrip()), end - len(piece) + len(piece.rstrip())
+
+
+@functools.lru_cache(maxsize=8192)
+def read_guideline(text: str) -> GuidelineReading:
+    """A guideline paragraph, sentence by sentence: the text is cut at each known opening, and
+    each piece is read by the first wording row that matches its start. Whatever a row does not
+    take (a whole piece, or what follows a complete sentence) is an unrecognized sentence."""
+    cuts = [m.start() for m in _GUIDELINE_OPENING.finditer(text)]
+    bounds = list(zip([0, *cuts], [*cuts, len(text)], strict=True))
+    mtus: list[str] = []
+    non_mtus: list[str] = []
+    no_evidence = False
+    sentences: list[Sentence] = []
+    for piece_start, piece_end in bounds:
+        start, end = _stripped(text, piece_start, piece_end)
+        if start >= end:
+            continue
+        for row, pattern in _GUIDELINE_ROWS:
+            match = pattern.match(text, start, end)
+            if match is None:
+                continue
+            citation = match.groupdict().get("citation")
+            kind = row.kind
+            if citation is not None:
+                cited = collapse(citation).removesuffix(".").strip()
+                if kind == "citation":
+                    kind = "mtus" if wording.MTUS_NAMES.search(cited) else "non_mtus"
+                if kind == "mtus":
+                    mtus += mtus_entries(cited)
+                elif cited:
+                    non_mtus.append(cited)
+            no_evidence = no_evidence or kind == "no_evidence"
+            sentences.append(Sentence(row.name, start, match.end()))
+            rest_start, rest_end = _stripped(text, match.end(), end)
+            if rest_start < rest_end:
+                sentences.append(Sentence(None, rest_start, rest_end))
+            break
+        else:
+            sentences.append(Sentence(None, start, end))
+    return GuidelineReading(tuple(mtus), tuple(non_mtus), no_evidence, tuple(sentences))
+
+
+def mtus_entries(citation: str) -> list[str]:
+    """One entry per MTUS part when the citation is written "<part> <year>[, Section(s): ...]",
+    parts joined by ", and"; otherwise the citation as written. Empty when nothing is cited.
+
+    Read left to right, as a part name may itself hold ", and" ("Forearm, Wrist, and Hand
+    Complaints 2004"): a part is the shortest run that ends in a year, and its sections run to
+    the next ", and <part> <year>"."""
+    if not citation:
+        return []
+    entries = []
+    pos = 0
+    while True:
+        head = wording.MTUS_PART_HEAD.match(citation, pos)
+        if head is None:
+            return [citation]
+        following = wording.MTUS_NEXT_PART.search(citation, head.end())
+        end = following.start() if following else len(citation)
+        if head.group("sections"):
+            entries.append(f"{head.group('part')}, Section(s): {citation[head.end():end]}")
+        elif head.end() == end:
+            entries.append(head.group("part"))
+        else:
+            return [citation]
+        if following is None:
+            return entries
+        pos = following.end()
+
+
+class CredentialReading(NamedTuple):
+    specialties: tuple[str, ...]
+    licensure: tuple[str, ...]
+    board_certified: bool
+    unrecognized: tuple[Span, ...]
+
+
+@functools.lru_cache(maxsize=4096)
+def read_credential_sentence(text: str) -> CredentialReading:
+    """"The expert reviewer is Board Certified in X[, has a subspecialty in Y] and is licensed to
+    practice in Z." Clauses in any order; a clause no row knows is unrecognized, and the lists
+    hold what the other clauses said."""
+    opening = wording.CREDENTIAL_OPENING.match(text)
+    body_start = opening.end() if opening else 0
+    body_end = len(text.rstrip().removesuffix("."))
+    lists: dict[str, list[str]] = {"specialties": [], "licensure": []}
+    board = False
+    unrecognized: list[Span] = []
+    cuts = [(m.start(), m.end()) for m in wording.CREDENTIAL_CLAUSE_BREAK.finditer(text, body_start, body_end)]
+    starts = [body_start, *(end for _, end in cuts)]
+    ends = [*(start for start, _ in cuts), body_end]
+    for clause_start, clause_end in zip(starts, ends, strict=True):
+        for row, pattern in _CLAUSE_ROWS:
+            match = pattern.fullmatch(text, clause_start, clause_end)
+            if match is not None:
+                lists[row.kind] += split_names(match.group("names"), row.kind)
+                board = board or row.name == "board-certified"
+                break
+        else:
+            unrecognized.append(_stripped(text, clause_start, clause_end))
+    return CredentialReading(tuple(lists["specialties"]), tuple(lists["licensure"]), board, tuple(unrecognized))
+
+
+def split_names(text: str, kind: str = "specialties") -> list[str]:
+    """A list of states or specialties as written: wrapped lines joined, split at commas (and,
+    for states, at "and")."""
+    return [name for name in wording.NAME_SEPARATORS[kind].split(collapse(text)) if name]
+
+
+class TitleReading(NamedTuple):
+    treatment: str
+    original_request: str | None
+    authorized: str | None
+    recognized: bool  # False: it reads like a partial authorization no row knows
+
+
+@functools.lru_cache(maxsize=4096)
+def read_title(text: str) -> TitleReading:
+    """An item's title: the treatment decided, and for a partial authorization the original
+    request and what the Claims Administrator authorized."""
+    for _, pattern in _TITLE_ROWS:
+        match = pattern.fullmatch(text)
+        if match is not None:
+            return TitleReading(collapse(match.group("treatment")), collapse(match.group("original")),
+                                collapse(match.group("authorized")), True)
+    whole = collapse(text)
+    return TitleReading(whole, None, None, wording.PARTIAL_MARK.search(whole) is None)
