@@ -83,7 +83,7 @@ def read_guideline(text: str) -> GuidelineReading:
             if citation is not None:
                 cited = collapse(citation).removesuffix(".").strip()
                 if kind == "citation":
-                    kind = "mtus" if wording.MTUS_NAMES.search(cited) else "non_mtus"
+                    kind = "mtus" if wording.MTUS_NAMES.search(match.group()) else "non_mtus"
                 if kind == "mtus":
                     mtus += mtus_entries(cited)
                 elif cited:

@@ -118,7 +118,7 @@ class Wording:
 
 
 _WHO = r"The\s+(?:Claims\s+Administrator|Expert\s+Reviewer)"
-_BASED_ON = _WHO + r"\s+based\s+(?:its|their|his/her|his|her)\s+decision\s+on\s+(?:the\s+)?"
+_BASED_ON = _WHO + r"\s+based\s+(?:its|their|his/her|his|her)\s+decision\s+on\s+(?:the\s+)?(?:(?:CA\s+)?MTUS\s+(?=[A-Z]))?"
 _PART_OF_MTUS = r",?\s+which\s+(?:is|are)\s+part\s+of\s+the\s+(?:CA\s+)?MTUS\."
 _NOT_PART_OF_MTUS = r",?\s+which\s+(?:is|are)\s+not\s+part\s+of\s+the\s+(?:CA\s+)?MTUS\."
 
@@ -150,8 +150,8 @@ GUIDELINE_WORDINGS: tuple[Wording, ...] = (
             "The Expert Reviewer based his/her decision on the MTUS Chronic Pain Medical Treatment Guidelines, page 111."),
 )
 
-# A citation that says where it stands in neither direction is an MTUS one when it names the MTUS
-# or one of its parts.
+# A sentence that says where its citation stands in neither direction cites the MTUS when it names
+# the MTUS or one of its parts.
 MTUS_NAMES = re.compile(r"\bMTUS\b|\bACOEM\b|Medical\s+Treatment\s+Utilization\s+Schedule|Chronic\s+Pain\s+Medical\s+Treatment"
                         r"|Complaints\s+(?:19|20)\d\d\b")
 
