@@ -1,0 +1,136 @@
+"""Tolerant reading, as properties over the real letters: text between landmarks is data.
+
+Replacing a guideline paragraph, a credential value, the case summary's narrative or a
+rationale with arbitrary prose that holds no landmark changes that field and nothing else, and
+never raises; so do the extractor's character substitutions and a label joined onto the line
+before it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from conftest import corpus_dir
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import imrparse
+
+TEXTS = sorted((corpus_dir() / "text").glob("*.txt"))
+LETTERS = [path.read_text(encoding="utf-8") for path in TEXTS]
+RECORDS = [imrparse.parse(text) for text in LETTERS]
+pytestmark = pytest.mark.corpus
+
+# What prose may not hold: a landmark, an outcome after a colon, the sentence ends a
+# partial-authorization title may have at a line end, or the opening of a credentials sentence.
+LANDMARK = re.compile(
+    r"guideline:|rationale:|Licensure:|Specialty:|Case\s+Number:|HOW\s+THE\s+IMR|CLINICAL\s+CASE|IMR\s+ISSUES|credentials:"
+    r"|:\s*(?:upheld|overturned|partially|denied|approved|modified|certified|non-?certified)"
+    r"|original request\.|Administrator\.|IMR eligible\.|reviewer\s+is\b|Date\s+of\s+Injury|Received:",
+    re.IGNORECASE,
+)
+
+WORD = st.from_regex(r"[A-Za-z][a-z]{0,9}|\d{1,4}(?:[./-]\d{1,4})?|https?://www\.[a-z]{3,8}\.(?:com|org)/[a-z0-9_-]{1,12}",
+                     fullmatch=True)
+PUNCTUATION = st.sampled_from(["", "", "", ",", ";", ":", " -", " /", " (x)", "%"])
+
+
+@st.composite
+def prose(draw: st.DrawFn) -> str:
+    """Sentences of words, numbers, punctuation and URLs, each ending with a sentence end."""
+    sentences = []
+    for _ in range(draw(st.integers(1, 3))):
+        words = [draw(WORD) + draw(PUNCTUATION) for _ in range(draw(st.integers(1, 12)))]
+        sentence = " ".join(words).rstrip(",;:/ -")
+        sentences.append(sentence[0].upper() + sentence[1:] + ".")
+    text = " ".join(sentences)
+    return text if not LANDMARK.search(text) else "Plain words here."
+
+
+def _without(record: Any, drop: set[str]) -> Any:
+    """The record without positions and without the keys in `drop`, however deep."""
+    if isinstance(record, dict):
+        return {k: _without(v, drop) for k, v in record.items() if not k.endswith("span") and k != "spans" and k not in drop}
+    if isinstance(record, list):
+        return [_without(v, drop) for v in record]
+    return record
+
+
+def _replaced(text: str, start: int, end: int, new: str) -> str:
+    return text[:start] + new + text[end:]
+
+
+TOLERANT = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@TOLERANT
+@given(st.data(), prose())
+def test_a_guideline_paragraph_in_any_words_changes_only_that_paragraph(data: st.DataObject, words: str) -> None:
+    i = data.draw(st.integers(0, len(LETTERS) - 1))
+    record = RECORDS[i]
+    n = data.draw(st.integers(0, len(record["decisions"]) - 1))
+    key = data.draw(st.sampled_from(["claims_administrator_guideline", "reviewer_guideline"]))
+    start, end = record["decisions"][n][key]["span"]
+    changed = imrparse.parse(_replaced(LETTERS[i], start, end, words))
+    guideline = changed["decisions"][n][key]
+    assert guideline["text"] == words
+    changed["decisions"][n][key] = record["decisions"][n][key]
+    assert _without(changed, set()) == _without(record, set())
+
+
+@TOLERANT
+@given(st.data(), prose())
+def test_a_rationale_in_any_words_changes_only_that_rationale(data: st.DataObject, words: str) -> None:
+    i = data.draw(st.integers(0, len(LETTERS) - 1))
+    record = RECORDS[i]
+    n = data.draw(st.integers(0, len(record["decisions"]) - 1))
+    start, end = record["decisions"][n]["rationale_span"]
+    changed = imrparse.parse(_replaced(LETTERS[i], start, end, words))
+    assert changed["decisions"][n]["rationale"] == words
+    assert _without(changed, {"rationale"}) == _without(record, {"rationale"})
+
+
+@TOLERANT
+@given(st.data(), prose())
+def test_a_summary_in_any_words_changes_only_the_summary(data: st.DataObject, words: str) -> None:
+    i = data.draw(st.integers(0, len(LETTERS) - 1))
+    text, record = LETTERS[i], RECORDS[i]
+    start, end = record["summary"]["span"]
+    intro = re.compile(r"medical\s+records:\s*").search(text, start, end)
+    assert intro is not None
+    changed = imrparse.parse(_replaced(text, intro.end(), end, words))
+    assert changed["summary"]["text"] == words
+    assert _without(changed, {"summary"}) == _without(record, {"summary"})
+
+
+@TOLERANT
+@given(st.data(), prose())
+def test_a_credential_value_in_any_words_changes_only_that_list(data: st.DataObject, words: str) -> None:
+    i = data.draw(st.integers(0, len(LETTERS) - 1))
+    text, record = LETTERS[i], RECORDS[i]
+    label, key = data.draw(st.sampled_from([(r"State\(s\)\s+of\s+Licensure:[ \t]*", "licensure"),
+                                            (r"Certification\(s\)/Specialty:[ \t]*", "specialties")]))
+    found = re.compile(label + r"([^\r\n]*)").search(text)
+    assert found is not None
+    changed = imrparse.parse(_replaced(text, found.start(1), found.end(1), words))
+    assert changed["reviewer"][key] == [name.strip() for name in words.split(",") if name.strip()]
+    assert _without(changed, {key}) == _without(record, {key})
+
+
+HYPHENS = ["\ufffe", "\u00ad", "\u2010", "\u2011"]
+LIGATURES = {"fi": "\ufb01", "fl": "\ufb02", "ff": "\ufb00"}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_extractor_characters_and_joined_labels_change_nothing_but_positions(data: st.DataObject) -> None:
+    i = data.draw(st.integers(0, len(LETTERS) - 1))
+    text = LETTERS[i]
+    hyphen = data.draw(st.sampled_from(HYPHENS))
+    text = re.sub(r"(?<=[A-Za-z])-(?=[A-Za-z\r\n])", hyphen, text)
+    if data.draw(st.booleans()):
+        text = re.sub("|".join(LIGATURES), lambda m: LIGATURES[m.group()], text)
+    if data.draw(st.booleans()):  # pypdfium2 puts a label on the line of the sentence before it
+        text = re.sub(r"(?<=\.)[ \t]*\r?\n[ \t]*(?=MAXIMUS guideline:|Decision rationale:)", " ", text)
+    assert _without(imrparse.parse(text), set()) == _without(RECORDS[i], set())
