@@ -6,19 +6,34 @@ fail. Positions are offsets into the text given (the normalized letter's slice),
 transformer maps them to the original like every other span.
 
 Readings are pure functions of the text and cached: the same paragraph ("Decision based on
-MTUS Low Back Complaints 2004, Section(s): Special Studies.") recurs across letters.
+MTUS Low Back Complaints 2004, Section(s): Special Studies.") recurs across letters. Only short
+texts are cached, so that a hostile megabyte paragraph is not kept alive by the cache.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple, TypeVar
 
 from . import wording
 from .normalize import collapse
 
 Span = tuple[int, int]
+Reading = TypeVar("Reading")
+
+
+def _cached(read: Callable[[str], Reading]) -> Callable[[str], Reading]:
+    """`read`, with its readings of texts up to 2,000 characters cached (a paragraph is ~200)."""
+    cached = functools.lru_cache(maxsize=8192)(read)
+
+    @functools.wraps(read)
+    def reading(text: str) -> Reading:
+        return cached(text) if len(text) <= 2000 else read(text)
+
+    return reading
+
 
 _GUIDELINE_OPENING = re.compile(r"(?<!\S)(?:" + "|".join(wording.GUIDELINE_OPENINGS) + ")")
 _GUIDELINE_ROWS = tuple((row, row.compiled()) for row in wording.GUIDELINE_WORDINGS)
@@ -59,7 +74,7 @@ def _stripped(text: str, start: int, end: int) -> Span:
     return start + len(piece) - len(piece.lstrip()), end - len(piece) + len(piece.rstrip())
 
 
-@functools.lru_cache(maxsize=8192)
+@_cached
 def read_guideline(text: str) -> GuidelineReading:
     """A guideline paragraph, sentence by sentence: the text is cut at each known opening, and
     each piece is read by the first wording row that matches its start. Whatever a row does not
@@ -134,7 +149,7 @@ class CredentialReading(NamedTuple):
     unrecognized: tuple[Span, ...]
 
 
-@functools.lru_cache(maxsize=4096)
+@_cached
 def read_credential_sentence(text: str) -> CredentialReading:
     """"The expert reviewer is Board Certified in X[, has a subspecialty in Y] and is licensed to
     practice in Z." Clauses in any order; a clause no row knows is unrecognized, and the lists
@@ -173,7 +188,7 @@ class TitleReading(NamedTuple):
     recognized: bool  # False: it reads like a partial authorization no row knows
 
 
-@functools.lru_cache(maxsize=4096)
+@_cached
 def read_title(text: str) -> TitleReading:
     """An item's title: the treatment decided, and for a partial authorization the original
     request and what the Claims Administrator authorized."""

@@ -47,16 +47,26 @@ RULES: dict[str, Rule] = {
         Rule("R302", "specialty-missing", "error", "The reviewer's certification or specialty is missing."),
         Rule("R303", "credentials-wording-unknown", "warning",
              "The credentials sentence has a clause in none of its known wordings; the lists hold what the rest said."),
-        Rule("D401", "outcome-invalid", "error", "A decision's outcome is not written 'Upheld' or 'Overturned'."),
+        Rule("D401", "outcome-invalid", "error",
+             "A decision's outcome is not written 'Upheld' or 'Overturned'. Reads the word after the title's last colon."),
         Rule("D402", "outcome-contradicts-rationale", "error",
-             "The rationale concludes the opposite of the outcome (Upheld but necessary, Overturned but not necessary)."),
-        Rule("D403", "duplicate-treatment", "error", "The same treatment is decided twice in one letter."),
-        Rule("D404", "paragraph-empty", "error", "A case summary, guideline paragraph, guideline citation or rationale has no words."),
+             "The rationale concludes the opposite of the outcome (Upheld but necessary, Overturned but not necessary). Reads the "
+             "rationale's last clause that states necessity: a copula ('is', 'cannot be', 'is determined to be'), an optional "
+             "'not' or 'non-' bound to it, 'medically necessary'. Cannot judge a rationale with no such clause ('is not "
+             "medically appropriate'): no finding; nor whether the clause's subject is the item decided."),
+        Rule("D403", "duplicate-treatment", "error",
+             "The same treatment is decided twice in one letter. Compares treatments case- and space-insensitively; cannot judge "
+             "two wordings of one treatment."),
+        Rule("D404", "paragraph-empty", "error",
+             "A case summary, guideline paragraph, guideline citation or rationale has no words (no run of two letters)."),
         Rule("D405", "guideline-wording-unknown", "warning",
              "A guideline paragraph has a sentence in none of the known wordings of a citation; it is kept as text."),
         Rule("D406", "title-wording-unknown", "warning",
              "A title reads like a partial authorization ('original request') in none of its known wordings."),
-        Rule("N501", "injury-date-mismatch", "warning", "The case summary gives a different date of injury than the header."),
+        Rule("N501", "injury-date-mismatch", "warning",
+             "The case summary gives a different date of injury than the header. Reads the summary's first 'industrial, "
+             "work-related or occupational injury or claim (on, of, from, dated) DATE' or 'date of injury (is, was) DATE'; "
+             "cannot judge a date stated otherwise."),
     )
 }
 

@@ -19,7 +19,7 @@ from .errors import UNREADABLE, InputError, ParseError, short
 from .normalize import LineIndex, normalize
 from .rules import RULES, select_rules
 from .transformer import CASE_FIELDS
-from .wording import FIELD_LABELS, PARTIAL_MARK
+from .wording import FIELD_LABELS, NECESSITY_CLAUSE, NEGATION, PARTIAL_MARK
 
 Finding = dict[str, Any]
 
@@ -29,10 +29,7 @@ DATE_ORDER = ("date_of_injury", "ur_denial_date", "application_received", "date_
 _CASE_NUMBER = re.compile(r"CM\d{2}-\d{7}")
 _OUTCOME_AT_END = re.compile(r":\s*([A-Za-z][A-Za-z \t\n-]*?)\s*$")
 _WORD = re.compile(r"[A-Za-z]{2}")
-# The conclusion of a rationale: its last sentence that speaks of medical necessity.
-_SENTENCE = re.compile(r"[^.!?]*(?:[.!?](?=\s|$)|$)")
-_NECESSITY = re.compile(r"medical(?:ly)?[\s-]+necess|medically\s+(?:appropriate|indicated|warranted)", re.IGNORECASE)
-_NEGATION = re.compile(r"\b(?:not|no|cannot|never|neither|nor|non|un\w+)\b|n't", re.IGNORECASE)
+_SENTENCE_START = re.compile(r"[^.;!?]*$")
 
 
 def validate(
@@ -173,21 +170,25 @@ def decisions(letter: Letter) -> Iterator[Finding]:
 
 
 def _contradiction(letter: Letter, decision: dict[str, Any]) -> Iterator[Finding]:
+    """The rationale's conclusion is its last clause that states medical necessity
+    (wording.NECESSITY_CLAUSE); a rationale without one concludes nothing this rule can read."""
     span = decision["rationale_span"]
-    conclusion = None
-    for sentence in _SENTENCE.finditer(letter.slice(span)):
-        if _NECESSITY.search(sentence.group()):
-            conclusion = sentence
-    if conclusion is None or decision["medically_necessary"] is None:
+    rationale = letter.slice(span)
+    clauses = list(NECESSITY_CLAUSE.finditer(rationale))
+    if not clauses or decision["medically_necessary"] is None:
         return
-    necessary = not _NEGATION.search(conclusion.group())
+    clause = clauses[-1]
+    necessary = not any(NEGATION.search(part or "") for part in clause.group("copula", "qualifiers", "non"))
     if necessary == decision["medically_necessary"]:
         return
     outcome = "Upheld" if decision["outcome"] == "upheld" else "Overturned"
     said = "is medically necessary" if necessary else "is not medically necessary"
-    offset = span[0] + conclusion.start() + len(conclusion.group()) - len(conclusion.group().lstrip())
+    sentence = _SENTENCE_START.search(rationale, 0, clause.start())
+    start = sentence.start() if sentence else clause.start()
+    start += len(rationale[start:]) - len(rationale[start:].lstrip())
+    end = clause.end() + rationale.startswith(".", clause.end())
     yield letter.at("D402", f"{short(decision['treatment'])!r} is {outcome}, but its rationale concludes that it {said}: "
-                            f"{short(conclusion.group(), 100)!r}", offset)
+                            f"{short(rationale[start:end], 100)!r}", span[0] + start)
 
 
 @check

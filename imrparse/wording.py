@@ -200,3 +200,20 @@ TITLE_WORDINGS: tuple[Wording, ...] = (
 )
 # A title that has this and matches no row above is a partial-authorization wording no row knows.
 PARTIAL_MARK = re.compile(r"\boriginal\s+request\b")
+
+# The conclusion of a rationale (validate rule D402): a clause that states medical necessity.
+# A copula, optionally with a modal ("cannot be"), then any of a few words that do not change
+# its sense ("deemed", "considered", "determined to be", "seen as", "therefore") or negate it
+# ("not", "non-"), then "medically necessary", optionally "and appropriate" (or "a medical
+# necessity"). A negation counts only
+# inside the clause: "Under the circumstances ... is medically necessary" affirms, and so does
+# "It would not be appropriate to deny ..., therefore the request is medically necessary".
+NECESSITY_CLAUSE = re.compile(
+    r"""\b(?P<copula>is|are|was|were|(?:can(?:\s*not)?|could|would|will|should|may|must)(?:\s+not)?\s+be)
+        (?P<qualifiers>(?:\s+(?:not|deemed|considered|determined\s+to(?:\s+not)?\s+be|found\s+to(?:\s+not)?\s+be
+                              |felt\s+to(?:\s+not)?\s+be|(?:seen|viewed|regarded|supported|established)\s+as
+                              |therefore|thus|hence|also|currently|still|now|as\s+such))*)
+        \s+(?:(?P<non>non-?\s*)?medically\s+necessary(?:\s+and\s+appropriate)?|a\s+medical\s+necessity)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+NEGATION = re.compile(r"\bnot\b|\bcannot\b|^non", re.IGNORECASE)
