@@ -36,7 +36,7 @@ from .errors import (
 )
 from .normalize import LineIndex, Normalized
 from .transformer import RecordBuilder, building, letter_record
-from .wording import HEADINGS, ITEM_LABELS, LANDMARKS, LETTER_STARTS, TITLE_PARTS, describe
+from .wording import HEADINGS, ITEM_LABELS, LANDMARKS, LAYOUTS, LETTER_STARTS, TITLE_PARTS, describe
 
 
 @dataclass
@@ -101,6 +101,7 @@ def item_starts(rows: list[TokenRow]) -> list[TokenRow]:
 
 # The parts of a letter that become parts of its record once the parser has reduced them.
 _PARTS = frozenset({"header", "how_section", "summary_section", "decisions_section", "item"})
+_LAYOUTS = frozenset({"start", "fdl_2014"})
 
 
 def partial_record(values: list[Any], normalized: Normalized) -> dict[str, Any] | None:
@@ -138,7 +139,7 @@ def _reduced_parts(values: list[Any]) -> list[Tree[Token]]:
             continue
         if value.data in _PARTS:
             found.append(value)
-        elif str(value.data).startswith("_") or value.data in ("start", "fdl_2014"):
+        elif str(value.data).startswith("_") or value.data in _LAYOUTS:
             found += _reduced_parts(value.children)
     return found
 
@@ -179,10 +180,8 @@ def from_lark(exc: UnexpectedInput, normalized: Normalized, accepted: set[str] |
     expected = [name for name in expected if name != "WS"]
     at_start = not text[:pos].strip()
     if at_start:
-        message = (
-            "this is not an IMR Final Determination Letter: it should begin with the header "
-            "('Case Number: ...') or 'HOW THE IMR FINAL DETERMINATION WAS MADE'; found " + found
-        )
+        message = ("this is not an IMR Final Determination Letter in a layout imrparse knows: it should begin with "
+                   + "; or ".join(LAYOUTS.values()) + "; found " + found)
     elif found_type in LETTER_STARTS:
         message = f"another letter begins here ({found}) before this one has ended: a file must hold one letter"
     else:

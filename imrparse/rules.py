@@ -2,7 +2,7 @@
 one-line description each. Codes never change meaning; new rules get new codes.
 
 S: structure (the letter does not parse), H: header, R: reviewer, D: decision items,
-N: narrative (case summary).
+N: narrative (case summary), L: the parts of a layout.
 """
 
 from __future__ import annotations
@@ -37,6 +37,10 @@ RULES: dict[str, Rule] = {
         Rule("S105", "title-without-outcome", "error", "A decision item's title has no outcome, so its paragraphs belong to no item."),
         Rule("S106", "header-pairing", "error", "A header label has no value, a value of the wrong kind, or is repeated."),
         Rule("S107", "second-letter", "error", "Another letter begins before this one ends: one file holds two letters."),
+        Rule("L601", "layout-part-missing", "error",
+             "A 2013 letter lacks a part of its layout (maximus-2013: the decision and rationale heading, the reviewer's "
+             "qualifications, the case summary; mpr-2013: its six headings). Reads the headings; the 2013 layouts are known "
+             "from few samples (README)."),
         Rule("H201", "no-header", "warning", "The letter has no header block (case number and dates)."),
         Rule("H202", "header-field-missing", "error", "The header lacks one of its seven fields."),
         Rule("H203", "date-invalid", "error", "A header date is not a calendar date written MM/DD/YYYY."),

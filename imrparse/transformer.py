@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 from lark import Token, Transformer, Tree
 
-from . import narrative, readers
+from . import layouts_2013, narrative, readers
 from .errors import HEADER_PAIRING, error_at
 from .normalize import Normalized, collapse
 from .wording import HEADER_FIELDS, LANDMARKS
@@ -34,6 +34,11 @@ SCHEMA_VERSION = 1
 MEDICALLY_NECESSARY = {"upheld": False, "overturned": True}
 
 HEADER_VALUES = frozenset(value for _, value in HEADER_FIELDS.values())
+# The 2013 layouts' tokens, as layouts_2013 reads them.
+_PIECES_2013 = {
+    **dict.fromkeys(("NOTICE", "M13_HEADING", "MPR_HEADING", "_HOW_HEADING", "_SUMMARY_HEADING"), "heading"),
+    "DETERMINATION": "determination", "CREDENTIAL_SENTENCE": "credentials", "M13_TEXT": "text",
+}
 CASE_FIELDS = tuple(field for field, _ in HEADER_FIELDS.values())
 
 
@@ -116,6 +121,22 @@ class RecordBuilder(Transformer[Token, Built]):
     def fdl_2014(self, children: list[Built]) -> Built:
         start, end = _bounds(children)
         return Built(start, end, letter_record(dict(_values(children)), self._span(start, end)))
+
+    def maximus_2013(self, children: list[Child]) -> Built:
+        return self._layout_2013("maximus-2013", children)
+
+    def mpr_2013(self, children: list[Child]) -> Built:
+        return self._layout_2013("mpr-2013", children)
+
+    def _layout_2013(self, layout: str, children: list[Child]) -> Built:
+        normalized = _current.get()
+        parts = dict(_values(children))
+        case = parts.get("case") or {**dict.fromkeys(CASE_FIELDS), "span": None, "spans": {}}
+        pieces = [layouts_2013.Piece(_PIECES_2013[child.type], child.value, child.start_pos, child.end_pos)
+                  for child in children if not isinstance(child, Built) and child.type in _PIECES_2013]
+        start, end = _bounds(children)
+        read = layouts_2013.letter_2013(layout, case, pieces, normalized)
+        return Built(start, end, letter_record(read, self._span(start, end), layout))
 
     # -- header ------------------------------------------------------------------------
 
@@ -263,7 +284,7 @@ class RecordBuilder(Transformer[Token, Built]):
         return Built(start, end, self._text(start, end))
 
 
-def letter_record(parts: dict[str, Any], span: list[int] | None) -> dict[str, Any]:
+def letter_record(parts: dict[str, Any], span: list[int] | None, layout: str = "fdl-2014") -> dict[str, Any]:
     """The letter's record from its parts ("case", "reviewer", "summary", "decisions"); a letter
     without a header has a case of nulls."""
     case = parts.get("case") or {**dict.fromkeys(CASE_FIELDS), "span": None, "spans": {}}
@@ -273,7 +294,7 @@ def letter_record(parts: dict[str, Any], span: list[int] | None) -> dict[str, An
         summary["date_of_injury"] = narrative.injury_date(summary["text"], decision_year)
     return {
         "schema_version": SCHEMA_VERSION,
-        "layout": "fdl-2014",
+        "layout": layout,
         "case": case,
         "reviewer": parts.get("reviewer"),
         "summary": summary,

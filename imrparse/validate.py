@@ -19,7 +19,7 @@ from .errors import UNREADABLE, InputError, ParseError, short
 from .normalize import LineIndex, normalize
 from .rules import RULES, select_rules
 from .transformer import CASE_FIELDS
-from .wording import FIELD_LABELS, NECESSITY_CLAUSE, NEGATION, PARTIAL_MARK
+from .wording import FIELD_LABELS, NECESSITY_CLAUSE, NEGATION, PARTIAL_MARK, REQUIRED_2013
 
 Finding = dict[str, Any]
 
@@ -100,11 +100,14 @@ def check(function: Check) -> Check:
 
 @check
 def header_fields(letter: Letter) -> Iterator[Finding]:
+    """The 2014 layout's header has its seven fields; a 2013 letter states its dates elsewhere."""
     case = letter.record["case"]
+    current = letter.record["layout"] == "fdl-2014"
     if case["span"] is None:
-        yield letter.at("H201", "the letter has no header block (Case Number, dates, Priority)", letter.start())
+        if current:
+            yield letter.at("H201", "the letter has no header block (Case Number, dates, Priority)", letter.start())
         return
-    for field in CASE_FIELDS:
+    for field in CASE_FIELDS if current else ():
         if field not in case["spans"]:
             yield letter.at("H202", f"the header has no {FIELD_LABELS[field]!r}", case["span"][0])
     for field, span in case["spans"].items():
@@ -135,7 +138,7 @@ def date_order(letter: Letter) -> Iterator[Finding]:
 @check
 def credentials(letter: Letter) -> Iterator[Finding]:
     reviewer = letter.record["reviewer"]
-    span = reviewer["span"]
+    span = reviewer["span"] or [letter.start(), letter.start()]  # a 2013 letter without its credentials sentence
     for key, code, label, what in (
         ("licensure", "R301", r"State\(s\)\s+of\s+Licensure:", "state of licensure"),
         ("specialties", "R302", r"Certification\(s\)/Specialty:", "certification or specialty"),
@@ -154,25 +157,31 @@ def credentials(letter: Letter) -> Iterator[Finding]:
 def decisions(letter: Letter) -> Iterator[Finding]:
     seen: dict[str, int] = {}
     for decision in letter.record["decisions"]:
-        title_span = decision["title_span"]
-        written = _OUTCOME_AT_END.search(letter.slice(title_span))
+        title_span = decision["title_span"] or decision["span"]
+        written = _OUTCOME_AT_END.search(letter.slice(title_span)) if letter.record["layout"] == "fdl-2014" else None
         if written and written.group(1) not in ("Upheld", "Overturned"):
             word = " ".join(written.group(1).split())
-            yield letter.at("D401", f"the outcome {word!r} of {short(decision['treatment'])!r} is neither 'Upheld' nor "
+            yield letter.at("D401", f"the outcome {word!r} of {_name(decision)!r} is neither 'Upheld' nor "
                                     "'Overturned'", title_span[0] + written.start(1))
         yield from _contradiction(letter, decision)
-        key = " ".join(decision["treatment"].lower().split())
+        key = " ".join((decision["treatment"] or "").lower().split())
         if key in seen:
             line = letter.index.line_col(seen[key])[0]
-            yield letter.at("D403", f"{short(decision['treatment'])!r} is decided twice: also at line {line}", title_span[0])
+            yield letter.at("D403", f"{_name(decision)!r} is decided twice: also at line {line}", title_span[0])
         else:
             seen[key] = title_span[0]
+
+
+def _name(decision: dict[str, Any]) -> str:
+    return short(decision["treatment"] or "the item at dispute")
 
 
 def _contradiction(letter: Letter, decision: dict[str, Any]) -> Iterator[Finding]:
     """The rationale's conclusion is its last clause that states medical necessity
     (wording.NECESSITY_CLAUSE); a rationale without one concludes nothing this rule can read."""
     span = decision["rationale_span"]
+    if span is None:
+        return
     rationale = letter.slice(span)
     clauses = list(NECESSITY_CLAUSE.finditer(rationale))
     if not clauses or decision["medically_necessary"] is None:
@@ -187,25 +196,27 @@ def _contradiction(letter: Letter, decision: dict[str, Any]) -> Iterator[Finding
     start = sentence.start() if sentence else clause.start()
     start += len(rationale[start:]) - len(rationale[start:].lstrip())
     end = clause.end() + rationale.startswith(".", clause.end())
-    yield letter.at("D402", f"{short(decision['treatment'])!r} is {outcome}, but its rationale concludes that it {said}: "
+    yield letter.at("D402", f"{_name(decision)!r} is {outcome}, but its rationale concludes that it {said}: "
                             f"{short(rationale[start:end], 100)!r}", span[0] + start)
 
 
 @check
 def empty_paragraphs(letter: Letter) -> Iterator[Finding]:
     summary = letter.record["summary"]
-    if not _WORD.search(summary["text"]):
+    if summary is not None and not _WORD.search(summary["text"]):
         yield letter.at("D404", "the clinical case summary has no words", summary["span"][0])
     for decision in letter.record["decisions"]:
-        name = short(decision["treatment"])
+        name = _name(decision)
         for key, who in GUIDELINES:
             guideline = decision[key]
+            if guideline is None:  # a 2013 layout without this paragraph
+                continue
             if not _WORD.search(guideline["text"]):
                 yield letter.at("D404", f"the {who} guideline paragraph of {name!r} has no words", guideline["span"][0])
             elif any(not _WORD.search(citation) for citation in guideline["non_mtus"]):
                 yield letter.at("D404", f"the {who} guideline of {name!r} has a Non-MTUS citation with no words",
                                 guideline["span"][0])
-        if not _WORD.search(decision["rationale"]):
+        if decision["rationale"] is not None and not _WORD.search(decision["rationale"]):
             yield letter.at("D404", f"the rationale of {name!r} has no words", decision["rationale_span"][0])
 
 
@@ -220,18 +231,20 @@ def unknown_wording(letter: Letter) -> Iterator[Finding]:
         yield letter.at("R303", f"the credentials sentence says {short(piece['text'])!r}, which is none of its known wordings",
                         piece["span"][0])
     for decision in letter.record["decisions"]:
-        name = short(decision["treatment"])
+        name = _name(decision)
         if decision["original_request"] is None and PARTIAL_MARK.search(decision["title"]):
             yield letter.at("D406", f"the title {short(decision['title'])!r} reads like a partial authorization in none of its "
                                     "known wordings", decision["title_span"][0])
         for key, who in GUIDELINES:
-            for piece in decision[key]["unrecognized"]:
+            for piece in (decision[key] or {}).get("unrecognized", []):
                 yield letter.at("D405", f"the {who} guideline of {name!r} says {short(piece['text'])!r}, which is none of the "
                                         "known wordings of a citation", piece["span"][0])
 
 
 @check
 def injury_date(letter: Letter) -> Iterator[Finding]:
+    if letter.record["summary"] is None:
+        return
     stated, header = letter.record["summary"]["date_of_injury"], letter.record["case"]["date_of_injury"]
     if stated is None or header is None or stated == header:
         return
@@ -241,6 +254,14 @@ def injury_date(letter: Letter) -> Iterator[Finding]:
     said = " ".join(match.group().split()) if match else stated
     header_written = letter.slice(letter.record["case"]["spans"]["date_of_injury"])
     yield letter.at("N501", f"the case summary says {said!r}; the header's 'Date of Injury:' is {header_written}", offset)
+
+
+@check
+def layout_parts(letter: Letter) -> Iterator[Finding]:
+    """A 2013 letter has its layout's parts (wording.REQUIRED_2013), found by their headings."""
+    for part, heading in REQUIRED_2013.get(letter.record["layout"], {}).items():
+        if not re.search(heading, letter.original):
+            yield letter.at("L601", f"this {letter.record['layout']} letter has no {part}", letter.start())
 
 
 def is_valid(findings: list[Finding], strict: bool = False) -> bool:

@@ -65,6 +65,16 @@ LANDMARKS: dict[str, Landmark] = {
                          "the determination boilerplate"),
     "NARRATIVE_TEXT": Landmark("The injured worker is a 48 year old male.", "the text of the case summary"),
     "RATIONALE_TEXT": Landmark("The request is not medically necessary.", "the text of the rationale"),
+    "_MAXIMUS_OPENING": Landmark("MAXIMUS FEDERAL SERVICES, INC.", "'MAXIMUS FEDERAL SERVICES, INC.' (a 2013 letter)"),
+    "_MPR_OPENING": Landmark("MEDICAL PROFESSIONAL REVIEW", "'MEDICAL PROFESSIONAL REVIEW' (a 2013 letter)"),
+    "DETERMINATION": Landmark(
+        "1) MAXIMUS Federal Services, Inc. has determined the request for a 28 day functional restoration program is not "
+        "medically necessary and appropriate.", "a numbered determination ('1) MAXIMUS Federal Services, Inc. has determined ...')"),
+    "NOTICE": Landmark("Notice of Independent Medical Review Determination Dated: 9/26/2013",
+                       "'Notice of Independent Medical Review Determination Dated: ...'"),
+    "M13_HEADING": Landmark("INDEPENDENT MEDICAL REVIEW DECISION AND RATIONALE", "a heading of a 2013 letter"),
+    "MPR_HEADING": Landmark("ISSUE AT DISPUTE:", "a heading of a 'MEDICAL PROFESSIONAL REVIEW' letter"),
+    "M13_TEXT": Landmark("An application for Independent Medical Review was filed on 9/6/2013.", "the text of a 2013 letter"),
     "$END": Landmark("", "the end of the letter"),
 }
 
@@ -217,3 +227,57 @@ NECESSITY_CLAUSE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 NEGATION = re.compile(r"\bnot\b|\bcannot\b|^non", re.IGNORECASE)
+
+# -- the 2013 layouts -----------------------------------------------------------------------------
+
+# The layouts the grammar knows, by their opening (an unknown opening is refused with this list).
+LAYOUTS = {
+    "fdl-2014": "the header ('Case Number: ...') or 'HOW THE IMR FINAL DETERMINATION WAS MADE' (2014 on)",
+    "maximus-2013": "'MAXIMUS FEDERAL SERVICES, INC.' (2013)",
+    "mpr-2013": "'MEDICAL PROFESSIONAL REVIEW' (2013)",
+}
+
+# "1) MAXIMUS Federal Services, Inc. has determined the request for X is not medically necessary
+# and appropriate." ("notmedically": extractors drop the space.)
+DETERMINATION = re.compile(
+    r"(?P<number>\d{1,2})\)\s+MAXIMUS\s+Federal\s+Services,\s+Inc\.\s+has\s+determined\s+(?:that\s+)?the\s+request\s+for\s+"
+    r"(?:an?\s+|the\s+)?(?P<treatment>[\s\S]+?)\s+(?:is|are|was|were)\s+(?P<negation>not\s*)?medically\s+necessary"
+    r"(?:\s+and\s+appropriate)?\.")
+# Each 2013 heading, as the record's reader names the section it opens.
+SECTIONS_2013 = (
+    (re.compile(r"Notice\s+of\s+Independent", re.I), "notice"),
+    (re.compile(r"INDEPENDENT\s+MEDICAL\s+REVIEW\s+DECISION", re.I), "decision"),
+    (re.compile(r"IMR\s+DECISION\(S\)|RATIONALE\s+FOR\s+WHY", re.I), "rationale"),
+    (re.compile(r"(?:CLINICAL\s+)?CASE\s+SUMMARY", re.I), "summary"),
+    (re.compile(r"QUALIFICATIONS|HOW\s+THE\s+IMR", re.I), "reviewer"),
+    (re.compile(r"ISSUE\s+AT\s+DISPUTE", re.I), "issue"),
+    (re.compile(r"GUIDELINE\(S\)\s+RELIED", re.I), "guideline"),
+    (re.compile(r"DOCUMENTS\s+REVIEWED", re.I), "documents"),
+)
+# Dates the 2013 letters state in sentences: case field -> pattern with a `date` group.
+_DATE_2013 = r"(?P<date>\d{1,2}/\d{1,2}/\d{4})"
+DATES_2013 = {
+    "decision_date": re.compile(r"Determination\s+Dated:?\s*" + _DATE_2013),
+    "application_received": re.compile(r"application\s+for\s+Independent\s+Medical\s+Review\s+was\s+filed\s+on\s+" + _DATE_2013, re.I),
+    "ur_denial_date": re.compile(r"Utilization\s+Review\s+Denial\s+dated\s+" + _DATE_2013, re.I),
+    "date_assigned": re.compile(r"Notice\s+of\s+Assignment\s+and\s+Request\s+for\s+Information\s+was\s+provided\s+to\s+the\s+above"
+                                r"\s+parties\s+on\s+" + _DATE_2013, re.I),
+}
+# The parts each 2013 layout's letter has (validate rule L601), as the headings that open them.
+REQUIRED_2013 = {
+    "maximus-2013": {
+        "the heading 'INDEPENDENT MEDICAL REVIEW DECISION AND RATIONALE'": r"INDEPENDENT\s+MEDICAL\s+REVIEW\s+DECISION\s+AND\s+RATIONALE",
+        "'Medical Qualifications of the Expert Reviewer:'": r"Medical\s+Qualifications\s+of\s+the\s+Expert\s+Reviewer:",
+        "'Case Summary:'": r"Case\s+Summary:|CLINICAL\s+CASE\s+SUMMARY",
+    },
+    "mpr-2013": {
+        "'ISSUE AT DISPUTE:'": r"ISSUE\s+AT\s+DISPUTE:",
+        "'CASE SUMMARY:'": r"CASE\s+SUMMARY:",
+        "'DOCUMENTS REVIEWED FOR DETERMINATION:'": r"DOCUMENTS\s+REVIEWED\s+FOR\s+DETERMINATION:",
+        "'MEDICAL TREATMENT GUIDELINE(S) RELIED UPON BY PROFESSIONAL REVIEWER AND WHY:'":
+            r"MEDICAL\s+TREATMENT\s+GUIDELINE\(S\)\s+RELIED\s+UPON\s+BY\s+PROFESSIONAL\s+REVIEWER\s+AND\s+WHY:",
+        "'RATIONALE FOR WHY THE REQUESTED TREATMENT/SERVICE IS/WAS NOT MEDICALLY NECESSARY:'":
+            r"RATIONALE\s+FOR\s+WHY\s+THE\s+REQUESTED\s+TREATMENT/SERVICE\s+IS/WAS\s+NOT\s+MEDICALLY\s+NECESSARY:",
+        "'MEDICAL REVIEWER QUALIFICATIONS:'": r"MEDICAL\s+REVIEWER\s+QUALIFICATIONS:",
+    },
+}

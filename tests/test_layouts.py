@@ -1,0 +1,65 @@
+"""The 2013 layouts, siblings of the current one in the grammar: read from their landmarks, the
+same record from two extraction styles, and an unknown opening refused with every layout named."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import LETTERS
+
+import imrparse
+from imrparse.wording import LAYOUTS
+
+
+def _without_positions(node: object) -> object:
+    """The record without spans, and without titles, which are as extracted ("notmedically")."""
+    if isinstance(node, dict):
+        return {k: _without_positions(v) for k, v in node.items() if not k.endswith("span") and k not in ("spans", "title")}
+    if isinstance(node, list):
+        return [_without_positions(v) for v in node]
+    return node
+
+
+@pytest.mark.parametrize(("name", "layout"), [("layout_2013_maximus", "maximus-2013"), ("layout_2013_mpr", "mpr-2013")])
+def test_a_2013_letter_reads_the_same_in_both_extraction_styles(name: str, layout: str) -> None:
+    paths = sorted(LETTERS.glob(f"{name}.*.txt"))
+    records = [imrparse.parse_file(path) for path in paths]
+    assert len(records) == 2 and {r["layout"] for r in records} == {layout}
+    assert _without_positions(records[0]) == _without_positions(records[1])
+    assert all(imrparse.validate(path.read_bytes()) == [] for path in paths)
+
+
+def test_the_maximus_letter_decisions_come_from_its_determination_sentences() -> None:
+    record = imrparse.parse_file(LETTERS / "layout_2013_maximus.pdftotext.txt")  # "notmedically", as published
+    assert [(d["number"], d["treatment"], d["outcome"], d["medically_necessary"]) for d in record["decisions"]] == [
+        (1, "28 day functional restoration program", "upheld", False),
+        (2, "6 month follow-up aftercare program", "overturned", True),
+    ]
+    assert all(d["rationale"] and d["claims_administrator_guideline"] is None for d in record["decisions"])
+    case = record["case"]
+    assert (case["application_received"], case["ur_denial_date"], case["date_assigned"], case["decision_date"]) == (
+        "2013-09-06", "2013-08-30", "2013-09-23", "2013-09-26")
+    assert record["reviewer"]["specialties"] == ["Occupational Medicine"] and record["reviewer"]["licensure"] == ["California"]
+    assert record["summary"]["age"] == 44 and record["summary"]["sex"] == "female"
+
+
+def test_the_professional_review_letter_reads_its_sections() -> None:
+    record = imrparse.parse_file(LETTERS / "layout_2013_mpr.layout.txt")
+    [decision] = record["decisions"]
+    assert decision["treatment"] == "physical therapy, 12 sessions for the right shoulder."
+    assert decision["outcome"] == "upheld"  # its rationale concludes "not medically necessary"
+    assert decision["reviewer_guideline"]["mtus"] == ["Chronic Pain Medical Treatment Guidelines, Physical Medicine, pages 98-99"]
+    assert record["reviewer"]["specialties"] == ["Orthopaedic Surgery"]
+
+
+def test_an_unknown_opening_is_refused_naming_every_layout() -> None:
+    with pytest.raises(imrparse.ParseError) as info:
+        imrparse.parse("INDEPENDENT REVIEW ORGANIZATION DETERMINATION\nThe request for an MRI is denied.\n")
+    assert info.value.code == "S101"
+    for opening in LAYOUTS.values():
+        assert opening in info.value.message
+
+
+def test_an_unknown_sentence_between_2013_landmarks_is_text() -> None:
+    text = (LETTERS / "layout_2013_maximus.pdftotext.txt").read_text(encoding="utf-8")
+    changed = text.replace("Case Summary:", "The reviewer notes: 12/01/2013, see attached.\nCase Summary:")
+    assert _without_positions(imrparse.parse(changed)["decisions"]) == _without_positions(imrparse.parse(text)["decisions"])
