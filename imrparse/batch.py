@@ -149,7 +149,9 @@ def parse_many(
     """Yield one result per input, parsed by `workers` processes, this one included (default:
     one per CPU; see `pool.map_inputs`). At most a few chunks per process are in flight, so
     memory stays bounded however long `inputs` is; results come in input order unless
-    `ordered=False`. An input over `max_bytes` is an error record, refused without being read."""
+    `ordered=False`. An input over `max_bytes` is an error record, refused without being read.
+    Invalid arguments raise ValueError."""
+    _check_max_bytes(max_bytes)
     one = functools.partial(parse_one, grammar=grammar, max_bytes=max_bytes)
     return map_inputs(one, inputs, workers=workers, ordered=ordered)
 
@@ -165,8 +167,14 @@ def validate_many(
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Iterator[Result]:
     """`validate_one` over many inputs, across processes like `parse_many`."""
+    _check_max_bytes(max_bytes)
     one = functools.partial(validate_one, grammar=grammar, select=select, ignore=ignore, max_bytes=max_bytes)
     return map_inputs(one, inputs, workers=workers, ordered=ordered)
+
+
+def _check_max_bytes(max_bytes: int) -> None:
+    if not (isinstance(max_bytes, int) and max_bytes >= 1):
+        raise ValueError(f"max_bytes must be a number of bytes, 1 or more, not {max_bytes!r}")
 
 
 def parse_one_serialized(
