@@ -220,7 +220,7 @@ def _serve(connection: Connection, one: Callable[[Any], Any], parent: int, paren
         if chunk is None:
             return
         try:
-            reply = (None, [one(item) for item in chunk])
+            reply: tuple[Exception | None, list[Any] | None] = (None, [one(item) for item in chunk])
         except Exception as exc:
             reply = (exc, None)
         try:
