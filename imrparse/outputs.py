@@ -26,8 +26,9 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from io import RawIOBase
 from pathlib import Path
-from typing import IO
+from typing import BinaryIO
 
 import orjson
 
@@ -40,15 +41,18 @@ class OutputError(Exception):
 
 class Sink:
     """A byte stream whose write errors (a full disk, a closed reader) are OutputErrors that
-    name the output."""
+    name the output. Files are unbuffered (each write one system call or more): a failed write
+    leaves nothing buffered for `close` to fail on again."""
 
-    def __init__(self, stream: IO[bytes], name: str) -> None:
+    def __init__(self, stream: BinaryIO | RawIOBase, name: str) -> None:
         self.stream = stream
         self.name = name
 
     def write(self, data: bytes) -> None:
+        view = memoryview(data)
         try:
-            self.stream.write(data)
+            while view:  # an unbuffered write may take only part of it
+                view = view[self.stream.write(view) or 0 :]
         except OSError as exc:
             raise _cannot_write(self.name, exc) from None
 
@@ -107,7 +111,7 @@ def replacing(output: Path | None) -> Iterator[Sink]:
         except OSError as exc:
             raise _cannot_write(output, exc) from None
         try:
-            with os.fdopen(fd, "wb") as stream:
+            with os.fdopen(fd, "wb", buffering=0) as stream:
                 sink = Sink(stream, str(output))
                 yield sink
                 sink.flush()
@@ -128,7 +132,7 @@ def appending(output: Path) -> Iterator[tuple[Sink, set[str]]]:
     with locked(target):
         done = completed_keys(target) if target.exists() else set()
         try:
-            stream = target.open("ab")
+            stream = target.open("ab", buffering=0)
         except OSError as exc:
             raise _cannot_write(output, exc) from None
         with stream:
@@ -212,8 +216,9 @@ def locked(target: Path) -> Iterator[None]:
             break
         os.close(fd)  # the previous holder removed it before we locked it: lock the new one
     try:
-        os.ftruncate(fd, 0)
-        os.write(fd, b"%d\n" % os.getpid())
+        with suppress(OSError):  # only for the message (a full disk has no room for it)
+            os.ftruncate(fd, 0)  # a killed run's pid may be there
+            os.write(fd, b"%d\n" % os.getpid())
         _remove_stale(target)
         yield
     finally:
@@ -260,10 +265,10 @@ def _special(target: Path, output: Path) -> Iterator[Sink]:
 
             connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             connection.connect(str(target))
-            stream: IO[bytes] = connection.makefile("wb")
+            stream: RawIOBase = connection.makefile("wb", buffering=0)
             connection.close()  # the file object keeps the socket open
         else:
-            stream = open(target, "wb")  # noqa: SIM115 - closed below
+            stream = open(target, "wb", buffering=0)  # noqa: SIM115 - closed below
     except OSError as exc:
         raise _cannot_write(output, exc) from None
     with stream:

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -417,10 +418,13 @@ def test_10_outputs_are_created_as_open_would_under_the_umask(tmp_path: Path) ->
 def test_11_a_run_removes_what_a_killed_run_to_the_same_output_left(tmp_path: Path) -> None:
     [letter] = _letters(tmp_path / "in", 1)
     out = tmp_path / "out.jsonl"
+    out.write_text("previous complete output\n")
     run = subprocess.Popen([IMRPARSE, "parse", *[str(letter)] * 20000, "-o", str(out), "--workers", "1", "-q"])
     _wait_for(lambda: list(tmp_path.glob(".out.jsonl.*.partial")))
+    time.sleep(0.3)
     run.kill()
     run.wait()
+    assert out.read_text() == "previous complete output\n"  # SIGKILL too leaves the previous output
     [stale] = tmp_path.glob(".out.jsonl.*.partial")
     others = [tmp_path / ".out.jsonl.x.abcd1234.partial", tmp_path / ".other.jsonl.abcd1234.partial"]  # other outputs'
     for other in others:
@@ -442,3 +446,67 @@ def test_13_a_fifo_in_an_input_folder_is_an_error_record_not_a_hang(tmp_path: Pa
     assert run.returncode == 1 and len(records) == 3
     assert records[2]["source"]["path"].endswith("pipe.txt")
     assert "is not a regular file" in records[2]["error"]["message"]
+
+
+# -- guarantees beyond the numbered items: a full disk, the CI rule for skips -------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A filesystem of 1 MiB of its own (tmpfs), to fill."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    try:
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], capture_output=True, text=True)
+    except FileNotFoundError:
+        skip_because("no mount command")
+    if mounted.returncode != 0:
+        refused = os.geteuid() != 0 or "permission denied" in mounted.stderr.lower()
+        skip_because(f"mounting a tmpfs needs root (CAP_SYS_ADMIN): {mounted.stderr.strip()}", missing_privilege=refused)
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_a_full_disk_is_exit_2_and_leaves_the_previous_output(small_disk: Path) -> None:
+    folder = small_disk.parent / "in"
+    _letters(folder, 60)
+    out, tables = small_disk / "out.jsonl", small_disk / "tables"
+    out.write_text("previous complete output\n")
+    assert _cli("parse", str(folder / "00000.txt"), "--format", "parquet", "-o", str(tables), "-q").exit_code == 0
+    before = _tables(tables)
+    (small_disk / "filler").write_bytes(b"x" * 900_000)
+    result = _cli("parse", str(folder), "-o", str(out), "--workers", "1", "-q")
+    assert result.exit_code == 2 and f"imrparse: cannot write {out}: No space left on device" in result.stderr
+    result = _cli("parse", str(folder), "--format", "parquet", "-o", str(tables), "--workers", "1", "-q")
+    assert result.exit_code == 2 and f"imrparse: cannot write {tables}: No space left on device" in result.stderr
+    assert out.read_text() == "previous complete output\n" and _tables(tables) == before
+    assert _hidden(small_disk) == []
+
+
+def test_a_full_disk_under_resume_keeps_every_finished_line(small_disk: Path) -> None:
+    paths = _letters(small_disk.parent / "in", 60)
+    out = small_disk / "out.jsonl"
+    (small_disk / "filler").write_bytes(b"x" * 900_000)
+    command = ["parse", str(small_disk.parent / "in"), "-o", str(out), "--resume", "--workers", "1", "-q"]
+    result = _cli(*command)
+    assert result.exit_code == 2 and "No space left on device" in result.stderr
+    kept = out.read_bytes()
+    finished = kept[: kept.rfind(b"\n") + 1]
+    assert 0 < finished.count(b"\n") < len(paths)
+    (small_disk / "filler").unlink()
+    assert _cli(*command).exit_code == 0
+    assert out.read_bytes().startswith(finished)
+    assert sorted(r["source"]["path"] for r in _jsonl(out)) == sorted(map(str, paths))
+
+
+def test_under_ci_only_a_missing_privilege_may_skip(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="under CI this test must run"):
+        skip_because("no mount command")
+    with pytest.raises(pytest.skip.Exception, match="missing privilege: needs root"):
+        skip_because("needs root", missing_privilege=True)
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception, match="no mount command"):
+        skip_because("no mount command")
