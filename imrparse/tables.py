@@ -6,6 +6,7 @@ Arrow schema, written as Parquet in row groups so memory stays flat however many
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from pathlib import Path
 from types import TracebackType
@@ -132,7 +133,11 @@ class ParquetTables:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
-        self.flush()
-        for writer in self.writers.values():
-            writer.close()
+        """Write what is pending (unless the run failed: then the tables are discarded) and close
+        every file, even when writing one fails (a full disk)."""
+        with contextlib.ExitStack() as closing:
+            for writer in self.writers.values():
+                closing.callback(writer.close)
+            if kind is None:
+                self.flush()
 
