@@ -272,6 +272,16 @@ def test_05_dash_and_dev_stdout_are_standard_output(tmp_path: Path, monkeypatch:
     assert run.returncode == 0 and len(run.stdout.splitlines()) == 6, run.stderr
 
 
+def test_05_a_link_is_followed_and_a_directory_refused(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    link = tmp_path / "records.jsonl"
+    link.symlink_to(tmp_path / "real" / "records.jsonl")
+    assert _cli("parse", str(FIXTURES / "letters"), "-o", str(link), "-q").exit_code == 0
+    assert link.is_symlink() and len(_jsonl(tmp_path / "real" / "records.jsonl")) == 6
+    result = _cli("parse", str(FIXTURES / "letters"), "-o", str(tmp_path / "real"), "-q")
+    assert result.exit_code == 2 and f"cannot write {tmp_path / 'real'}: it is a directory" in result.stderr
+
+
 # -- 6: --on-error fail over an existing output ---------------------------------------------------
 
 
