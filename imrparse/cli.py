@@ -418,7 +418,7 @@ def load_command(
     """
     from .duck import connect, load, loaded_letters
 
-    if not paths and sys.stdin.isatty():
+    if not paths and (sys.stdin is None or sys.stdin.isatty()):
         typer.echo("imrparse: load needs files or directories of letters (or -, with letters piped to standard input)", err=True)
         raise typer.Exit(2)
     _require_grammar(grammar, records=True)

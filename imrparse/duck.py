@@ -38,6 +38,8 @@ def connect(database: Path) -> Any:
                 connection.register("empty_table", schema.empty_table())
                 connection.execute(f"CREATE TABLE {name} AS SELECT * FROM empty_table")
                 connection.unregister("empty_table")
+            elif name == "errors" and columns == schema.names[:-1]:  # a database from before `partial`
+                connection.execute("ALTER TABLE errors ADD COLUMN partial VARCHAR")
             elif columns != schema.names:
                 raise OutputError(f"{database} has a table {name} with other columns than imrparse's ({', '.join(columns)}; "
                                   f"imrparse's: {', '.join(schema.names)}): load into a new database")

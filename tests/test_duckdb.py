@@ -81,3 +81,17 @@ def test_the_errors_table_carries_the_partial_record_as_json(tmp_path: Path) -> 
         stored = connection.execute("SELECT source_path, partial FROM errors ORDER BY source_path").fetchall()
     assert stored[0] == ("bad.txt", None)
     assert stored[1][0] == "cut.txt" and json.loads(stored[1][1]) == partial
+
+
+def test_a_database_from_before_partial_gains_the_column(tmp_path: Path) -> None:
+    db = tmp_path / "old.duckdb"
+    with duckdb.connect(str(db)) as connection:
+        connection.execute("CREATE TABLE errors (source_path VARCHAR, source_sha256 VARCHAR, kind VARCHAR, code VARCHAR, "
+                           "message VARCHAR, line INTEGER, \"column\" INTEGER)")
+        connection.execute("INSERT INTO errors VALUES ('old.txt', NULL, 'input', 'S000', 'cannot be read', NULL, NULL)")
+    bad = tmp_path / "bad.txt"
+    bad.write_text("Dear Sir,\n")
+    assert runner.invoke(app, ["load", str(bad), "--db", str(db), "--workers", "1"]).exit_code == 0
+    with duckdb.connect(str(db), read_only=True) as connection:
+        assert connection.execute("SELECT source_path, code, partial FROM errors ORDER BY source_path").fetchall() == [
+            (str(bad), "S101", None), ("old.txt", "S000", None)]
