@@ -129,3 +129,11 @@ def test_the_errors_table_carries_the_partial_record_as_json(tmp_path: Path) -> 
             tables.add(result)
     written = pq.read_table(tmp_path / "errors.parquet").column("partial").to_pylist()
     assert json.loads(written[0]) == PARTIAL and written[1:] == [None, None]
+
+
+def test_parquet_refuses_a_directory_holding_other_files(tmp_path: Path) -> None:
+    """The new tables replace the whole directory, so one holding anything else is refused."""
+    (tmp_path / "notes.txt").write_text("mine")
+    result = runner.invoke(app, ["parse", str(tmp_path / "notes.txt"), "--format", "parquet", "-o", str(tmp_path), "-q"])
+    assert result.exit_code == 2 and f"{tmp_path} holds other files than the tables (notes.txt)" in result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
