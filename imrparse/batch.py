@@ -1,7 +1,8 @@
 """Many letters at once: one result per input, across processes, streaming.
 
 A result is the letter's record plus `source: {path, sha256, bytes}`, or an error record
-`{"source": ..., "error": {kind, message, line, column, expected}}` -- never nothing.
+`{"source": ..., "error": {kind, message, line, column, expected}}` -- never nothing. A missing
+extra (PDFs without `imrparse[pdf]`) is no input's failure: it raises MissingExtraError.
 """
 
 from __future__ import annotations
@@ -47,17 +48,30 @@ def _load(item: Input, max_bytes: int) -> tuple[dict[str, Any], bytes | None, st
     path = str(Path(item))
     source = {"path": path, "sha256": None, "bytes": None}
     try:
-        info = os.stat(path)
-        if stat.S_ISDIR(info.st_mode):
-            raise _Unreadable(source, "is a directory, not a letter")
-        _check_size(source, info.st_size, max_bytes)
-        with open(path, "rb") as stream:  # bounded even for a pipe or device that reports no size
-            data = stream.read(max_bytes + 1)
+        data = _read_regular_file(path, source, max_bytes)
     except OSError as exc:
         raise _Unreadable(source, f"cannot be read: {exc.strerror or exc}") from None
     _check_size(source, len(data), max_bytes)
     source.update(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
     return source, data, None
+
+
+def _read_regular_file(path: str, source: dict[str, Any], max_bytes: int) -> bytes:
+    """The bytes of a regular file, refused unread when it is over `max_bytes`. Anything else is
+    refused unread too: reading a FIFO, a device or a socket can block the batch forever."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # opening a FIFO would wait for a writer
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise _Unreadable(source, "is a directory, not a letter")
+        if not stat.S_ISREG(info.st_mode):
+            raise _Unreadable(source, "is not a regular file (a FIFO, device or socket), so it is not read; "
+                                      "give a stream as - (standard input)")
+        _check_size(source, info.st_size, max_bytes)
+        with open(fd, "rb", closefd=False) as stream:
+            return stream.read(max_bytes + 1)
+    finally:
+        os.close(fd)
 
 
 def result_key(result: Result) -> str:
@@ -87,6 +101,19 @@ class _Unreadable(Exception):
         self.message = message
 
 
+class MissingExtraError(ImportError):
+    """An input needs an optional extra that is not installed. Not the input's fault, so never
+    an error record (which `--resume` and `load` would keep for good): it stops the batch."""
+
+
+def require_pdf_extra() -> None:
+    """Raise MissingExtraError, naming the extra, when PDFs cannot be read."""
+    try:
+        import pypdfium2  # noqa: F401
+    except ImportError:
+        raise MissingExtraError("reading PDFs needs the pdf extra: pip install 'imrparse[pdf]'") from None
+
+
 def _error_record(source: dict[str, Any], error: ParseError) -> Result:
     return {"source": source, "error": error.to_dict()}
 
@@ -97,6 +124,7 @@ def _as_text(source: dict[str, Any], data: bytes | None, text: str | None) -> st
         return text
     assert data is not None
     if (source["path"] or "").lower().endswith(".pdf") or data.startswith(b"%PDF-"):
+        require_pdf_extra()
         from .pdf import extract_text
 
         return extract_text(data)
@@ -149,7 +177,9 @@ def parse_many(
     """Yield one result per input, parsed by `workers` processes, this one included (default:
     one per CPU; see `pool.map_inputs`). At most a few chunks per process are in flight, so
     memory stays bounded however long `inputs` is; results come in input order unless
-    `ordered=False`. An input over `max_bytes` is an error record, refused without being read."""
+    `ordered=False`. An input over `max_bytes` is an error record, refused without being read.
+    Invalid arguments raise ValueError."""
+    _check_max_bytes(max_bytes)
     one = functools.partial(parse_one, grammar=grammar, max_bytes=max_bytes)
     return map_inputs(one, inputs, workers=workers, ordered=ordered)
 
@@ -165,8 +195,14 @@ def validate_many(
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Iterator[Result]:
     """`validate_one` over many inputs, across processes like `parse_many`."""
+    _check_max_bytes(max_bytes)
     one = functools.partial(validate_one, grammar=grammar, select=select, ignore=ignore, max_bytes=max_bytes)
     return map_inputs(one, inputs, workers=workers, ordered=ordered)
+
+
+def _check_max_bytes(max_bytes: int) -> None:
+    if not (isinstance(max_bytes, int) and max_bytes >= 1):
+        raise ValueError(f"max_bytes must be a number of bytes, 1 or more, not {max_bytes!r}")
 
 
 def parse_one_serialized(

@@ -1,26 +1,35 @@
-"""The `imrparse` command line."""
+"""The `imrparse` command line. Where output goes, and how it stays safe, is `outputs.py`."""
 
 import enum
 import fnmatch
 import functools
 import os
 import re
-import signal
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import Annotated, Any
 
 import orjson
 import typer
 from lark import Lark
 
 from . import debug as debugging
+from . import outputs
 from .api import decode
-from .batch import DEFAULT_MAX_BYTES, Input, Result, input_key, parse_many, parse_one_serialized, result_key
+from .batch import (
+    DEFAULT_MAX_BYTES,
+    Input,
+    MissingExtraError,
+    Result,
+    input_key,
+    parse_many,
+    parse_one_serialized,
+    require_pdf_extra,
+)
 from .debug import load_grammar
 from .errors import InputError, ParseError
 from .loader import START_SYMBOLS, default_grammar_path
@@ -49,6 +58,16 @@ def _require_grammar(grammar: Path | None, *, records: bool = False) -> Lark:
         raise typer.Exit(2) from None
 
 
+@contextmanager
+def _usage_errors() -> Iterator[None]:
+    """An unusable output or a missing extra ends the command with its message and exit 2."""
+    try:
+        yield
+    except (outputs.OutputError, MissingExtraError) as exc:
+        typer.echo(f"imrparse: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
 class Format(enum.StrEnum):
     json = "json"
     jsonl = "jsonl"
@@ -66,24 +85,41 @@ def main() -> None:
     """Read California DWC IMR final determination letters into records."""
 
 
-def collect_inputs(paths: list[str], globs: list[str], max_bytes: int = DEFAULT_MAX_BYTES) -> list[Input]:
+def collect_inputs(paths: list[str], globs: list[str], max_bytes: int = DEFAULT_MAX_BYTES, output: Path | None = None) -> list[Input]:
     """Files as given, directories walked recursively for `globs` (sorted), `-` for stdin
-    (read up to just past `max_bytes`, so an oversized stream is refused, not held)."""
-    inputs: list[Input] = []
+    (read up to just past `max_bytes`, so an oversized stream is refused, not held). Before
+    anything is read: an `output` that is one of the inputs, or PDFs without the pdf extra,
+    end the command (exit 2)."""
+    names: list[str] = []
     for raw in paths or ["-"]:
-        if raw == "-":
-            inputs.append(sys.stdin.buffer.read(max_bytes + 1))
-            continue
         path = Path(raw)
-        if path.is_dir():
+        if raw != "-" and path.is_dir():
             found = _walk(str(path), globs)
             if not found:
                 typer.echo(f"imrparse: {path}: no {' or '.join(globs)} files in this directory", err=True)
                 raise typer.Exit(2)
-            inputs.extend(found)
+            names.extend(found)
         else:
-            inputs.append(str(path))  # a missing or unreadable file becomes its error record
-    return inputs
+            names.append(raw if raw == "-" else str(path))  # a missing or unreadable file becomes its error record
+    _refuse_output_among(names, output)
+    if any(name.lower().endswith(".pdf") for name in names):
+        with _usage_errors():
+            require_pdf_extra()
+    return [sys.stdin.buffer.read(max_bytes + 1) if name == "-" else name for name in names]
+
+
+def _refuse_output_among(names: list[str], output: Path | None) -> None:
+    """An output that is also an input would destroy that letter (resumed: cut it to nothing
+    and read it as JSON Lines). Compared by inode, so a link or another spelling is caught."""
+    written = outputs.regular_file(output) if output is not None and str(output) != "-" else None
+    if written is None:
+        return
+    for name in names:
+        info = outputs.regular_file(name) if name != "-" else None
+        if info is not None and os.path.samestat(info, written):
+            typer.echo(f"imrparse: the output {output} is also an input ({name}): writing it would destroy that input; "
+                       "write elsewhere", err=True)
+            raise typer.Exit(2)
 
 
 def _walk(top: str, globs: list[str]) -> list[str]:
@@ -95,73 +131,6 @@ def _walk(top: str, globs: list[str]) -> list[str]:
     matches = re.compile("|".join(fnmatch.translate(pattern) for pattern in globs)).match  # case-sensitive, as fnmatchcase
     found = [os.path.join(directory, name) for directory, _, names in os.walk(top) for name in names if matches(name)]
     return sorted(found, key=lambda found_path: found_path.split(os.sep))
-
-
-def _exit_on_sigterm(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
-
-
-@contextmanager
-def atomic_output(output: Path | None) -> Iterator[IO[bytes]]:
-    """Standard output, or a temporary file beside OUTPUT renamed over it only when complete.
-
-    SIGTERM is turned into SystemExit (as SIGINT is into KeyboardInterrupt) so that an
-    interrupted run removes its temporary file and leaves any earlier OUTPUT untouched.
-    """
-    if output is None:
-        yield sys.stdout.buffer
-        sys.stdout.buffer.flush()
-        return
-    directory = output.resolve().parent
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=directory)
-    except OSError as exc:
-        typer.echo(f"imrparse: cannot write {output}: {exc.strerror or exc}", err=True)
-        raise typer.Exit(2) from None
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            yield stream
-        os.replace(tmp, output)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
-def completed_keys(output: Path) -> set[str]:
-    """The input keys already in a JSON Lines output. A last line cut short by a kill is
-    removed from the file, so its input is parsed again and appears once."""
-    if not output.exists():
-        return set()
-    keys: set[str] = set()
-    complete = 0
-    with output.open("rb") as stream:
-        for line in stream:
-            if not line.endswith(b"\n"):
-                break
-            try:
-                keys.add(result_key(orjson.loads(line)))
-            except (orjson.JSONDecodeError, KeyError, TypeError):
-                break
-            complete += len(line)
-    if complete != output.stat().st_size:
-        with output.open("r+b") as stream:
-            stream.truncate(complete)
-    return keys
-
-
-@contextmanager
-def appending_output(output: Path) -> Iterator[IO[bytes]]:
-    """OUTPUT opened for appending, each result a flushed line, so a killed run keeps every line
-    it finished (the `--resume` mode; without it, output is written atomically)."""
-    try:
-        stream = output.open("ab")
-    except OSError as exc:
-        typer.echo(f"imrparse: cannot write {output}: {exc.strerror or exc}", err=True)
-        raise typer.Exit(2) from None
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    with stream:
-        yield stream
 
 
 @contextmanager
@@ -177,18 +146,41 @@ def progress_bar(total: int, enabled: bool) -> Iterator[Any]:
         yield (bar, bar.add_task("parsing", total=total))
 
 
+@dataclass
+class _Tally:
+    parsed: int = 0
+    failed: int = 0
+    last_error_kind: str | None = None
+
+
+class _Stopped(Exception):
+    """`--on-error fail` met a failure: a new output is not put in place, a resumed one keeps
+    the lines before it."""
+
+
+@contextmanager
+def _sink(output: Path | None, resume: bool) -> Iterator[tuple[outputs.Sink, set[str]]]:
+    """Where `parse` writes, and the keys of the results already there (only when resumed)."""
+    if resume:
+        assert output is not None
+        with outputs.appending(output) as appended:
+            yield appended
+    else:
+        with outputs.replacing(output) as sink:
+            yield sink, set()
+
+
 @app.command("parse")
 def parse_command(
     paths: Annotated[list[str] | None, typer.Argument(help="Files, directories, or - for standard input.")] = None,
     format: Annotated[Format | None, typer.Option("--format", help="json (default for one input), jsonl, or parquet "
                                                                    "(four tables in the --output directory).")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout; - is stdout.")] = None,
     workers: WorkersOption = None,
     unordered: Annotated[bool, typer.Option(help="Write results as they complete, not in input order.")] = False,
     glob: Annotated[list[str] | None, typer.Option(help="File patterns to take from directories.")] = None,
-    on_error: Annotated[OnError, typer.Option(help="record: write error records; skip: omit them; fail: stop.")] = (
-        OnError.record
-    ),
+    on_error: Annotated[OnError, typer.Option(help="record: write error records; skip: omit them; fail: stop, and leave "
+                                                    "--output as it was.")] = OnError.record,
     pretty: Annotated[bool, typer.Option(help="Indent JSON output.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
@@ -201,89 +193,104 @@ def parse_command(
     Exit status: 0 every input parsed, 1 at least one failed, 2 bad usage or unusable output.
     """
     _require_grammar(grammar, records=True)
-    inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS, max_bytes)
+    to_stdout = outputs.is_standard_output(output)
+    if format is Format.parquet and (to_stdout or resume):
+        typer.echo("imrparse: --format parquet writes four tables into a directory: give --output DIR (no --resume)", err=True)
+        raise typer.Exit(2)
+    if resume and (to_stdout or format is Format.json):
+        typer.echo("imrparse: --resume continues an --output file in JSON Lines (--format jsonl)", err=True)
+        raise typer.Exit(2)
+    inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS, max_bytes, output)
     if format is Format.parquet:
-        if output is None or resume:
-            typer.echo("imrparse: --format parquet writes four tables into a directory: give --output DIR (no --resume)", err=True)
-            raise typer.Exit(2)
+        assert output is not None
         _parse_to_parquet(inputs, output, workers, grammar, max_bytes, quiet)
         return
-    if resume:
-        if output is None or format is Format.json:
-            typer.echo("imrparse: --resume continues an --output file in JSON Lines (--format jsonl)", err=True)
-            raise typer.Exit(2)
-        done = completed_keys(output)
-        inputs = [item for item in inputs if input_key(item, max_bytes) not in done]
-        format = Format.jsonl
-    fmt = format or (Format.json if len(inputs) == 1 else Format.jsonl)
-    option = orjson.OPT_INDENT_2 if pretty and fmt is Format.json else 0
-    parsed = failed = 0
-    last_error_kind = None
+    tally = _Tally()
     started = time.perf_counter()
-    show_bar = not quiet and len(inputs) > 1 and sys.stderr.isatty()
-    sink = appending_output(output) if resume and output else atomic_output(output)
-    # Each line reaches a resumed file (a kill keeps it) or a reader on standard output as soon as
-    # it is written; a new --output file is renamed into place only when complete, so it is not.
-    line_by_line = resume or output is None
-    with sink as stream, progress_bar(len(inputs), show_bar) as bar:
-        one = functools.partial(parse_one_serialized, grammar=grammar, max_bytes=max_bytes, option=option)
-        results = map_inputs(one, inputs, workers=workers, ordered=not unordered)
-        first = True
-        if fmt is Format.json and len(inputs) != 1:
-            stream.write(b"[")
-        for data, failure in results:
-            if bar:
-                bar[0].advance(bar[1])
-            if failure is not None:
-                failed += 1
-                last_error_kind = failure["error"]["kind"]
-                if not quiet or on_error is OnError.fail:
-                    _report_failure(failure)
-                if on_error is OnError.skip:
-                    continue
-                if on_error is OnError.fail:
-                    break
-            else:
-                parsed += 1
-            if fmt is Format.jsonl:
-                stream.write(data + b"\n")
-                if line_by_line:
-                    stream.flush()
-            else:
-                stream.write((b"" if first or len(inputs) == 1 else b",\n") + data)
-            first = False
-        if fmt is Format.json:
-            stream.write(b"]\n" if len(inputs) != 1 else b"\n")
+    with _usage_errors():
+        try:
+            with _sink(output, resume) as (sink, done):
+                todo = [item for item in inputs if input_key(item, max_bytes) not in done] if resume else inputs
+                fmt = Format.jsonl if resume else format or (Format.json if len(todo) == 1 else Format.jsonl)
+                one = functools.partial(parse_one_serialized, grammar=grammar, max_bytes=max_bytes,
+                                        option=orjson.OPT_INDENT_2 if pretty and fmt is Format.json else 0)
+                show_bar = not quiet and len(todo) > 1 and sys.stderr.isatty()
+                with progress_bar(len(todo), show_bar) as bar:
+                    results = map_inputs(one, todo, workers=workers, ordered=not unordered)
+                    # Each line reaches a resumed file (a kill keeps it) or a reader of standard output as
+                    # soon as it is written; a new --output file is put in place only when complete.
+                    _write_results(sink, results, tally, fmt=fmt, single=len(todo) == 1, on_error=on_error, quiet=quiet,
+                                   flush=resume or to_stdout, bar=bar)
+        except _Stopped:
+            pass
     if not quiet:
         elapsed = max(time.perf_counter() - started, 1e-9)
-        typer.echo(f"imrparse: {parsed} parsed, {failed} failed, {(parsed + failed) / elapsed:.1f} letters/s", err=True)
-    if failed:
+        typer.echo(f"imrparse: {tally.parsed} parsed, {tally.failed} failed, "
+                   f"{(tally.parsed + tally.failed) / elapsed:.1f} letters/s", err=True)
+    if tally.failed:
         # One input that could not be used at all (missing, unreadable, binary) is a usage error.
-        unusable = len(inputs) == 1 and last_error_kind == "input"
+        unusable = len(inputs) == 1 and tally.last_error_kind == "input"
         raise typer.Exit(2 if unusable else 1)
+
+
+def _write_results(sink: outputs.Sink, results: Iterable[tuple[bytes, Result | None]], tally: _Tally, *, fmt: Format,
+                   single: bool, on_error: OnError, quiet: bool, flush: bool, bar: Any) -> None:
+    """Write and count each result: a JSON Lines line, an element of a JSON array, or the one
+    JSON object. Under `--on-error fail`, stop at the first failure (closing an array) and
+    raise _Stopped."""
+    array = fmt is Format.json and not single
+    stopped = False
+    first = True
+    if array:
+        sink.write(b"[")
+    for data, failure in results:
+        if bar:
+            bar[0].advance(bar[1])
+        if failure is not None:
+            tally.failed += 1
+            tally.last_error_kind = failure["error"]["kind"]
+            if not quiet or on_error is OnError.fail:
+                _report_failure(failure)
+            if on_error is OnError.skip:
+                continue
+            if on_error is OnError.fail:
+                stopped = True
+                break
+        else:
+            tally.parsed += 1
+        if fmt is Format.jsonl:
+            sink.write(data + b"\n")
+            if flush:
+                sink.flush()
+        else:
+            sink.write((b"" if first else b",\n") + data)
+        first = False
+    if fmt is Format.json:
+        sink.write(b"]\n" if array else b"\n")
+    if stopped:
+        raise _Stopped
 
 
 def _parse_to_parquet(inputs: list[Input], directory: Path, workers: int | None, grammar: Path | None, max_bytes: int,
                       quiet: bool) -> None:
-    """letters/decisions/citations/errors.parquet in DIRECTORY, a row group every 2,000 letters."""
-    from .tables import ParquetTables
+    """letters/decisions/citations/errors.parquet in DIRECTORY, a row group every 2,000 letters,
+    swapped in for the previous tables only when all are written."""
+    from .tables import TABLE_FILES, ParquetTables, require_pyarrow
 
-    try:
-        tables = ParquetTables(directory)
-    except InputError as exc:
-        typer.echo(f"imrparse: {exc.message}", err=True)
-        raise typer.Exit(2) from None
-    except OSError as exc:
-        typer.echo(f"imrparse: cannot write {directory}: {exc.strerror or exc}", err=True)
-        raise typer.Exit(2) from None
     failed = 0
-    with tables:
-        for result in parse_many(inputs, workers=workers, grammar=grammar, max_bytes=max_bytes):
-            tables.add(result)
-            if "error" in result:
-                failed += 1
-                if not quiet:
-                    _report_failure(result)
+    with _usage_errors():
+        require_pyarrow()
+        with outputs.replacing_directory(directory, TABLE_FILES) as partial:
+            try:
+                with ParquetTables(partial) as tables:
+                    for result in parse_many(inputs, workers=workers, grammar=grammar, max_bytes=max_bytes):
+                        tables.add(result)
+                        if "error" in result:
+                            failed += 1
+                            if not quiet:
+                                _report_failure(result)
+            except OSError as exc:  # a full disk
+                raise outputs.OutputError(f"cannot write {directory}: {exc.strerror or exc}") from None
     if not quiet:
         typer.echo(f"imrparse: {len(inputs) - failed} parsed, {failed} failed, tables in {directory}", err=True)
     if failed:
@@ -329,7 +336,7 @@ def validate_command(
     select: Annotated[list[str] | None, typer.Option(help="Only these rules: codes, prefixes or names, comma-separated.")] = None,
     ignore: Annotated[list[str] | None, typer.Option(help="Not these rules: codes, prefixes or names, comma-separated.")] = None,
     strict: Annotated[bool, typer.Option(help="Warnings make a letter fail too.")] = False,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (atomically).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (atomically); - is stdout.")] = None,
     workers: WorkersOption = None,
     glob: Annotated[list[str] | None, typer.Option(help="File patterns to take from directories.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
@@ -347,14 +354,14 @@ def validate_command(
 
     chosen, skipped = _codes(select), _codes(ignore)
     _require_grammar(grammar)
-    inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS, max_bytes)
+    inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS, max_bytes, output)
     letters = conforming = errors = warnings = unusable = 0
     collected: list[tuple[str, Any]] = []
     results = validate_many(inputs, workers=workers, grammar=grammar, select=chosen, ignore=skipped,
                             max_bytes=max_bytes)
-    with atomic_output(output) as stream:
+    with _usage_errors(), outputs.replacing(output) as sink:
         if format is ReportFormat.json:
-            stream.write(b"[")
+            sink.write(b"[")
         for result in results:
             path = result["source"]["path"] or "<stdin>"
             findings = result["findings"]
@@ -366,16 +373,16 @@ def validate_command(
             unusable += any(f["code"] == "S000" for f in findings)
             if format is ReportFormat.text:
                 lines = report.finding_lines(path, result)
-                stream.write("".join(line + "\n" for line in lines).encode())
+                sink.write("".join(line + "\n" for line in lines).encode())
             elif format is ReportFormat.json:
                 entry = {"path": path, "valid": valid, "findings": findings}
-                stream.write((b"" if letters == 1 else b",\n") + orjson.dumps(entry))
+                sink.write((b"" if letters == 1 else b",\n") + orjson.dumps(entry))
             else:
                 collected.append((path, result))
         if format is ReportFormat.json:
-            stream.write(b"]\n")
+            sink.write(b"]\n")
         elif format is ReportFormat.junit:
-            stream.write(report.junit(collected, strict))
+            sink.write(report.junit(collected, strict))
     if not quiet:
         typer.echo(f"imrparse: {_count(letters, 'letter')}, {conforming} conform, {letters - conforming} do not; "
                    f"{_count(errors, 'error')}, {_count(warnings, 'warning')}", err=True)
@@ -391,9 +398,12 @@ def _count(n: int, noun: str) -> str:
 
 @app.command("load")
 def load_command(
-    paths: Annotated[list[str] | None, typer.Argument(help="Files or directories of letters (text or PDF).")] = None,
+    paths: Annotated[list[str] | None, typer.Argument(help="Files or directories of letters (text or PDF), or - for "
+                                                           "standard input.")] = None,
     db: Annotated[Path, typer.Option("--db", help="The DuckDB database file; created if missing, else appended to.")] = Path(
         "imrparse.duckdb"),
+    replace: Annotated[bool, typer.Option(help="Parse every input again and replace its rows, even those already "
+                                               "loaded as letters.")] = False,
     workers: WorkersOption = None,
     glob: Annotated[list[str] | None, typer.Option(help="File patterns to take from directories.")] = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
@@ -402,26 +412,34 @@ def load_command(
 ) -> None:
     """Parse letters into the tables letters, decisions, citations and errors of a DuckDB file.
 
-    Loading the same letters again adds nothing (rows are keyed by the source's sha256).
+    An input already loaded as a letter (same sha256) is skipped before it is parsed; one whose
+    row is in `errors` is parsed again, and its new result replaces that row.
     Exit status: 0 loaded (failures are rows of `errors`), 2 bad usage or an unusable database.
     """
-    from .duck import connect, load
+    from .duck import connect, load, loaded_letters
 
+    if not paths and (sys.stdin is None or sys.stdin.isatty()):
+        typer.echo("imrparse: load needs files or directories of letters (or -, with letters piped to standard input)", err=True)
+        raise typer.Exit(2)
     _require_grammar(grammar, records=True)
-    inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS, max_bytes)
-    try:
-        connection = connect(db)
-    except InputError as exc:
-        typer.echo(f"imrparse: {exc.message}", err=True)
-        raise typer.Exit(2) from None
-    except Exception as exc:  # duckdb's own errors: a locked, corrupt or unwritable file
-        typer.echo(f"imrparse: cannot open {db}: {exc}", err=True)
-        raise typer.Exit(2) from None
-    with connection:
-        added = load(connection, parse_many(inputs, workers=workers, grammar=grammar, max_bytes=max_bytes))
+    inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS, max_bytes, db)
+    with _usage_errors():
+        try:
+            connection = connect(db)
+        except outputs.OutputError:
+            raise
+        except Exception as exc:  # duckdb's own errors: a locked, corrupt or unwritable file
+            raise outputs.OutputError(f"cannot open {db}: {exc}") from None
+        with connection:
+            keys = [] if replace else [input_key(item, max_bytes) for item in inputs]
+            known = loaded_letters(connection, keys)
+            todo = inputs if replace else [item for item, key in zip(inputs, keys, strict=True) if key not in known]
+            added, replaced = load(connection, parse_many(todo, workers=workers, grammar=grammar, max_bytes=max_bytes),
+                                   replace=replace)
     if not quiet:
-        typer.echo(f"imrparse: {len(inputs)} inputs; added " + ", ".join(f"{n} {name}" for name, n in added.items())
-                   + f" rows to {db}", err=True)
+        typer.echo(f"imrparse: {len(inputs)} inputs, {len(inputs) - len(todo)} already loaded; added "
+                   + ", ".join(f"{n} {name}" for name, n in added.items())
+                   + f" rows to {db}, replacing {replaced} rows of earlier results", err=True)
 
 
 @app.command("rules")

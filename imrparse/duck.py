@@ -1,65 +1,116 @@
 """Loading the four tables into an embedded DuckDB database: created on first use, appended to
 after, one transaction per batch, idempotent on the source's sha256 (loading the same letters
-twice adds nothing). Needs the `imrparse[duckdb]` extra (and pyarrow, which it brings)."""
+twice adds nothing). A new result for an input replaces its earlier error row, so a letter that
+failed is loaded once the grammar reads it. Needs the `imrparse[duckdb]` extra (and pyarrow,
+which it brings)."""
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .batch import result_key
-from .errors import InputError
+from .batch import MissingExtraError, result_key
+from .outputs import OutputError
 from .tables import TABLES, arrow_schemas, rows
 
 BATCH = 2000  # results per transaction
 
 
 def connect(database: Path) -> Any:
-    """The database, with the four tables created if missing (types from the Arrow schemas)."""
+    """The database, with the four tables created if missing (types from the Arrow schemas).
+    An existing file that is not a DuckDB database, or whose tables have other columns, is
+    refused (OutputError): it is never written into, or silently not written."""
     try:
         import duckdb
     except ImportError:
-        raise InputError("loading into DuckDB needs duckdb: pip install 'imrparse[duckdb]'") from None
+        raise MissingExtraError("loading into DuckDB needs the duckdb extra: pip install 'imrparse[duckdb]'") from None
+    _require_duckdb_file(database)
     connection = duckdb.connect(str(database))
-    for name, schema in arrow_schemas().items():
-        connection.register("empty_table", schema.empty_table())
-        connection.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM empty_table")
-        connection.unregister("empty_table")
+    try:
+        for name, schema in arrow_schemas().items():
+            columns = [row[0] for row in connection.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ? "
+                "ORDER BY ordinal_position", [name]).fetchall()]
+            if not columns:
+                connection.register("empty_table", schema.empty_table())
+                connection.execute(f"CREATE TABLE {name} AS SELECT * FROM empty_table")
+                connection.unregister("empty_table")
+            elif name == "errors" and columns == schema.names[:-1]:  # a database from before `partial`
+                connection.execute("ALTER TABLE errors ADD COLUMN partial VARCHAR")
+            elif columns != schema.names:
+                raise OutputError(f"{database} has a table {name} with other columns than imrparse's ({', '.join(columns)}; "
+                                  f"imrparse's: {', '.join(schema.names)}): load into a new database")
+    except BaseException:
+        connection.close()
+        raise
     return connection
 
 
-def load(connection: Any, results: Iterable[dict[str, Any]]) -> dict[str, int]:
-    """Insert the results' rows, skipping sources already loaded; the rows added per table."""
+def _require_duckdb_file(database: Path) -> None:
+    """An existing DATABASE must be a regular file that begins like a DuckDB database (an
+    8-byte checksum, then "DUCK")."""
+    try:
+        info = os.stat(database)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputError(f"cannot open {database}: {exc.strerror or exc}") from None
+    head = b""
+    if stat.S_ISREG(info.st_mode):
+        with open(database, "rb") as stream:
+            head = stream.read(12)
+    if head[8:12] != b"DUCK":
+        raise OutputError(f"{database} exists and is not a DuckDB database: give a new file, or a database imrparse created")
+
+
+def loaded_letters(connection: Any, keys: list[str]) -> set[str]:
+    """Which of these sha256 keys are loaded as letters: their inputs need not be parsed."""
+    found: set[str] = set()
+    for start in range(0, len(keys), BATCH):
+        found.update(row[0] for row in connection.execute(
+            "SELECT source_sha256 FROM letters WHERE source_sha256 IN (SELECT UNNEST(?))", [keys[start:start + BATCH]]).fetchall())
+    return found
+
+
+def load(connection: Any, results: Iterable[dict[str, Any]], *, replace: bool = False) -> tuple[dict[str, int], int]:
+    """Insert the results' rows. Each result replaces its input's rows in `errors` (same key, or
+    same path) and, with `replace`, its letter's rows; a letter already loaded is not added
+    again. The rows added per table, and the number of rows removed."""
     added = dict.fromkeys(TABLES, 0)
+    removed = 0
     batch: list[dict[str, Any]] = []
     for result in results:
         batch.append(result)
         if len(batch) >= BATCH:
-            _load_batch(connection, batch, added)
+            removed += _load_batch(connection, batch, added, replace)
             batch = []
     if batch:
-        _load_batch(connection, batch, added)
-    return added
+        removed += _load_batch(connection, batch, added, replace)
+    return added, removed
 
 
-
-def _load_batch(connection: Any, batch: list[dict[str, Any]], added: dict[str, int]) -> None:
+def _load_batch(connection: Any, batch: list[dict[str, Any]], added: dict[str, int], replace: bool) -> int:
     import pyarrow as pa
 
     keys = list({result_key(r) for r in batch})
+    paths = list({r["source"]["path"] for r in batch if r["source"]["path"] is not None})
     connection.execute("BEGIN TRANSACTION")
     try:
-        known = {row[0] for row in connection.execute(
-            "SELECT source_sha256 FROM letters WHERE source_sha256 IN (SELECT UNNEST(?)) "
-            "UNION SELECT coalesce(source_sha256, 'path:' || source_path) FROM errors "
-            "WHERE coalesce(source_sha256, 'path:' || source_path) IN (SELECT UNNEST(?))", [keys, keys]).fetchall()}
+        removed = _delete(connection, "errors", "coalesce(source_sha256, 'path:' || source_path) IN (SELECT UNNEST(?)) "
+                                                "OR source_path IN (SELECT UNNEST(?))", [keys, paths])
+        if replace:
+            removed += sum(_delete(connection, name, "source_sha256 IN (SELECT UNNEST(?))", [keys])
+                           for name in ("letters", "decisions", "citations"))
+        known = loaded_letters(connection, keys)
         fresh: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
         for result in batch:
             key = result_key(result)
             if key in known:
                 continue
-            known.add(key)  # the same letter twice in one batch
+            known.add(key)  # the same input twice in one batch
             for name, table_rows in rows(result).items():
                 fresh[name].extend(table_rows)
         schemas = arrow_schemas()
@@ -73,3 +124,9 @@ def _load_batch(connection: Any, batch: list[dict[str, Any]], added: dict[str, i
     except BaseException:
         connection.execute("ROLLBACK")
         raise
+    return removed
+
+
+def _delete(connection: Any, table: str, where: str, parameters: list[Any]) -> int:
+    deleted: int = connection.execute(f"DELETE FROM {table} WHERE {where}", parameters).fetchone()[0]
+    return deleted

@@ -5,7 +5,10 @@ helper a queue of chunks, parses chunks itself while every helper is busy, and c
 helpers' results between two of its own inputs, so a helper gets its next chunk and is
 relieved of its results within one input's time. On N cores N processes parse, and this
 process's share of the results never crosses a pipe. A helper that dies has its unanswered
-chunks parsed again by the others; a helper whose parent died exits within a second.
+chunks parsed again by the others. A helper whose parent died exits at once on Linux (the
+kernel kills it: PR_SET_PDEATHSIG), elsewhere within a second: it holds no other process's
+end of a pipe, so a send to a dead parent fails instead of blocking, and it polls its parent
+while it waits for work.
 
 With `concurrent.futures` this process only waited and wrote: one process more than the
 cores, every result pickled across a pipe. Letting it parse there too would leave the
@@ -18,6 +21,7 @@ import contextlib
 import itertools
 import os
 import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sized
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -44,6 +48,8 @@ def map_inputs(one: Callable[[In], Out], inputs: Iterable[In], *, workers: int |
     `ordered=False`. An exception `one` raises in a helper is raised here. A chunk's worth of
     inputs or fewer is mapped in this process: a helper's start-up (fork, its own lexer
     compilation) would cost more than it saves."""
+    if workers is not None and not (isinstance(workers, int) and workers >= 1):
+        raise ValueError(f"workers must be a number of processes, 1 or more (or None: one per CPU), not {workers!r}")
     workers = workers or os.cpu_count() or 1
     if workers == 1 or (isinstance(inputs, Sized) and len(inputs) <= CHUNK):
         return map(one, inputs)
@@ -92,7 +98,8 @@ class _Pool(Generic[In, Out]):
         context = multiprocessing.get_context()
         for _ in range(self.helper_count):
             here, there = context.Pipe()
-            process = context.Process(target=_serve, args=(there, self.one, os.getpid()), daemon=True)
+            ends = [helper.connection for helper in self.helpers] + [here]  # this process's, for the helper to close
+            process = context.Process(target=_serve, args=(there, self.one, os.getpid(), ends), daemon=True)
             process.start()
             there.close()
             self.helpers.append(_Helper(process, here))
@@ -195,18 +202,38 @@ class _Pool(Generic[In, Out]):
             helper.connection.close()
 
 
-def _serve(connection: Connection, one: Callable[[Any], Any], parent: int) -> None:
+def _serve(connection: Connection, one: Callable[[Any], Any], parent: int, parents_ends: list[Connection]) -> None:
     """A helper's loop: a chunk in, its results out, until told to stop or orphaned."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent()
+    for end in parents_ends:  # inherited by the fork: held here, a dead parent's pipes would never close
+        end.close()
     while True:
         while not connection.poll(1.0):
             if os.getppid() != parent:
                 return
-        chunk = connection.recv()
+        try:
+            chunk = connection.recv()
+        except (EOFError, OSError):  # the parent is gone
+            return
         if chunk is None:
             return
         try:
-            connection.send((None, [one(item) for item in chunk]))
+            reply: tuple[Exception | None, list[Any] | None] = (None, [one(item) for item in chunk])
         except Exception as exc:
-            connection.send((exc, None))
+            reply = (exc, None)
+        try:
+            connection.send(reply)
+        except OSError:  # the parent is gone: its end of the pipe closed with it
+            return
+
+
+def _die_with_parent() -> None:
+    """On Linux, have the kernel kill this helper when its parent dies, whatever it is doing
+    (computing, or blocked writing to a pipe its parent will never read)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)

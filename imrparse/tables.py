@@ -6,19 +6,27 @@ Arrow schema, written as Parquet in row groups so memory stays flat however many
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .errors import InputError
+import orjson
+
+from .batch import MissingExtraError
 
 TABLES = ("letters", "decisions", "citations", "errors")
+TABLE_FILES = {f"{name}.parquet" for name in TABLES}
 ROW_GROUP = 2000  # letters per row group
 
 
 def _date(value: str | None) -> datetime.date | None:
     return datetime.date.fromisoformat(value) if value else None
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
 
 
 def rows(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -29,7 +37,7 @@ def rows(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         error = result["error"]
         out["errors"].append({"source_path": source["path"], "source_sha256": source["sha256"], "kind": error["kind"],
                               "code": error.get("code"), "message": error["message"], "line": error.get("line"),
-                              "column": error.get("column")})
+                              "column": error.get("column"), "partial": _json(error.get("partial"))})
         return out
     case, reviewer, summary, decisions = result["case"], result["reviewer"], result["summary"], result["decisions"]
     out["letters"].append({
@@ -63,7 +71,7 @@ def rows(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 def arrow_schemas() -> dict[str, Any]:
     """The four tables' Arrow schemas (pyarrow)."""
-    pa = _pyarrow()
+    pa = require_pyarrow()
     text, date, count = pa.string(), pa.date32(), pa.int32()
     key = [("case_number", text), ("source_sha256", text)]
     return {
@@ -81,15 +89,16 @@ def arrow_schemas() -> dict[str, Any]:
         ]),
         "citations": pa.schema([*key, ("decision_position", count), ("cited_by", text), ("kind", text), ("citation", text)]),
         "errors": pa.schema([("source_path", text), ("source_sha256", text), ("kind", text), ("code", text),
-                             ("message", text), ("line", count), ("column", count)]),
+                             ("message", text), ("line", count), ("column", count), ("partial", text)]),
     }
 
 
-def _pyarrow() -> Any:
+def require_pyarrow() -> Any:
+    """pyarrow, or MissingExtraError naming the extra."""
     try:
         import pyarrow
     except ImportError:
-        raise InputError("Parquet output needs pyarrow: pip install 'imrparse[parquet]'") from None
+        raise MissingExtraError("Parquet output needs pyarrow: pip install 'imrparse[parquet]'") from None
     return pyarrow
 
 
@@ -114,7 +123,7 @@ class ParquetTables:
             self.flush()
 
     def flush(self) -> None:
-        pa = _pyarrow()
+        pa = require_pyarrow()
         for name, pending in self.pending.items():
             if pending:
                 self.writers[name].write_table(pa.Table.from_pylist(pending, schema=self.schemas[name]))
@@ -124,7 +133,11 @@ class ParquetTables:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
-        self.flush()
-        for writer in self.writers.values():
-            writer.close()
+        """Write what is pending (unless the run failed: then the tables are discarded) and close
+        every file, even when writing one fails (a full disk)."""
+        with contextlib.ExitStack() as closing:
+            for writer in self.writers.values():
+                closing.callback(writer.close)
+            if kind is None:
+                self.flush()
 

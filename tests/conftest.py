@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -35,3 +35,14 @@ def all_spans(node: Any) -> list[list[int]]:
     if isinstance(node, list):
         return [s for v in node for s in all_spans(v)]
     return []
+
+
+def skip_because(reason: str, *, missing_privilege: bool = False) -> NoReturn:
+    """Skip a test this machine cannot run. Under CI (CI=true) only a missing privilege may
+    skip it (the reason then says so); anything else missing there is a failure, so CI never
+    passes on tests it did not run."""
+    if missing_privilege:
+        pytest.skip(f"missing privilege: {reason}")
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"under CI this test must run, not skip: {reason}")
+    pytest.skip(reason)

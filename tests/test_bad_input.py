@@ -4,7 +4,6 @@ for a bad letter and 2 for an unusable input; in a batch each becomes that input
 
 from __future__ import annotations
 
-import builtins
 import json
 import os
 import random
@@ -188,14 +187,14 @@ def test_missing_path(tmp_path: Path) -> None:
 def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "locked.txt"
     path.write_text(LETTER)
-    real_open = builtins.open
+    real_open = os.open
 
     def refuse(file: Any, *args: Any, **kwargs: Any) -> Any:
         if isinstance(file, (str, Path)) and str(file) == str(path):
             raise PermissionError(13, "Permission denied")
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(builtins, "open", refuse)  # root reads any file, so permissions cannot stop it
+    monkeypatch.setattr(os, "open", refuse)  # root reads any file, so permissions cannot stop it
     status, stderr = _parse_cli(str(path))
     assert status == 2 and f"{path}: cannot be read: Permission denied" in stderr
 

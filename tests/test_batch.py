@@ -15,6 +15,7 @@ from conftest import LETTERS, corpus_dir
 from typer.testing import CliRunner
 
 import imrparse
+from imrparse.batch import MissingExtraError
 from imrparse.cli import app
 
 SEED = LETTERS / "seed_000_3ff69cc2fa494158.txt"
@@ -70,11 +71,12 @@ def test_pdf_gives_the_same_record_as_the_corpus_extractions() -> None:
             assert [d["outcome"] for d in result["decisions"]] == [d["outcome"] for d in text_record["decisions"]]
 
 
-def test_pdf_without_the_extra_is_an_error_record_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pdf_without_the_extra_raises_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not an error record: --resume and load would then skip the PDF for good (issue 15, item 8)."""
     monkeypatch.setitem(sys.modules, "pypdfium2", None)
     [pdf] = sorted((corpus_dir() / "pdf").glob("*.pdf"))[:1]
-    [result] = imrparse.parse_many([str(pdf)], workers=1)
-    assert "imrparse[pdf]" in result["error"]["message"]
+    with pytest.raises(MissingExtraError, match=r"imrparse\[pdf\]"):
+        list(imrparse.parse_many([str(pdf)], workers=1))
 
 
 def test_cli_jsonl_for_a_directory_and_exit_1_on_a_failure(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ answers the README shows."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -65,3 +66,32 @@ def test_the_readme_queries_give_the_readme_answers(database: Path) -> None:
             result = connection.sql(query)
             assert lines[0] == "| " + " | ".join(result.columns) + " |"
             assert lines[2:] == ["| " + " | ".join(str(v) for v in row) + " |" for row in result.fetchall()]
+
+
+def test_the_errors_table_carries_the_partial_record_as_json(tmp_path: Path) -> None:
+    """Issue 14: `partial`, the record as far as it was read, is JSON text in `errors.partial`."""
+    from imrparse.duck import connect, load
+
+    partial = {"case": {"case_number": "CM16-0000001"}, "decisions": []}
+    error = {"kind": "parse", "code": "S104", "message": "the letter ends early", "line": 3, "column": 1, "expected": []}
+    results = [{"source": {"path": "cut.txt", "sha256": "ab" * 32, "bytes": 10}, "error": error | {"partial": partial}},
+               {"source": {"path": "bad.txt", "sha256": "cd" * 32, "bytes": 10}, "error": error | {"partial": None}}]
+    with connect(tmp_path / "x.duckdb") as connection:
+        load(connection, results)
+        stored = connection.execute("SELECT source_path, partial FROM errors ORDER BY source_path").fetchall()
+    assert stored[0] == ("bad.txt", None)
+    assert stored[1][0] == "cut.txt" and json.loads(stored[1][1]) == partial
+
+
+def test_a_database_from_before_partial_gains_the_column(tmp_path: Path) -> None:
+    db = tmp_path / "old.duckdb"
+    with duckdb.connect(str(db)) as connection:
+        connection.execute("CREATE TABLE errors (source_path VARCHAR, source_sha256 VARCHAR, kind VARCHAR, code VARCHAR, "
+                           "message VARCHAR, line INTEGER, \"column\" INTEGER)")
+        connection.execute("INSERT INTO errors VALUES ('old.txt', NULL, 'input', 'S000', 'cannot be read', NULL, NULL)")
+    bad = tmp_path / "bad.txt"
+    bad.write_text("Dear Sir,\n")
+    assert runner.invoke(app, ["load", str(bad), "--db", str(db), "--workers", "1"]).exit_code == 0
+    with duckdb.connect(str(db), read_only=True) as connection:
+        assert connection.execute("SELECT source_path, code, partial FROM errors ORDER BY source_path").fetchall() == [
+            (str(bad), "S101", None), ("old.txt", "S000", None)]

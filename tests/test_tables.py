@@ -4,6 +4,7 @@ Parquet files, and row counts match the records' decisions and citations."""
 from __future__ import annotations
 
 import datetime
+import json
 from pathlib import Path
 from typing import Any
 
@@ -107,3 +108,32 @@ def test_rows_of_an_error_record_go_only_to_errors() -> None:
 
 def test_parquet_needs_an_output_directory() -> None:
     assert runner.invoke(app, ["parse", "x.txt", "--format", "parquet"]).exit_code == 2
+
+
+PARTIAL = {"case": {"case_number": "CM16-0000001", "decision_date": "2016-12-09"}, "decisions": [{"treatment": "MRI"}]}
+
+
+def _error_record(partial: object, with_key: bool = True) -> dict[str, Any]:
+    error = {"kind": "parse", "code": "S104", "message": "the letter ends early", "line": 3, "column": 1, "expected": []}
+    return {"source": {"path": "cut.txt", "sha256": "ab" * 32, "bytes": 10}, "error": error | ({"partial": partial} if with_key else {})}
+
+
+def test_the_errors_table_carries_the_partial_record_as_json(tmp_path: Path) -> None:
+    """Issue 14: an error record's `partial` (the record as far as it was read) is the errors
+    table's `partial` column, as JSON text; null when the record has none."""
+    from imrparse.tables import ParquetTables
+
+    results = [_error_record(PARTIAL), _error_record(None), _error_record(None, with_key=False)]
+    with ParquetTables(tmp_path) as tables:
+        for result in results:
+            tables.add(result)
+    written = pq.read_table(tmp_path / "errors.parquet").column("partial").to_pylist()
+    assert json.loads(written[0]) == PARTIAL and written[1:] == [None, None]
+
+
+def test_parquet_refuses_a_directory_holding_other_files(tmp_path: Path) -> None:
+    """The new tables replace the whole directory, so one holding anything else is refused."""
+    (tmp_path / "notes.txt").write_text("mine")
+    result = runner.invoke(app, ["parse", str(tmp_path / "notes.txt"), "--format", "parquet", "-o", str(tmp_path), "-q"])
+    assert result.exit_code == 2 and f"{tmp_path} holds other files than the tables (notes.txt)" in result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
