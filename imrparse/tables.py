@@ -39,7 +39,8 @@ def rows(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
                               "code": error.get("code"), "message": error["message"], "line": error.get("line"),
                               "column": error.get("column"), "partial": _json(error.get("partial"))})
         return out
-    case, reviewer, summary, decisions = result["case"], result["reviewer"], result["summary"], result["decisions"]
+    case, reviewer, decisions = result["case"], result["reviewer"], result["decisions"]
+    summary = result["summary"] or {}  # a 2013 letter may state none
     out["letters"].append({
         "source_path": source["path"], "source_sha256": source["sha256"], "layout": result["layout"],
         "case_number": case["case_number"], "date_assigned": _date(case["date_assigned"]),
@@ -47,25 +48,26 @@ def rows(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         "ur_denial_date": _date(case["ur_denial_date"]), "priority": case["priority"],
         "application_received": _date(case["application_received"]),
         "reviewer_licensure": reviewer["licensure"], "reviewer_specialties": reviewer["specialties"],
-        "board_certified": reviewer["board_certified"], "age": summary["age"], "sex": summary["sex"],
-        "summary_date_of_injury": _date(summary["date_of_injury"]), "decisions": len(decisions),
+        "board_certified": reviewer["board_certified"], "age": summary.get("age"), "sex": summary.get("sex"),
+        "summary_date_of_injury": _date(summary.get("date_of_injury")), "decisions": len(decisions),
         "upheld": sum(d["outcome"] == "upheld" for d in decisions),
         "overturned": sum(d["outcome"] == "overturned" for d in decisions),
     })
     key = {"case_number": case["case_number"], "source_sha256": source["sha256"]}
     for position, decision in enumerate(decisions, start=1):
-        ca, reviewer_guideline = decision["claims_administrator_guideline"], decision["reviewer_guideline"]
+        # A 2013 layout may have no guideline paragraphs: their columns are null.
+        ca, reviewer_guideline = decision["claims_administrator_guideline"] or {}, decision["reviewer_guideline"] or {}
         out["decisions"].append({
             **key, "position": position, "number": decision["number"], "treatment": decision["treatment"],
             "title": decision["title"], "outcome": decision["outcome"], "medically_necessary": decision["medically_necessary"],
             "original_request": decision["original_request"], "authorized": decision["authorized"],
-            "rationale": decision["rationale"], "ca_cited": ca["cited"], "ca_text": ca["text"],
-            "reviewer_cited": reviewer_guideline["cited"], "reviewer_text": reviewer_guideline["text"],
+            "rationale": decision["rationale"], "ca_cited": ca.get("cited"), "ca_text": ca.get("text"),
+            "reviewer_cited": reviewer_guideline.get("cited"), "reviewer_text": reviewer_guideline.get("text"),
         })
         for cited_by, guideline in (("claims_administrator", ca), ("reviewer", reviewer_guideline)):
             for kind in ("mtus", "non_mtus"):
                 out["citations"].extend({**key, "decision_position": position, "cited_by": cited_by, "kind": kind,
-                                         "citation": citation} for citation in guideline[kind])
+                                         "citation": citation} for citation in guideline.get(kind, []))
     return out
 
 

@@ -31,6 +31,9 @@ import imrparse.batch
 from imrparse.cli import app
 from imrparse.errors import ParseError
 
+# The fixture letters a run over fixtures/letters writes a line for.
+FIXTURE_LETTERS = len(list((FIXTURES / "letters").glob("*.txt")))
+
 LETTER = (FIXTURES / "rules" / "D403-duplicate-treatment.pass.txt").read_text(encoding="utf-8")
 ENV = {**os.environ, "PYTHONPATH": str(FIXTURES.parent)}
 IMRPARSE = str(Path(sys.executable).parent / "imrparse")  # the installed console script
@@ -246,7 +249,7 @@ def test_05_a_fifo_is_written_to_its_reader(tmp_path: Path) -> None:
     reader = _read_all(functools.partial(open, fifo, "rb"), got)
     assert _cli("parse", str(FIXTURES / "letters"), "-o", str(fifo), "--workers", "1", "-q").exit_code == 0
     reader.join(timeout=10)
-    assert len(got[0].splitlines()) == 6 and stat.S_ISFIFO(fifo.stat().st_mode)
+    assert len(got[0].splitlines()) == FIXTURE_LETTERS and stat.S_ISFIFO(fifo.stat().st_mode)
 
 
 def test_05_a_socket_is_sent_the_output(tmp_path: Path) -> None:
@@ -261,15 +264,15 @@ def test_05_a_socket_is_sent_the_output(tmp_path: Path) -> None:
         reader.join(timeout=10)
     finally:
         server.close()
-    assert len(got[0].splitlines()) == 6 and stat.S_ISSOCK(path.stat().st_mode)
+    assert len(got[0].splitlines()) == FIXTURE_LETTERS and stat.S_ISSOCK(path.stat().st_mode)
 
 
 def test_05_dash_and_dev_stdout_are_standard_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = _cli("parse", str(FIXTURES / "letters"), "-o", "-", "--workers", "1", "-q")
-    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 6 and list(tmp_path.iterdir()) == []
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == FIXTURE_LETTERS and list(tmp_path.iterdir()) == []
     run = subprocess.run([IMRPARSE, "parse", str(FIXTURES / "letters"), "-o", "/dev/stdout", "-q"], capture_output=True, timeout=60)
-    assert run.returncode == 0 and len(run.stdout.splitlines()) == 6, run.stderr
+    assert run.returncode == 0 and len(run.stdout.splitlines()) == FIXTURE_LETTERS, run.stderr
 
 
 def test_05_a_link_is_followed_and_a_directory_refused(tmp_path: Path) -> None:
@@ -277,7 +280,7 @@ def test_05_a_link_is_followed_and_a_directory_refused(tmp_path: Path) -> None:
     link = tmp_path / "records.jsonl"
     link.symlink_to(tmp_path / "real" / "records.jsonl")
     assert _cli("parse", str(FIXTURES / "letters"), "-o", str(link), "-q").exit_code == 0
-    assert link.is_symlink() and len(_jsonl(tmp_path / "real" / "records.jsonl")) == 6
+    assert link.is_symlink() and len(_jsonl(tmp_path / "real" / "records.jsonl")) == FIXTURE_LETTERS
     result = _cli("parse", str(FIXTURES / "letters"), "-o", str(tmp_path / "real"), "-q")
     assert result.exit_code == 2 and f"cannot write {tmp_path / 'real'}: it is a directory" in result.stderr
 

@@ -63,3 +63,13 @@ def test_an_unknown_sentence_between_2013_landmarks_is_text() -> None:
     text = (LETTERS / "layout_2013_maximus.pdftotext.txt").read_text(encoding="utf-8")
     changed = text.replace("Case Summary:", "The reviewer notes: 12/01/2013, see attached.\nCase Summary:")
     assert _without_positions(imrparse.parse(changed)["decisions"]) == _without_positions(imrparse.parse(text)["decisions"])
+
+
+def test_a_2013_letter_becomes_table_rows_with_nulls_for_what_it_does_not_state() -> None:
+    from imrparse.tables import rows
+
+    record = imrparse.parse_file(LETTERS / "layout_2013_maximus.pdfium.txt")
+    tables = rows({**record, "source": {"path": "x.txt", "sha256": "0" * 64, "bytes": 1}})
+    assert [(d["treatment"], d["outcome"], d["ca_cited"], d["reviewer_text"]) for d in tables["decisions"]] == [
+        ("28 day functional restoration program", "upheld", None, None), ("6 month follow-up aftercare program", "overturned", None, None)]
+    assert tables["letters"][0]["layout"] == "maximus-2013" and tables["citations"] == []
