@@ -16,40 +16,39 @@ from typing import Any, Union
 
 import orjson
 
-from .api import decode, parse
+from .api import parse
 from .errors import InputError, ParseError
+from .inputs import DEFAULT_MAX_BYTES as DEFAULT_MAX_BYTES  # re-exported: the command line's default
+from .inputs import letter_text, path_fields, refuse_single
 from .normalize import LineIndex
 from .pool import map_inputs
 from .validate import unreadable_finding, validate
 
-# A path, the bytes of a letter, or an (id, text) pair.
-Input = Union[str, "os.PathLike[str]", bytes, tuple[str, str]]
+# A path, the bytes of a letter, or an (id, text) pair (text as str, or the bytes of a file).
+Input = Union[str, "os.PathLike[str]", bytes, tuple[str, str | bytes]]
 Result = dict[str, Any]
-
-
-# Inputs larger than this are refused before they are read: a letter is ~6 KB of text, a
-# posted PDF well under 1 MB. Configurable per call and with `--max-bytes`.
-DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 
 
 def _load(item: Input, max_bytes: int) -> tuple[dict[str, Any], bytes | None, str | None]:
     """The source description, and the raw bytes (or the text of an (id, text) pair)."""
     if isinstance(item, tuple):
-        ident, text = item
-        data = text.encode("utf-8")
-        source = {"path": str(ident), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+        ident, letter = item
+        # A lone surrogate cannot be UTF-8: hashed as given, refused when parsed (text_of).
+        data = letter if isinstance(letter, bytes) else letter.encode("utf-8", "surrogatepass")
+        source = {**path_fields(str(ident)), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
         _check_size(source, len(data), max_bytes)
-        return source, None, text
+        return (source, data, None) if isinstance(letter, bytes) else (source, None, letter)
     if isinstance(item, bytes):
         source = {"path": None, "sha256": hashlib.sha256(item).hexdigest(), "bytes": len(item)}
         _check_size(source, len(item), max_bytes)
         return source, item, None
-    path = str(Path(item))
-    source = {"path": path, "sha256": None, "bytes": None}
+    path = os.fsdecode(item)  # a name that is not UTF-8 keeps its bytes (surrogateescape)
+    source = {**path_fields(path), "sha256": None, "bytes": None}
     try:
         info = os.stat(path)
         if stat.S_ISDIR(info.st_mode):
-            raise _Unreadable(source, "is a directory, not a letter")
+            with os.scandir(path):  # a folder the walk could not list says why (OSError below)
+                raise _Unreadable(source, "is a directory, not a letter")
         _check_size(source, info.st_size, max_bytes)
         with open(path, "rb") as stream:  # bounded even for a pipe or device that reports no size
             data = stream.read(max_bytes + 1)
@@ -91,16 +90,12 @@ def _error_record(source: dict[str, Any], error: ParseError) -> Result:
     return {"source": source, "error": error.to_dict()}
 
 
-def _as_text(source: dict[str, Any], data: bytes | None, text: str | None) -> str:
+def _as_text(source: dict[str, Any], data: bytes | None, text: str | None, max_bytes: int) -> str:
     """The letter's text: PDFs through pypdfium2, other bytes decoded; InputError if neither works."""
     if text is not None:
         return text
     assert data is not None
-    if (source["path"] or "").lower().endswith(".pdf") or data.startswith(b"%PDF-"):
-        from .pdf import extract_text
-
-        return extract_text(data)
-    return decode(data)
+    return letter_text(data, name=source["path"] or "", max_bytes=max_bytes)
 
 
 def parse_one(item: Input, grammar: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Result:
@@ -110,7 +105,7 @@ def parse_one(item: Input, grammar: Path | None = None, max_bytes: int = DEFAULT
     except _Unreadable as exc:
         return _error_record(exc.source, InputError(exc.message))
     try:
-        record = parse(_as_text(source, data, text), grammar=grammar)
+        record = parse(_as_text(source, data, text, max_bytes), grammar=grammar)
     except ParseError as error:
         return _error_record(source, error)
     return {"source": source, **record}
@@ -127,7 +122,7 @@ def validate_one(
     each line a finding points at (for carets). An unusable input is one S000 finding."""
     try:
         source, data, text = _load(item, max_bytes)
-        letter = _as_text(source, data, text)
+        letter = _as_text(source, data, text, max_bytes)
     except _Unreadable as exc:
         return {"source": exc.source, "findings": [unreadable_finding(InputError(exc.message))], "lines": {}}
     except InputError as exc:
@@ -150,6 +145,7 @@ def parse_many(
     one per CPU; see `pool.map_inputs`). At most a few chunks per process are in flight, so
     memory stays bounded however long `inputs` is; results come in input order unless
     `ordered=False`. An input over `max_bytes` is an error record, refused without being read."""
+    refuse_single(inputs)
     one = functools.partial(parse_one, grammar=grammar, max_bytes=max_bytes)
     return map_inputs(one, inputs, workers=workers, ordered=ordered)
 
@@ -165,6 +161,7 @@ def validate_many(
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Iterator[Result]:
     """`validate_one` over many inputs, across processes like `parse_many`."""
+    refuse_single(inputs)
     one = functools.partial(validate_one, grammar=grammar, select=select, ignore=ignore, max_bytes=max_bytes)
     return map_inputs(one, inputs, workers=workers, ordered=ordered)
 

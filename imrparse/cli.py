@@ -19,10 +19,10 @@ import typer
 from lark import Lark
 
 from . import debug as debugging
-from .api import decode
 from .batch import DEFAULT_MAX_BYTES, Input, Result, input_key, parse_many, parse_one_serialized, result_key
 from .debug import load_grammar
 from .errors import InputError, ParseError
+from .inputs import MissingExtra, letter_text, require_pdf_extra
 from .loader import START_SYMBOLS, default_grammar_path
 from .normalize import normalize
 from .pool import map_inputs
@@ -83,6 +83,11 @@ def collect_inputs(paths: list[str], globs: list[str], max_bytes: int = DEFAULT_
             inputs.extend(found)
         else:
             inputs.append(str(path))  # a missing or unreadable file becomes its error record
+    try:
+        require_pdf_extra(inputs)
+    except MissingExtra as exc:
+        typer.echo(f"imrparse: {exc}", err=True)
+        raise typer.Exit(2) from None
     return inputs
 
 
@@ -470,15 +475,27 @@ def grammar_show() -> None:
 
 
 def _read_letter(path: Path) -> tuple[str, Any]:
+    """The text of a letter file (a PDF's extracted text) and its normalization; exit 2 if unusable."""
     try:
-        text = decode(path.read_bytes())
+        text = letter_text(path.read_bytes(), name=str(path))
     except OSError as exc:
         typer.echo(f"{path}: cannot be read: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
     except InputError as exc:
         typer.echo(f"{path}: {exc.message}", err=True)
         raise typer.Exit(2) from None
+    except MissingExtra as exc:
+        typer.echo(f"imrparse: {exc}", err=True)
+        raise typer.Exit(2) from None
     return text, normalize(text)
+
+
+@app.command("text")
+def text_command(path: Path) -> None:
+    """Print the text imrparse reads from a letter (a PDF's extracted text), so that a finding's
+    line and column can be looked up in it."""
+    text, _ = _read_letter(path)
+    sys.stdout.buffer.write(text.encode("utf-8"))
 
 
 @debug_app.command("normalize")

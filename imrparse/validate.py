@@ -17,7 +17,7 @@ from typing import Any
 from lark import Lark
 
 from . import debug, narrative
-from .api import decode, parse_normalized
+from .api import parse_normalized
 from .errors import (
     HEADINGS,
     ITEM_LABELS,
@@ -31,6 +31,7 @@ from .errors import (
     caret_context,
     describe,
 )
+from .inputs import text_of
 from .normalize import LineIndex, Normalized, normalize
 from .rules import RULES, select_rules
 from .transformer import CASE_FIELDS
@@ -84,8 +85,7 @@ def validate(
     column} at the original line and column. Never raises for bad input."""
     codes = select_rules(select, ignore)
     try:
-        if isinstance(text, bytes):
-            text = decode(text)
+        text = text_of(text)  # bytes of a text file or a PDF; TypeError for anything else
     except InputError as exc:
         return [unreadable_finding(exc)] if UNREADABLE in codes else []
     normalized = normalize(text)

@@ -1,0 +1,87 @@
+"""Every input and every caller (issue 16): PDFs wherever a letter is accepted, hostile PDFs,
+odd encodings and file names, threads, wrong types; a record or a clear error, never a crash."""
+
+from __future__ import annotations
+
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+from conftest import corpus_dir
+from typer.testing import CliRunner
+
+import imrparse
+from imrparse.cli import app
+
+runner = CliRunner()
+PDFS = sorted((corpus_dir() / "pdf").glob("*.pdf"))
+PDF = PDFS[0]
+PDFIUM_TEXT = corpus_dir() / "text" / f"{PDF.stem}.pdfium.txt"
+
+
+def make_pdf(contents: list[bytes]) -> bytes:
+    """A PDF with one page per content stream (Flate-compressed), Helvetica as /F1."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % (4 + 2 * i) for i in range(len(contents))),
+                                                             len(contents)),
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    for i, content in enumerate(contents):
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
+                       b"/Contents %d 0 R >>" % (5 + 2 * i))
+        stream = zlib.compress(content, 9)
+        objects.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(stream), stream))
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def text_page(lines: int, width: int = 1000) -> bytes:
+    """A page of `lines` distinct lines of `width` characters (pdfium drops repeated identical text)."""
+    return b"BT /F1 1 Tf 1 TL 72 720 Td " + b"".join(b"(%08d%s) '\n" % (i, b"A" * (width - 8)) for i in range(lines)) + b"ET"
+
+
+IMAGE_PAGE = b"q 200 0 0 200 100 400 cm BI /W 2 /H 2 /CS /G /BPC 8 ID \x00\xff\xff\x00 EI Q"
+
+
+# -- 1. PDFs everywhere -----------------------------------------------------------------------
+
+
+def test_the_library_reads_pdfs_wherever_it_reads_a_letter() -> None:
+    expected = imrparse.parse(PDFIUM_TEXT.read_bytes().decode())
+    assert imrparse.parse_file(PDF) == expected
+    assert imrparse.parse(PDF.read_bytes()) == expected
+    assert expected["case"]["case_number"] == PDF.stem
+    assert imrparse.validate(PDF.read_bytes()) == imrparse.validate(PDFIUM_TEXT.read_bytes().decode()) == []
+
+
+def test_text_prints_a_pdfs_text_and_debug_reads_pdfs() -> None:
+    result = runner.invoke(app, ["text", str(PDF)])
+    assert result.exit_code == 0 and result.stdout_bytes == PDFIUM_TEXT.read_bytes()
+    for command in (["normalize"], ["tokens"], ["tree", "--format", "json"], ["explain"]):
+        result = runner.invoke(app, ["debug", *command, str(PDF)])
+        assert result.exit_code == 0, (command, result.output)
+        assert "binary data" not in result.output
+    normalized = runner.invoke(app, ["debug", "normalize", str(PDF)]).stdout
+    assert f"    1 | Case Number: {PDF.stem}" in normalized
+
+
+def test_pdfs_without_the_extra_are_a_usage_error_naming_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setitem(sys.modules, "pypdfium2", None)
+    with pytest.raises(ImportError, match=r"pip install 'imrparse\[pdf\]'"):
+        imrparse.parse(PDF.read_bytes())
+    with pytest.raises(ImportError, match=r"imrparse\[pdf\]"):
+        imrparse.validate(PDF.read_bytes())
+    disguised = tmp_path / "letter.txt"  # found by its content, before the run
+    disguised.write_bytes(PDF.read_bytes())
+    for args in (["parse", str(PDF), "--workers", "1"], ["parse", str(tmp_path)], ["validate", str(PDF)],
+                 ["debug", "normalize", str(PDF)], ["text", str(PDF)]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and result.stdout == "", args
+        assert result.stderr == "imrparse: reading PDFs needs the pdf extra: pip install 'imrparse[pdf]'\n", args
