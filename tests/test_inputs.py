@@ -3,6 +3,8 @@ odd encodings and file names, threads, wrong types; a record or a clear error, n
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 import zlib
 from pathlib import Path
@@ -85,3 +87,35 @@ def test_pdfs_without_the_extra_are_a_usage_error_naming_it(monkeypatch: pytest.
         result = runner.invoke(app, args)
         assert result.exit_code == 2 and result.stdout == "", args
         assert result.stderr == "imrparse: reading PDFs needs the pdf extra: pip install 'imrparse[pdf]'\n", args
+
+
+# -- 3. PDFs without text -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pages", [[IMAGE_PAGE, IMAGE_PAGE], [b""]], ids=["image-only", "blank"])
+def test_a_pdf_without_text_says_it_needs_ocr(pages: list[bytes], tmp_path: Path) -> None:
+    with pytest.raises(imrparse.InputError) as info:
+        imrparse.parse(make_pdf(pages))
+    plural = "s" if len(pages) > 1 else ""
+    assert info.value.message == (f"the PDF has no text layer ({len(pages)} page{plural} of images or blank): "
+                                  "a scanned letter, which needs OCR before it can be read")
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(make_pdf(pages))
+    result = runner.invoke(app, ["parse", str(path)])
+    assert result.exit_code == 2 and "no text layer" in result.stderr and "empty" not in result.stderr
+
+
+# -- 4. threads -----------------------------------------------------------------------------------
+
+
+def test_eight_threads_on_pdfs_give_the_sequential_results() -> None:
+    # In a subprocess: unserialized pdfium calls crash the process (SIGSEGV, heap corruption).
+    code = ("import concurrent.futures, json, sys, imrparse; paths = sys.argv[1:]; "
+            "pool = concurrent.futures.ThreadPoolExecutor(8); "
+            "print(json.dumps([list(pool.map(imrparse.parse_file, paths)), list(pool.map(imrparse.parse, "
+            "[open(p, 'rb').read() for p in paths]))]))")
+    work = [str(path) for path in PDFS[:16]] * 3
+    run = subprocess.run([sys.executable, "-c", code, *work], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    sequential = [imrparse.parse_file(path) for path in work]
+    assert json.loads(run.stdout) == [sequential, sequential]
