@@ -10,7 +10,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from conftest import corpus_dir
+from conftest import FIXTURES, corpus_dir
 from typer.testing import CliRunner
 
 import imrparse
@@ -119,3 +119,56 @@ def test_eight_threads_on_pdfs_give_the_sequential_results() -> None:
     assert run.returncode == 0, run.stderr[-2000:]
     sequential = [imrparse.parse_file(path) for path in work]
     assert json.loads(run.stdout) == [sequential, sequential]
+
+
+# -- 8. UTF-16 without a BOM, UTF-32 --------------------------------------------------------------
+
+
+LETTER = (FIXTURES / "rules" / "D403-duplicate-treatment.pass.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"])
+def test_utf16_without_a_bom_and_utf32_are_read(codec: str) -> None:
+    letter = LETTER.replace("lifting boxes", "lifting boxes \u201cat the caf\u00e9\u201d")
+    assert imrparse.decode(letter.encode(codec)) == letter
+    assert imrparse.parse(letter.encode(codec)) == imrparse.parse(letter)
+
+
+def test_an_unmarked_encoding_that_does_not_decode_is_named() -> None:
+    broken = LETTER.encode("utf-16-le")[:-2] + b"\x00\xd8"  # a high surrogate with no low one
+    with pytest.raises(imrparse.InputError, match="looks like UTF-16-LE text without a byte-order mark but is not UTF-16-LE"):
+        imrparse.decode(broken)
+    with pytest.raises(imrparse.InputError, match="binary data: it has a NUL byte at line 1, column 1"):
+        imrparse.decode(bytes(4096))  # zeros are not text in any encoding
+
+
+# -- 9. library callers -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [None, 123, Path("letter.txt"), ["a letter"]], ids=repr)
+def test_wrong_types_are_a_type_error_with_a_sentence(value: object) -> None:
+    for function in (imrparse.parse, imrparse.validate):
+        with pytest.raises(TypeError, match=f"a letter is its text \\(str\\) or the bytes of a text file or PDF, not "
+                                            f"{type(value).__name__}"):
+            function(value)  # type: ignore[arg-type]
+
+
+def test_parse_many_takes_bytes_in_pairs_and_refuses_a_bare_string() -> None:
+    [result] = imrparse.parse_many([("my-id", LETTER.encode("utf-16"))], workers=1)
+    assert result["source"]["path"] == "my-id" and result["case"] == imrparse.parse(LETTER)["case"]
+    [pdf] = imrparse.parse_many([("scan", PDF.read_bytes())], workers=1)
+    assert pdf["case"]["case_number"] == PDF.stem
+    for many in (imrparse.parse_many, imrparse.validate_many):
+        with pytest.raises(TypeError, match="not one str: wrap a single input in a list"):
+            many("letters/a.txt")  # type: ignore[arg-type]
+
+
+def test_a_lone_surrogate_is_an_error_record_not_the_end_of_the_batch() -> None:
+    broken = LETTER.replace("lifting boxes", "lifting \ud800boxes")
+    results = list(imrparse.parse_many([("a", LETTER), ("b", broken), ("c", LETTER)], workers=1))
+    assert ["error" in r for r in results] == [False, True, False]
+    line = LETTER[: LETTER.index("lifting boxes")].count("\n") + 1
+    assert results[1]["error"]["message"].startswith(f"the text has a lone surrogate (U+D800) at line {line}, column")
+    imrparse.dumps(results[1])  # serializable
+    [checked] = imrparse.validate_many([("b", broken)], workers=1)
+    assert [f["code"] for f in checked["findings"]] == ["S000"]
