@@ -111,6 +111,16 @@ def parse_one(item: Input, grammar: Path | None = None, max_bytes: int = DEFAULT
     return {"source": source, **record}
 
 
+def lost_one(item: Input, why: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Result:
+    """The error record of an input whose process died parsing it (`pool.map_inputs`'s `lost`):
+    it is not parsed again, since it would kill the next process too."""
+    try:
+        source = _load(item, max_bytes)[0]
+    except _Unreadable as exc:
+        source = exc.source
+    return _error_record(source, InputError(f"the process parsing this input died: {why}"))
+
+
 def validate_one(
     item: Input,
     grammar: Path | None = None,
@@ -147,7 +157,7 @@ def parse_many(
     `ordered=False`. An input over `max_bytes` is an error record, refused without being read."""
     refuse_single(inputs)
     one = functools.partial(parse_one, grammar=grammar, max_bytes=max_bytes)
-    return map_inputs(one, inputs, workers=workers, ordered=ordered)
+    return map_inputs(one, inputs, workers=workers, ordered=ordered, lost=functools.partial(lost_one, max_bytes=max_bytes))
 
 
 def validate_many(
@@ -163,7 +173,13 @@ def validate_many(
     """`validate_one` over many inputs, across processes like `parse_many`."""
     refuse_single(inputs)
     one = functools.partial(validate_one, grammar=grammar, select=select, ignore=ignore, max_bytes=max_bytes)
-    return map_inputs(one, inputs, workers=workers, ordered=ordered)
+    return map_inputs(one, inputs, workers=workers, ordered=ordered, lost=functools.partial(_lost_finding, max_bytes=max_bytes))
+
+
+def _lost_finding(item: Input, why: str, max_bytes: int) -> Result:
+    """`validate_one`'s result for an input whose process died: one S000 finding."""
+    lost = lost_one(item, why, max_bytes)
+    return {"source": lost["source"], "findings": [unreadable_finding(InputError(lost["error"]["message"]))], "lines": {}}
 
 
 def parse_one_serialized(
@@ -171,5 +187,13 @@ def parse_one_serialized(
 ) -> tuple[bytes, Result | None]:
     """`parse_one` serialized to JSON in the worker, with the error record beside it (None when
     the input parsed): the command line writes bytes and never unpickles a whole record."""
-    result = parse_one(item, grammar, max_bytes)
+    return _serialized(parse_one(item, grammar, max_bytes), option)
+
+
+def lost_one_serialized(item: Input, why: str, max_bytes: int = DEFAULT_MAX_BYTES, option: int = 0) -> tuple[bytes, Result | None]:
+    """`lost_one` as `parse_one_serialized` gives it."""
+    return _serialized(lost_one(item, why, max_bytes), option)
+
+
+def _serialized(result: Result, option: int) -> tuple[bytes, Result | None]:
     return orjson.dumps(result, option=option), (result if "error" in result else None)

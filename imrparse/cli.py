@@ -19,7 +19,7 @@ import typer
 from lark import Lark
 
 from . import debug as debugging
-from .batch import DEFAULT_MAX_BYTES, Input, Result, input_key, parse_many, parse_one_serialized, result_key
+from .batch import DEFAULT_MAX_BYTES, Input, Result, input_key, lost_one_serialized, parse_many, parse_one_serialized, result_key
 from .debug import load_grammar
 from .errors import InputError, ParseError
 from .inputs import MissingExtra, letter_text, require_pdf_extra
@@ -232,7 +232,8 @@ def parse_command(
     line_by_line = resume or output is None
     with sink as stream, progress_bar(len(inputs), show_bar) as bar:
         one = functools.partial(parse_one_serialized, grammar=grammar, max_bytes=max_bytes, option=option)
-        results = map_inputs(one, inputs, workers=workers, ordered=not unordered)
+        lost = functools.partial(lost_one_serialized, max_bytes=max_bytes, option=option)
+        results = map_inputs(one, inputs, workers=workers, ordered=not unordered, lost=lost)
         first = True
         if fmt is Format.json and len(inputs) != 1:
             stream.write(b"[")

@@ -4,8 +4,11 @@ odd encodings and file names, threads, wrong types; a record or a clear error, n
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 import zlib
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from conftest import FIXTURES, corpus_dir
 from typer.testing import CliRunner
 
 import imrparse
+import imrparse.batch
 from imrparse.cli import app
 
 runner = CliRunner()
@@ -87,6 +91,56 @@ def test_pdfs_without_the_extra_are_a_usage_error_naming_it(monkeypatch: pytest.
         result = runner.invoke(app, args)
         assert result.exit_code == 2 and result.stdout == "", args
         assert result.stderr == "imrparse: reading PDFs needs the pdf extra: pip install 'imrparse[pdf]'\n", args
+
+
+# -- 2. PDF bombs, and helpers that die --------------------------------------------------------
+
+
+def test_a_pdf_bomb_stops_at_the_size_limit_under_a_memory_cap(tmp_path: Path) -> None:
+    """30 million characters from 240 KB, 100,000 a page: extraction stops at --max-bytes."""
+    bomb = tmp_path / "bomb.pdf"
+    bomb.write_bytes(make_pdf([text_page(100)] * 300))
+    out = tmp_path / "out.jsonl"
+    cap = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30)); "
+           "from imrparse.cli import app; sys.argv[0] = 'imrparse'; app()")
+    started = time.perf_counter()
+    run = subprocess.run([sys.executable, "-c", cap, "parse", str(bomb), str(PDF), "--max-bytes", "1000000", "-o", str(out),
+                          "--workers", "1"], capture_output=True, text=True, timeout=120)
+    assert time.perf_counter() - started < 20
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr[-2000:]
+    bombed, letter = (json.loads(line) for line in out.read_text().splitlines())
+    assert bombed["error"]["message"] == ("the PDF's text passes the size limit of 1,000,000 characters at page 10 of 300; "
+                                          "raise the limit with --max-bytes (max_bytes=) if it really is one letter")
+    assert letter["case"]["case_number"] == PDF.stem
+
+
+def test_an_input_a_helper_died_on_is_an_error_record_not_parsed_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """As a PDF too large for memory kills its process: re-parsed here, it killed this one too."""
+    parent, real_parse = os.getpid(), imrparse.batch.parse
+
+    def parse(text: str, **kwargs: object) -> object:
+        if "KILL" in text and os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_parse(text, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(imrparse.batch, "parse", parse)  # the helpers are forked with it
+    inputs = [(f"{i:02d}", "KILL" if i % 8 == 0 else LETTER) for i in range(40)]
+    died = "the process parsing this input died: signal 9 (SIGKILL)"
+    results = list(imrparse.parse_many(inputs, workers=2))
+    assert [r["source"]["path"] for r in results] == [ident for ident, _ in inputs]
+    messages = [r["error"]["message"] for r in results if "error" in r]
+    assert len(messages) == 5 and died in messages  # the one the helper died on, never parsed by this process
+    assert all(m == died or "not an IMR Final Determination Letter" in m for m in messages)
+    assert all("error" not in r for r, (_, text) in zip(results, inputs, strict=True) if text == LETTER)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for ident, text in inputs:
+        (folder / f"{ident}.txt").write_text(text)
+    result = runner.invoke(app, ["parse", str(folder), "--workers", "2", "-o", str(tmp_path / "out.jsonl")])
+    records = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert result.exit_code == 1 and len(records) == 40
+    assert died in [r["error"]["message"] for r in records if "error" in r]
+    assert f".txt: {died}\n" in result.stderr
 
 
 # -- 3. PDFs without text -----------------------------------------------------------------------
