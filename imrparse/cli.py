@@ -362,7 +362,8 @@ def validate_command(
         if format is ReportFormat.json:
             stream.write(b"[")
         for result in results:
-            path = result["source"]["path"] or "<stdin>"
+            source = result["source"]
+            path = source["path"] or "<stdin>"
             findings = result["findings"]
             valid = is_valid(findings, strict)
             letters += 1
@@ -374,7 +375,8 @@ def validate_command(
                 lines = report.finding_lines(path, result)
                 stream.write("".join(line + "\n" for line in lines).encode())
             elif format is ReportFormat.json:
-                entry = {"path": path, "valid": valid, "findings": findings}
+                entry = {"path": path, **({"path_bytes": source["path_bytes"]} if "path_bytes" in source else {}),
+                         "valid": valid, "findings": findings}
                 stream.write((b"" if letters == 1 else b",\n") + orjson.dumps(entry))
             else:
                 collected.append((path, result))

@@ -27,13 +27,15 @@ def rows(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
     if "error" in result:
         error = result["error"]
-        out["errors"].append({"source_path": source["path"], "source_sha256": source["sha256"], "kind": error["kind"],
+        out["errors"].append({"source_path": source["path"], "source_path_bytes": source.get("path_bytes"),
+                              "source_sha256": source["sha256"], "kind": error["kind"],
                               "code": error.get("code"), "message": error["message"], "line": error.get("line"),
                               "column": error.get("column")})
         return out
     case, reviewer, summary, decisions = result["case"], result["reviewer"], result["summary"], result["decisions"]
     out["letters"].append({
-        "source_path": source["path"], "source_sha256": source["sha256"], "layout": result["layout"],
+        "source_path": source["path"], "source_path_bytes": source.get("path_bytes"), "source_sha256": source["sha256"],
+        "layout": result["layout"],
         "case_number": case["case_number"], "date_assigned": _date(case["date_assigned"]),
         "date_of_injury": _date(case["date_of_injury"]), "decision_date": _date(case["decision_date"]),
         "ur_denial_date": _date(case["ur_denial_date"]), "priority": case["priority"],
@@ -68,7 +70,7 @@ def arrow_schemas() -> dict[str, Any]:
     key = [("case_number", text), ("source_sha256", text)]
     return {
         "letters": pa.schema([
-            ("source_path", text), ("source_sha256", text), ("layout", text), ("case_number", text),
+            ("source_path", text), ("source_path_bytes", text), ("source_sha256", text), ("layout", text), ("case_number", text),
             ("date_assigned", date), ("date_of_injury", date), ("decision_date", date), ("ur_denial_date", date),
             ("priority", text), ("application_received", date), ("reviewer_licensure", pa.list_(text)),
             ("reviewer_specialties", pa.list_(text)), ("board_certified", pa.bool_()), ("age", count), ("sex", text),
@@ -80,7 +82,7 @@ def arrow_schemas() -> dict[str, Any]:
             ("ca_cited", pa.bool_()), ("ca_text", text), ("reviewer_cited", pa.bool_()), ("reviewer_text", text),
         ]),
         "citations": pa.schema([*key, ("decision_position", count), ("cited_by", text), ("kind", text), ("citation", text)]),
-        "errors": pa.schema([("source_path", text), ("source_sha256", text), ("kind", text), ("code", text),
+        "errors": pa.schema([("source_path", text), ("source_path_bytes", text), ("source_sha256", text), ("kind", text), ("code", text),
                              ("message", text), ("line", count), ("column", count)]),
     }
 

@@ -175,6 +175,41 @@ def test_eight_threads_on_pdfs_give_the_sequential_results() -> None:
     assert json.loads(run.stdout) == [sequential, sequential]
 
 
+# -- 5. file names that are not UTF-8 --------------------------------------------------------------
+
+
+def test_a_file_name_that_is_not_utf8_is_carried_losslessly(tmp_path: Path) -> None:
+    import base64
+
+    import duckdb
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    odd = os.fsdecode(os.fsencode(folder) + b"/lat\xe9.txt")
+    Path(odd).write_text(LETTER)
+    (folder / "bad.txt").write_text("not a letter")
+    readable, raw = str(folder / "lat\ufffd.txt"), base64.b64encode(os.fsencode(odd)).decode()
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["parse", str(folder), "-o", str(out), "--workers", "1"])
+    assert result.exit_code == 1, result.output
+    first = json.loads(out.read_text().splitlines()[1])
+    assert first["source"]["path"] == readable and first["source"]["path_bytes"] == raw
+    assert os.fsdecode(base64.b64decode(first["source"]["path_bytes"])) == odd
+    assert json.loads(out.read_text().splitlines()[0])["source"].keys() == {"path", "sha256", "bytes"}  # a UTF-8 name
+    report = runner.invoke(app, ["validate", str(folder), "--format", "json"])
+    assert report.exit_code == 1 and json.loads(report.stdout)[1]["path_bytes"] == raw
+    assert runner.invoke(app, ["parse", str(folder), "--format", "parquet", "-o", str(tmp_path / "tables")]).exit_code == 1
+    letters = pq.read_table(tmp_path / "tables" / "letters.parquet").to_pylist()
+    assert [(row["source_path"], row["source_path_bytes"]) for row in letters] == [(readable, raw)]
+    assert runner.invoke(app, ["load", str(folder), "--db", str(tmp_path / "db.duckdb")]).exit_code == 0
+    with duckdb.connect(str(tmp_path / "db.duckdb")) as db:
+        assert db.execute("SELECT source_path, source_path_bytes FROM letters").fetchall() == [(readable, raw)]
+        assert db.execute("SELECT source_path_bytes FROM errors").fetchall() == [(None,)]
+    [error] = imrparse.parse_many([odd.replace(".txt", ".missing")], workers=1)
+    assert "cannot be read" in error["error"]["message"] and error["source"]["path"].endswith("lat\ufffd.missing")
+
+
 # -- 8. UTF-16 without a BOM, UTF-32 --------------------------------------------------------------
 
 
