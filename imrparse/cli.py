@@ -92,14 +92,17 @@ def collect_inputs(paths: list[str], globs: list[str], max_bytes: int = DEFAULT_
 
 
 def _walk(top: str, globs: list[str]) -> list[str]:
-    """The files under `top` whose names match a glob, in path order. One `os.walk` (directory
-    entries, no stat per file; symlinked directories are not entered, so a link loop is walked
-    once) instead of a `Path.rglob` per glob: a quarter of the time on a large archive. Anything
-    that is not a directory counts, so a broken link or a file link loop is an input too, and
-    gets its error record."""
-    matches = re.compile("|".join(fnmatch.translate(pattern) for pattern in globs)).match  # case-sensitive, as fnmatchcase
-    found = [os.path.join(directory, name) for directory, _, names in os.walk(top) for name in names if matches(name)]
-    return sorted(found, key=lambda found_path: found_path.split(os.sep))
+    """The files under `top` whose names match a glob, ignoring case (scanners save `.PDF`), in
+    path order. One `os.walk` (directory entries, no stat per file; symlinked directories are not
+    entered, so a link loop is walked once) instead of a `Path.rglob` per glob: a quarter of the
+    time on a large archive. Anything that is not a directory counts, so a broken link or a file
+    link loop is an input too, and gets its error record; so does a directory that cannot be
+    listed, whose letters would otherwise be lost without a word."""
+    matches = re.compile("|".join(fnmatch.translate(pattern) for pattern in globs), re.IGNORECASE).match
+    unlisted: list[str] = []
+    found = [os.path.join(directory, name) for directory, _, names in os.walk(top, onerror=lambda exc: unlisted.append(exc.filename))
+             for name in names if matches(name)]
+    return sorted(found + unlisted, key=lambda found_path: found_path.split(os.sep))
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:

@@ -11,6 +11,7 @@ import sys
 import time
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import FIXTURES, corpus_dir
@@ -208,6 +209,50 @@ def test_a_file_name_that_is_not_utf8_is_carried_losslessly(tmp_path: Path) -> N
         assert db.execute("SELECT source_path_bytes FROM errors").fetchall() == [(None,)]
     [error] = imrparse.parse_many([odd.replace(".txt", ".missing")], workers=1)
     assert "cannot be read" in error["error"]["message"] and error["source"]["path"].endswith("lat\ufffd.missing")
+
+
+# -- 6. unreadable folders; 7. extensions in any case ---------------------------------------------
+
+
+def lock(monkeypatch: pytest.MonkeyPatch, locked: Path) -> None:
+    """`locked` cannot be listed, as with chmod 000 for a user other than root (these tests may run as root)."""
+    real_scandir = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if os.fspath(path) == str(locked):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_an_unreadable_folder_is_an_error_record_of_its_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text(LETTER)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "a.txt").write_text(LETTER)
+    lock(monkeypatch, locked)
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["parse", str(tmp_path), "-o", str(out), "--workers", "1", "--glob", "*.txt"])
+    assert result.exit_code == 1
+    assert f"{locked}: cannot be read: Permission denied\n" in result.stderr and "1 parsed, 1 failed" in result.stderr
+    good, error = (json.loads(line) for line in out.read_text().splitlines())
+    assert good["source"]["path"] == str(tmp_path / "good.txt") and "error" not in good
+    assert (error["source"]["path"], error["error"]["message"]) == (str(locked), "cannot be read: Permission denied")
+    result = runner.invoke(app, ["parse", str(locked), "--workers", "1"])
+    assert result.exit_code == 2 and result.stderr.startswith(f"{locked}: cannot be read: Permission denied\n")
+
+
+def test_extensions_match_in_any_case(tmp_path: Path) -> None:
+    (tmp_path / "A.PDF").write_bytes(PDF.read_bytes())
+    (tmp_path / "B.TXT").write_text(LETTER)
+    (tmp_path / "c.Txt").write_text(LETTER.replace("CM16-0999002", "CM16-0999003"))
+    (tmp_path / "notes.md").write_text("not a letter")
+    result = runner.invoke(app, ["parse", str(tmp_path), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [Path(r["source"]["path"]).name for r in records] == ["A.PDF", "B.TXT", "c.Txt"]
+    assert [r["case"]["case_number"] for r in records] == [PDF.stem, "CM16-0999002", "CM16-0999003"]
 
 
 # -- 8. UTF-16 without a BOM, UTF-32 --------------------------------------------------------------
