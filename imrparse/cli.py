@@ -105,6 +105,14 @@ def _walk(top: str, globs: list[str]) -> list[str]:
     return sorted(found + unlisted, key=lambda found_path: found_path.split(os.sep))
 
 
+def _require_output_file(output: Path | None) -> None:
+    """An --output that is a directory would fail only when renamed into place, after the whole
+    batch was parsed: refuse it first."""
+    if output is not None and output.is_dir():
+        typer.echo(f"imrparse: --output {output} is a directory: give a file name", err=True)
+        raise typer.Exit(2)
+
+
 def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
@@ -131,8 +139,11 @@ def atomic_output(output: Path | None) -> Iterator[IO[bytes]]:
         with os.fdopen(fd, "wb") as stream:
             yield stream
         os.replace(tmp, output)
-    except BaseException:
+    except BaseException as exc:
         os.unlink(tmp)
+        if isinstance(exc, OSError):  # a full disk, a quota
+            typer.echo(f"imrparse: cannot write {output}: {exc.strerror or exc}", err=True)
+            raise typer.Exit(2) from None
         raise
 
 
@@ -168,8 +179,12 @@ def appending_output(output: Path) -> Iterator[IO[bytes]]:
         typer.echo(f"imrparse: cannot write {output}: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    with stream:
-        yield stream
+    try:
+        with stream:
+            yield stream
+    except OSError as exc:  # a full disk, a quota: the lines written so far are kept for the next --resume
+        typer.echo(f"imrparse: cannot write {output}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 @contextmanager
@@ -216,6 +231,7 @@ def parse_command(
             raise typer.Exit(2)
         _parse_to_parquet(inputs, output, workers, grammar, max_bytes, quiet)
         return
+    _require_output_file(output)
     if resume:
         if output is None or format is Format.json:
             typer.echo("imrparse: --resume continues an --output file in JSON Lines (--format jsonl)", err=True)
@@ -286,13 +302,17 @@ def _parse_to_parquet(inputs: list[Input], directory: Path, workers: int | None,
         typer.echo(f"imrparse: cannot write {directory}: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
     failed = 0
-    with tables:
-        for result in parse_many(inputs, workers=workers, grammar=grammar, max_bytes=max_bytes):
-            tables.add(result)
-            if "error" in result:
-                failed += 1
-                if not quiet:
-                    _report_failure(result)
+    try:
+        with tables:
+            for result in parse_many(inputs, workers=workers, grammar=grammar, max_bytes=max_bytes):
+                tables.add(result)
+                if "error" in result:
+                    failed += 1
+                    if not quiet:
+                        _report_failure(result)
+    except OSError as exc:  # a full disk, a quota
+        typer.echo(f"imrparse: cannot write {directory}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
     if not quiet:
         typer.echo(f"imrparse: {len(inputs) - failed} parsed, {failed} failed, tables in {directory}", err=True)
     if failed:
@@ -355,6 +375,7 @@ def validate_command(
     from .validate import is_valid
 
     chosen, skipped = _codes(select), _codes(ignore)
+    _require_output_file(output)
     _require_grammar(grammar)
     inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS, max_bytes)
     letters = conforming = errors = warnings = unusable = 0
@@ -428,8 +449,14 @@ def load_command(
     except Exception as exc:  # duckdb's own errors: a locked, corrupt or unwritable file
         typer.echo(f"imrparse: cannot open {db}: {exc}", err=True)
         raise typer.Exit(2) from None
-    with connection:
-        added = load(connection, parse_many(inputs, workers=workers, grammar=grammar, max_bytes=max_bytes))
+    import duckdb  # connect succeeded, so it is installed
+
+    try:
+        with connection:
+            added = load(connection, parse_many(inputs, workers=workers, grammar=grammar, max_bytes=max_bytes))
+    except duckdb.Error as exc:  # a full disk: the batch being written is rolled back, earlier ones are kept
+        typer.echo(f"imrparse: cannot write {db}: {exc}", err=True)
+        raise typer.Exit(2) from None
     if not quiet:
         typer.echo(f"imrparse: {len(inputs)} inputs; added " + ", ".join(f"{n} {name}" for name, n in added.items())
                    + f" rows to {db}", err=True)
@@ -521,11 +548,18 @@ def debug_normalize(path: Path, grammar: GrammarOption = None) -> None:
         offset += len(line) + 1
 
 
+def _start_symbol(rule: str) -> str:
+    """--rule, checked before Lark sees it (its error for an unknown start symbol is a traceback)."""
+    if rule not in START_SYMBOLS:
+        raise typer.BadParameter(f"{rule!r} is not a start symbol; one of {', '.join(START_SYMBOLS)}")
+    return rule
+
+
 @debug_app.command("tokens")
 def debug_tokens(
     path: Path,
     format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
-    rule: Annotated[str, typer.Option(help=f"Start symbol: {', '.join(START_SYMBOLS)}")] = "start",
+    rule: Annotated[str, typer.Option(callback=_start_symbol, help=f"Start symbol: {', '.join(START_SYMBOLS)}")] = "start",
     grammar: GrammarOption = None,
 ) -> None:
     """The token stream: terminal, original line:column, text."""
@@ -546,7 +580,7 @@ def debug_tokens(
 @debug_app.command("tree")
 def debug_tree(
     path: Path,
-    rule: Annotated[str, typer.Option(help=f"Start symbol: {', '.join(START_SYMBOLS)}")] = "start",
+    rule: Annotated[str, typer.Option(callback=_start_symbol, help=f"Start symbol: {', '.join(START_SYMBOLS)}")] = "start",
     format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
     svg: Annotated[Path | None, typer.Option(help="Also draw the section/item outline as an SVG file.")] = None,
     grammar: GrammarOption = None,

@@ -69,7 +69,7 @@ def _load_batch(connection: Any, batch: list[dict[str, Any]], added: dict[str, i
                 connection.execute(f"INSERT INTO {name} SELECT * FROM incoming")
                 connection.unregister("incoming")
                 added[name] += len(table_rows)
-        connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
         raise
+    connection.execute("COMMIT")  # a commit that fails ends the transaction itself: no ROLLBACK after it

@@ -99,9 +99,9 @@ class ParquetTables:
     """Four Parquet files in a directory (letters.parquet, ...), written a row group at a time."""
 
     def __init__(self, directory: Path, row_group: int = ROW_GROUP) -> None:
+        self.schemas = arrow_schemas()  # first: without pyarrow, InputError naming the extra
         import pyarrow.parquet as pq
 
-        self.schemas = arrow_schemas()
         directory.mkdir(parents=True, exist_ok=True)
         self.writers = {name: pq.ParquetWriter(directory / f"{name}.parquet", schema) for name, schema in self.schemas.items()}
         self.pending: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}

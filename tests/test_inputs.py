@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -306,3 +307,48 @@ def test_a_lone_surrogate_is_an_error_record_not_the_end_of_the_batch() -> None:
     imrparse.dumps(results[1])  # serializable
     [checked] = imrparse.validate_many([("b", broken)], workers=1)
     assert [f["code"] for f in checked["findings"]] == ["S000"]
+
+
+# -- 10. tracebacks instead of messages ---------------------------------------------------------------
+
+
+def _with_a_full_disk(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command with files limited to 64 KB: writes fail as on a full disk (EFBIG, not ENOSPC)."""
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write, not a killed process
+
+    return subprocess.run([sys.executable, "-m", "imrparse", *args, "--workers", "2"], capture_output=True, text=True,
+                          preexec_fn=limit, timeout=300)
+
+
+def test_a_full_disk_is_a_message_and_exit_2(tmp_path: Path) -> None:
+    letters = str(corpus_dir() / "text")
+    for args, target in ((["parse", letters, "-o", str(tmp_path / "out.jsonl")], tmp_path / "out.jsonl"),
+                         (["parse", letters, "-o", str(tmp_path / "out.jsonl"), "--resume"], tmp_path / "out.jsonl"),
+                         (["parse", letters, "--format", "parquet", "-o", str(tmp_path / "tables")], tmp_path / "tables"),
+                         (["load", letters, "--db", str(tmp_path / "db.duckdb")], tmp_path / "db.duckdb")):
+        run = _with_a_full_disk(*args, "-q")
+        assert run.returncode == 2 and "Traceback" not in run.stderr and "rollback" not in run.stderr, (args, run.stderr[-3000:])
+        assert run.stderr.startswith(f"imrparse: cannot write {target}: "), (args, run.stderr)
+        assert "File too large" in run.stderr, run.stderr
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_usage_errors_are_messages_before_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    letters = str(corpus_dir() / "text")
+    for command in (["parse", letters, "-o", str(tmp_path)], ["validate", letters, "-o", str(tmp_path)]):
+        started = time.perf_counter()
+        result = runner.invoke(app, [*command, "--workers", "1"])
+        assert result.exit_code == 2 and result.stderr == f"imrparse: --output {tmp_path} is a directory: give a file name\n"
+        assert time.perf_counter() - started < 1  # refused before 147 letters are parsed
+    for command in ("tree", "tokens"):
+        result = runner.invoke(app, ["debug", command, "--rule", "bogus", str(PDFIUM_TEXT)])
+        said = " ".join(result.output.replace("\u2502", " ").split())  # unboxed
+        assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+        assert "Invalid value for '--rule': 'bogus' is not a start symbol; one of start, header," in said
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    result = runner.invoke(app, ["parse", letters, "--format", "parquet", "-o", str(tmp_path / "tables")])
+    assert result.exit_code == 2 and result.stderr == "imrparse: Parquet output needs pyarrow: pip install 'imrparse[parquet]'\n"
+    assert not (tmp_path / "tables").exists()
