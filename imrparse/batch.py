@@ -50,13 +50,21 @@ def _load(item: Input, max_bytes: int) -> tuple[dict[str, Any], bytes | None, st
             with os.scandir(path):  # a folder the walk could not list says why (OSError below)
                 raise _Unreadable(source, "is a directory, not a letter")
         _check_size(source, info.st_size, max_bytes)
-        with open(path, "rb") as stream:  # bounded even for a pipe or device that reports no size
+        with open(path, "rb", opener=_without_waiting) as stream:  # bounded even for a pipe or device that reports no size
             data = stream.read(max_bytes + 1)
     except OSError as exc:
         raise _Unreadable(source, f"cannot be read: {exc.strerror or exc}") from None
     _check_size(source, len(data), max_bytes)
     source.update(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
     return source, data, None
+
+
+def _without_waiting(path: str, flags: int) -> int:
+    """Open without waiting for a writer: a named pipe in a folder would hold the batch forever.
+    Reads then wait as usual, and a pipe with no writer reads as empty."""
+    descriptor = os.open(path, flags | os.O_NONBLOCK)
+    os.set_blocking(descriptor, True)
+    return descriptor
 
 
 def result_key(result: Result) -> str:

@@ -352,3 +352,64 @@ def test_usage_errors_are_messages_before_the_run(tmp_path: Path, monkeypatch: p
     result = runner.invoke(app, ["parse", letters, "--format", "parquet", "-o", str(tmp_path / "tables")])
     assert result.exit_code == 2 and result.stderr == "imrparse: Parquet output needs pyarrow: pip install 'imrparse[parquet]'\n"
     assert not (tmp_path / "tables").exists()
+
+
+# -- must hold: a folder of everything -------------------------------------------------------------------
+
+
+def hostile_folder(root: Path) -> tuple[Path, list[str]]:
+    """A folder with every hostile kind of input, and the paths its records must have."""
+    from test_bad_input import SMALL
+
+    folder = root / "everything"
+    (folder / "cases").mkdir(parents=True)
+    for i, case in enumerate(SMALL):
+        (folder / "cases" / f"{i:02d}.txt").write_bytes(case.data)
+    (folder / "letter.TXT").write_text(LETTER)
+    (folder / "scan.PDF").write_bytes(PDF.read_bytes())
+    (folder / "image-only.pdf").write_bytes(make_pdf([IMAGE_PAGE]))
+    (folder / "blank.pdf").write_bytes(make_pdf([b""]))
+    (folder / "bomb.pdf").write_bytes(make_pdf([text_page(100)] * 300))
+    (folder / "not-a.pdf").write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 4)
+    Path(os.fsdecode(os.fsencode(folder) + b"/lat\xe9.txt")).write_text(LETTER)
+    (folder / "utf16.txt").write_bytes(LETTER.encode("utf-16-le"))
+    (folder / "utf32.txt").write_bytes(LETTER.encode("utf-32"))
+    (folder / "locked").mkdir()
+    (folder / "locked" / "a.txt").write_text(LETTER)
+    (folder / "broken.txt").symlink_to(folder / "missing.txt")
+    (folder / "loop-a.txt").symlink_to(folder / "loop-b.txt")
+    (folder / "loop-b.txt").symlink_to(folder / "loop-a.txt")
+    os.mkfifo(folder / "pipe.txt")  # no writer: opening it waited forever
+    (folder / "notes.md").write_text("not a letter, not an input")
+    names = ["blank.pdf", "bomb.pdf", "broken.txt", "image-only.pdf", "lat\ufffd.txt", "letter.TXT", "locked", "loop-a.txt",
+             "loop-b.txt", "not-a.pdf", "pipe.txt", "scan.PDF", "utf16.txt", "utf32.txt"]
+    return folder, sorted([str(folder / name) for name in names] + [str(folder / "cases" / f"{i:02d}.txt") for i in range(len(SMALL))])
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_folder_of_everything_gives_one_record_per_input(tmp_path: Path, workers: str) -> None:
+    folder, paths = hostile_folder(tmp_path)
+    out, peak = tmp_path / "out.jsonl", tmp_path / "peak-kib"
+    # In a fresh process that cannot list `locked` (as for a user other than root) and records its peak memory.
+    code = ("import atexit, os, re, sys; real = os.scandir; locked = sys.argv.pop(1); peak = sys.argv.pop(1); "
+            "os.scandir = lambda p='.': (_ for _ in ()).throw(PermissionError(13, 'Permission denied', p)) "
+            "if os.fspath(p) == locked else real(p); "
+            "atexit.register(lambda: open(peak, 'w').write(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())[1])); "
+            "from imrparse.cli import app; sys.argv[0] = 'imrparse'; app()")
+    started = time.perf_counter()
+    run = subprocess.run([sys.executable, "-c", code, str(folder / "locked"), str(peak), "parse", str(folder), "-o", str(out),
+                          "--workers", workers, "--max-bytes", "2000000"], capture_output=True, text=True, timeout=120)
+    assert time.perf_counter() - started < 30
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr[-3000:]
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["source"]["path"] for r in records] == paths  # one record per input, in path order
+    by_name = {Path(r["source"]["path"]).name: r for r in records}
+    parsed = {name for name, r in by_name.items() if "error" not in r}
+    assert {"letter.TXT", "scan.PDF", "lat\ufffd.txt", "utf16.txt", "utf32.txt"} <= parsed
+    messages = {name: by_name[name]["error"]["message"] for name in ("bomb.pdf", "image-only.pdf", "blank.pdf", "locked", "pipe.txt")}
+    assert messages["bomb.pdf"].startswith("the PDF's text passes the size limit of 2,000,000 characters at page 20 of 300")
+    assert "no text layer" in messages["image-only.pdf"] and "no text layer" in messages["blank.pdf"]
+    assert messages["locked"] == "cannot be read: Permission denied" and "empty" in messages["pipe.txt"]
+    assert by_name["not-a.pdf"]["error"]["message"].startswith("not a readable PDF")
+    assert f"{len(parsed)} parsed, {len(records) - len(parsed)} failed" in run.stderr
+    assert int(peak.read_text()) < 400 * 1024  # KiB
