@@ -6,6 +6,7 @@ Arrow schema, written as Parquet in row groups so memory stays flat however many
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from pathlib import Path
 from types import TracebackType
@@ -126,7 +127,17 @@ class ParquetTables:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
-        self.flush()
-        for writer in self.writers.values():
-            writer.close()
+        with contextlib.ExitStack() as closing:  # every writer, even when one fails (a full disk)
+            for writer in self.writers.values():
+                closing.callback(_close, writer)
+            self.flush()
+
+
+def _close(writer: Any) -> None:
+    """Close a Parquet writer once: after a failed close, pyarrow's __del__ would try again at
+    exit and print the error with a traceback."""
+    try:
+        writer.close()
+    finally:
+        writer.is_open = False
 

@@ -313,9 +313,9 @@ def test_a_lone_surrogate_is_an_error_record_not_the_end_of_the_batch() -> None:
 
 
 def _with_a_full_disk(*args: str) -> subprocess.CompletedProcess[str]:
-    """The command with files limited to 64 KB: writes fail as on a full disk (EFBIG, not ENOSPC)."""
+    """The command with files limited to 16 KB: writes fail as on a full disk (EFBIG, not ENOSPC)."""
     def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 1024, 16 * 1024))
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write, not a killed process
 
     return subprocess.run([sys.executable, "-m", "imrparse", *args, "--workers", "2"], capture_output=True, text=True,
