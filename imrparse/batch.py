@@ -2,7 +2,7 @@
 
 A result is the letter's record plus `source: {path, sha256, bytes}`, or an error record
 `{"source": ..., "error": {kind, message, line, column, expected}}` -- never nothing. A missing
-extra (PDFs without `imrparse[pdf]`) is no input's failure: it raises MissingExtraError.
+extra (PDFs without `imrparse[pdf]`) is no input's failure: it raises inputs.MissingExtra.
 """
 
 from __future__ import annotations
@@ -17,36 +17,34 @@ from typing import Any, Union
 
 import orjson
 
-from .api import decode, parse
+from .api import parse
 from .errors import InputError, ParseError
+from .inputs import DEFAULT_MAX_BYTES as DEFAULT_MAX_BYTES  # re-exported: the command line's default
+from .inputs import letter_text, path_fields, refuse_single
 from .normalize import LineIndex
 from .pool import map_inputs
 from .validate import unreadable_finding, validate
 
-# A path, the bytes of a letter, or an (id, text) pair.
-Input = Union[str, "os.PathLike[str]", bytes, tuple[str, str]]
+# A path, the bytes of a letter, or an (id, text) pair (text as str, or the bytes of a file).
+Input = Union[str, "os.PathLike[str]", bytes, tuple[str, str | bytes]]
 Result = dict[str, Any]
-
-
-# Inputs larger than this are refused before they are read: a letter is ~6 KB of text, a
-# posted PDF well under 1 MB. Configurable per call and with `--max-bytes`.
-DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 
 
 def _load(item: Input, max_bytes: int) -> tuple[dict[str, Any], bytes | None, str | None]:
     """The source description, and the raw bytes (or the text of an (id, text) pair)."""
     if isinstance(item, tuple):
-        ident, text = item
-        data = text.encode("utf-8")
-        source = {"path": str(ident), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+        ident, letter = item
+        # A lone surrogate cannot be UTF-8: hashed as given, refused when parsed (text_of).
+        data = letter if isinstance(letter, bytes) else letter.encode("utf-8", "surrogatepass")
+        source = {**path_fields(str(ident)), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
         _check_size(source, len(data), max_bytes)
-        return source, None, text
+        return (source, data, None) if isinstance(letter, bytes) else (source, None, letter)
     if isinstance(item, bytes):
         source = {"path": None, "sha256": hashlib.sha256(item).hexdigest(), "bytes": len(item)}
         _check_size(source, len(item), max_bytes)
         return source, item, None
-    path = str(Path(item))
-    source = {"path": path, "sha256": None, "bytes": None}
+    path = os.fsdecode(item)  # a name that is not UTF-8 keeps its bytes (surrogateescape)
+    source = {**path_fields(path), "sha256": None, "bytes": None}
     try:
         data = _read_regular_file(path, source, max_bytes)
     except OSError as exc:
@@ -63,7 +61,8 @@ def _read_regular_file(path: str, source: dict[str, Any], max_bytes: int) -> byt
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise _Unreadable(source, "is a directory, not a letter")
+            with os.scandir(path):  # a folder the walk could not list says why (OSError, in _load)
+                raise _Unreadable(source, "is a directory, not a letter")
         if not stat.S_ISREG(info.st_mode):
             raise _Unreadable(source, "is not a regular file (a FIFO, device or socket), so it is not read; "
                                       "give a stream as - (standard input)")
@@ -101,34 +100,16 @@ class _Unreadable(Exception):
         self.message = message
 
 
-class MissingExtraError(ImportError):
-    """An input needs an optional extra that is not installed. Not the input's fault, so never
-    an error record (which `--resume` and `load` would keep for good): it stops the batch."""
-
-
-def require_pdf_extra() -> None:
-    """Raise MissingExtraError, naming the extra, when PDFs cannot be read."""
-    try:
-        import pypdfium2  # noqa: F401
-    except ImportError:
-        raise MissingExtraError("reading PDFs needs the pdf extra: pip install 'imrparse[pdf]'") from None
-
-
 def _error_record(source: dict[str, Any], error: ParseError) -> Result:
     return {"source": source, "error": error.to_dict()}
 
 
-def _as_text(source: dict[str, Any], data: bytes | None, text: str | None) -> str:
+def _as_text(source: dict[str, Any], data: bytes | None, text: str | None, max_bytes: int) -> str:
     """The letter's text: PDFs through pypdfium2, other bytes decoded; InputError if neither works."""
     if text is not None:
         return text
     assert data is not None
-    if (source["path"] or "").lower().endswith(".pdf") or data.startswith(b"%PDF-"):
-        require_pdf_extra()
-        from .pdf import extract_text
-
-        return extract_text(data)
-    return decode(data)
+    return letter_text(data, name=source["path"] or "", max_bytes=max_bytes)
 
 
 def parse_one(item: Input, grammar: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Result:
@@ -138,10 +119,20 @@ def parse_one(item: Input, grammar: Path | None = None, max_bytes: int = DEFAULT
     except _Unreadable as exc:
         return _error_record(exc.source, InputError(exc.message))
     try:
-        record = parse(_as_text(source, data, text), grammar=grammar)
+        record = parse(_as_text(source, data, text, max_bytes), grammar=grammar)
     except ParseError as error:
         return _error_record(source, error)
     return {"source": source, **record}
+
+
+def lost_one(item: Input, why: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Result:
+    """The error record of an input whose process died parsing it (`pool.map_inputs`'s `lost`):
+    it is not parsed again, since it would kill the next process too."""
+    try:
+        source = _load(item, max_bytes)[0]
+    except _Unreadable as exc:
+        source = exc.source
+    return _error_record(source, InputError(f"the process parsing this input died: {why}"))
 
 
 def validate_one(
@@ -155,7 +146,7 @@ def validate_one(
     each line a finding points at (for carets). An unusable input is one S000 finding."""
     try:
         source, data, text = _load(item, max_bytes)
-        letter = _as_text(source, data, text)
+        letter = _as_text(source, data, text, max_bytes)
     except _Unreadable as exc:
         return {"source": exc.source, "findings": [unreadable_finding(InputError(exc.message))], "lines": {}}
     except InputError as exc:
@@ -178,10 +169,12 @@ def parse_many(
     one per CPU; see `pool.map_inputs`). At most a few chunks per process are in flight, so
     memory stays bounded however long `inputs` is; results come in input order unless
     `ordered=False`. An input over `max_bytes` is an error record, refused without being read.
-    Invalid arguments raise ValueError."""
+    Invalid arguments raise ValueError (TypeError for a single input where an iterable belongs).
+    A PDF without the pdf extra raises inputs.MissingExtra: no input's failure."""
+    refuse_single(inputs)
     _check_max_bytes(max_bytes)
     one = functools.partial(parse_one, grammar=grammar, max_bytes=max_bytes)
-    return map_inputs(one, inputs, workers=workers, ordered=ordered)
+    return map_inputs(one, inputs, workers=workers, ordered=ordered, lost=functools.partial(lost_one, max_bytes=max_bytes))
 
 
 def validate_many(
@@ -195,9 +188,16 @@ def validate_many(
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Iterator[Result]:
     """`validate_one` over many inputs, across processes like `parse_many`."""
+    refuse_single(inputs)
     _check_max_bytes(max_bytes)
     one = functools.partial(validate_one, grammar=grammar, select=select, ignore=ignore, max_bytes=max_bytes)
-    return map_inputs(one, inputs, workers=workers, ordered=ordered)
+    return map_inputs(one, inputs, workers=workers, ordered=ordered, lost=functools.partial(_lost_finding, max_bytes=max_bytes))
+
+
+def _lost_finding(item: Input, why: str, max_bytes: int) -> Result:
+    """`validate_one`'s result for an input whose process died: one S000 finding."""
+    lost = lost_one(item, why, max_bytes)
+    return {"source": lost["source"], "findings": [unreadable_finding(InputError(lost["error"]["message"]))], "lines": {}}
 
 
 def _check_max_bytes(max_bytes: int) -> None:
@@ -210,5 +210,13 @@ def parse_one_serialized(
 ) -> tuple[bytes, Result | None]:
     """`parse_one` serialized to JSON in the worker, with the error record beside it (None when
     the input parsed): the command line writes bytes and never unpickles a whole record."""
-    result = parse_one(item, grammar, max_bytes)
+    return _serialized(parse_one(item, grammar, max_bytes), option)
+
+
+def lost_one_serialized(item: Input, why: str, max_bytes: int = DEFAULT_MAX_BYTES, option: int = 0) -> tuple[bytes, Result | None]:
+    """`lost_one` as `parse_one_serialized` gives it."""
+    return _serialized(lost_one(item, why, max_bytes), option)
+
+
+def _serialized(result: Result, option: int) -> tuple[bytes, Result | None]:
     return orjson.dumps(result, option=option), (result if "error" in result else None)

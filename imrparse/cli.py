@@ -19,19 +19,10 @@ from lark import Lark
 
 from . import debug as debugging
 from . import outputs
-from .api import decode
-from .batch import (
-    DEFAULT_MAX_BYTES,
-    Input,
-    MissingExtraError,
-    Result,
-    input_key,
-    parse_many,
-    parse_one_serialized,
-    require_pdf_extra,
-)
+from .batch import DEFAULT_MAX_BYTES, Input, Result, input_key, lost_one_serialized, parse_many, parse_one_serialized
 from .debug import load_grammar
 from .errors import InputError, ParseError
+from .inputs import MissingExtra, letter_text, require_pdf_extra
 from .loader import START_SYMBOLS, default_grammar_path
 from .normalize import normalize
 from .pool import map_inputs
@@ -63,7 +54,7 @@ def _usage_errors() -> Iterator[None]:
     """An unusable output or a missing extra ends the command with its message and exit 2."""
     try:
         yield
-    except (outputs.OutputError, MissingExtraError) as exc:
+    except (outputs.OutputError, MissingExtra) as exc:
         typer.echo(f"imrparse: {exc}", err=True)
         raise typer.Exit(2) from None
 
@@ -102,9 +93,8 @@ def collect_inputs(paths: list[str], globs: list[str], max_bytes: int = DEFAULT_
         else:
             names.append(raw if raw == "-" else str(path))  # a missing or unreadable file becomes its error record
     _refuse_output_among(names, output)
-    if any(name.lower().endswith(".pdf") for name in names):
-        with _usage_errors():
-            require_pdf_extra()
+    with _usage_errors():
+        require_pdf_extra(name for name in names if name != "-")
     return [sys.stdin.buffer.read(max_bytes + 1) if name == "-" else name for name in names]
 
 
@@ -123,14 +113,17 @@ def _refuse_output_among(names: list[str], output: Path | None) -> None:
 
 
 def _walk(top: str, globs: list[str]) -> list[str]:
-    """The files under `top` whose names match a glob, in path order. One `os.walk` (directory
-    entries, no stat per file; symlinked directories are not entered, so a link loop is walked
-    once) instead of a `Path.rglob` per glob: a quarter of the time on a large archive. Anything
-    that is not a directory counts, so a broken link or a file link loop is an input too, and
-    gets its error record."""
-    matches = re.compile("|".join(fnmatch.translate(pattern) for pattern in globs)).match  # case-sensitive, as fnmatchcase
-    found = [os.path.join(directory, name) for directory, _, names in os.walk(top) for name in names if matches(name)]
-    return sorted(found, key=lambda found_path: found_path.split(os.sep))
+    """The files under `top` whose names match a glob, ignoring case (scanners save `.PDF`), in
+    path order. One `os.walk` (directory entries, no stat per file; symlinked directories are not
+    entered, so a link loop is walked once) instead of a `Path.rglob` per glob: a quarter of the
+    time on a large archive. Anything that is not a directory counts, so a broken link or a file
+    link loop is an input too, and gets its error record; so does a directory that cannot be
+    listed, whose letters would otherwise be lost without a word."""
+    matches = re.compile("|".join(fnmatch.translate(pattern) for pattern in globs), re.IGNORECASE).match
+    unlisted: list[str] = []
+    found = [os.path.join(directory, name) for directory, _, names in os.walk(top, onerror=lambda exc: unlisted.append(exc.filename))
+             for name in names if matches(name)]
+    return sorted(found + unlisted, key=lambda found_path: found_path.split(os.sep))
 
 
 @contextmanager
@@ -216,7 +209,9 @@ def parse_command(
                                         option=orjson.OPT_INDENT_2 if pretty and fmt is Format.json else 0)
                 show_bar = not quiet and len(todo) > 1 and sys.stderr.isatty()
                 with progress_bar(len(todo), show_bar) as bar:
-                    results = map_inputs(one, todo, workers=workers, ordered=not unordered)
+                    lost = functools.partial(lost_one_serialized, max_bytes=max_bytes,
+                                             option=orjson.OPT_INDENT_2 if pretty and fmt is Format.json else 0)
+                    results = map_inputs(one, todo, workers=workers, ordered=not unordered, lost=lost)
                     # Each line reaches a resumed file (a kill keeps it) or a reader of standard output as
                     # soon as it is written; a new --output file is put in place only when complete.
                     _write_results(sink, results, tally, fmt=fmt, single=len(todo) == 1, on_error=on_error, quiet=quiet,
@@ -363,7 +358,8 @@ def validate_command(
         if format is ReportFormat.json:
             sink.write(b"[")
         for result in results:
-            path = result["source"]["path"] or "<stdin>"
+            source = result["source"]
+            path = source["path"] or "<stdin>"
             findings = result["findings"]
             valid = is_valid(findings, strict)
             letters += 1
@@ -375,7 +371,8 @@ def validate_command(
                 lines = report.finding_lines(path, result)
                 sink.write("".join(line + "\n" for line in lines).encode())
             elif format is ReportFormat.json:
-                entry = {"path": path, "valid": valid, "findings": findings}
+                entry = {"path": path, **({"path_bytes": source["path_bytes"]} if "path_bytes" in source else {}),
+                         "valid": valid, "findings": findings}
                 sink.write((b"" if letters == 1 else b",\n") + orjson.dumps(entry))
             else:
                 collected.append((path, result))
@@ -434,8 +431,13 @@ def load_command(
             keys = [] if replace else [input_key(item, max_bytes) for item in inputs]
             known = loaded_letters(connection, keys)
             todo = inputs if replace else [item for item, key in zip(inputs, keys, strict=True) if key not in known]
-            added, replaced = load(connection, parse_many(todo, workers=workers, grammar=grammar, max_bytes=max_bytes),
-                                   replace=replace)
+            import duckdb  # connect succeeded, so it is installed
+
+            try:
+                added, replaced = load(connection, parse_many(todo, workers=workers, grammar=grammar, max_bytes=max_bytes),
+                                       replace=replace)
+            except duckdb.Error as exc:  # a full disk: the batch being written is rolled back, earlier ones are kept
+                raise outputs.OutputError(f"cannot write {db}: {exc}") from None
     if not quiet:
         typer.echo(f"imrparse: {len(inputs)} inputs, {len(inputs) - len(todo)} already loaded; added "
                    + ", ".join(f"{n} {name}" for name, n in added.items())
@@ -488,15 +490,27 @@ def grammar_show() -> None:
 
 
 def _read_letter(path: Path) -> tuple[str, Any]:
+    """The text of a letter file (a PDF's extracted text) and its normalization; exit 2 if unusable."""
     try:
-        text = decode(path.read_bytes())
+        text = letter_text(path.read_bytes(), name=str(path))
     except OSError as exc:
         typer.echo(f"{path}: cannot be read: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
     except InputError as exc:
         typer.echo(f"{path}: {exc.message}", err=True)
         raise typer.Exit(2) from None
+    except MissingExtra as exc:
+        typer.echo(f"imrparse: {exc}", err=True)
+        raise typer.Exit(2) from None
     return text, normalize(text)
+
+
+@app.command("text")
+def text_command(path: Path) -> None:
+    """Print the text imrparse reads from a letter (a PDF's extracted text), so that a finding's
+    line and column can be looked up in it."""
+    text, _ = _read_letter(path)
+    sys.stdout.buffer.write(text.encode("utf-8"))
 
 
 @debug_app.command("normalize")
@@ -516,11 +530,18 @@ def debug_normalize(path: Path, grammar: GrammarOption = None) -> None:
         offset += len(line) + 1
 
 
+def _start_symbol(rule: str) -> str:
+    """--rule, checked before Lark sees it (its error for an unknown start symbol is a traceback)."""
+    if rule not in START_SYMBOLS:
+        raise typer.BadParameter(f"{rule!r} is not a start symbol; one of {', '.join(START_SYMBOLS)}")
+    return rule
+
+
 @debug_app.command("tokens")
 def debug_tokens(
     path: Path,
     format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
-    rule: Annotated[str, typer.Option(help=f"Start symbol: {', '.join(START_SYMBOLS)}")] = "start",
+    rule: Annotated[str, typer.Option(callback=_start_symbol, help=f"Start symbol: {', '.join(START_SYMBOLS)}")] = "start",
     grammar: GrammarOption = None,
 ) -> None:
     """The token stream: terminal, original line:column, text."""
@@ -541,7 +562,7 @@ def debug_tokens(
 @debug_app.command("tree")
 def debug_tree(
     path: Path,
-    rule: Annotated[str, typer.Option(help=f"Start symbol: {', '.join(START_SYMBOLS)}")] = "start",
+    rule: Annotated[str, typer.Option(callback=_start_symbol, help=f"Start symbol: {', '.join(START_SYMBOLS)}")] = "start",
     format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
     svg: Annotated[Path | None, typer.Option(help="Also draw the section/item outline as an SVG file.")] = None,
     grammar: GrammarOption = None,

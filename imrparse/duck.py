@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .batch import MissingExtraError, result_key
+from .batch import result_key
+from .inputs import MissingExtra
 from .outputs import OutputError
 from .tables import TABLES, arrow_schemas, rows
 
@@ -26,7 +27,7 @@ def connect(database: Path) -> Any:
     try:
         import duckdb
     except ImportError:
-        raise MissingExtraError("loading into DuckDB needs the duckdb extra: pip install 'imrparse[duckdb]'") from None
+        raise MissingExtra("loading into DuckDB needs the duckdb extra: pip install 'imrparse[duckdb]'") from None
     _require_duckdb_file(database)
     connection = duckdb.connect(str(database))
     try:
@@ -38,15 +39,25 @@ def connect(database: Path) -> Any:
                 connection.register("empty_table", schema.empty_table())
                 connection.execute(f"CREATE TABLE {name} AS SELECT * FROM empty_table")
                 connection.unregister("empty_table")
-            elif name == "errors" and columns == schema.names[:-1]:  # a database from before `partial`
-                connection.execute("ALTER TABLE errors ADD COLUMN partial VARCHAR")
-            elif columns != schema.names:
+            elif set(columns) < set(schema.names):  # made by an earlier imrparse: it gains the newer columns
+                _add_columns(connection, name, schema, columns)
+            elif set(columns) != set(schema.names):
                 raise OutputError(f"{database} has a table {name} with other columns than imrparse's ({', '.join(columns)}; "
                                   f"imrparse's: {', '.join(schema.names)}): load into a new database")
     except BaseException:
         connection.close()
         raise
     return connection
+
+
+def _add_columns(connection: Any, name: str, schema: Any, columns: list[str]) -> None:
+    """Add the columns of `schema` that table `name` lacks, typed as a new table would be."""
+    connection.register("empty_table", schema.empty_table())
+    types = {row[0]: row[1] for row in connection.execute("DESCRIBE empty_table").fetchall()}
+    connection.unregister("empty_table")
+    for column in schema.names:
+        if column not in columns:
+            connection.execute(f'ALTER TABLE {name} ADD COLUMN "{column}" {types[column]}')
 
 
 def _require_duckdb_file(database: Path) -> None:
@@ -117,13 +128,13 @@ def _load_batch(connection: Any, batch: list[dict[str, Any]], added: dict[str, i
         for name, table_rows in fresh.items():
             if table_rows:
                 connection.register("incoming", pa.Table.from_pylist(table_rows, schema=schemas[name]))
-                connection.execute(f"INSERT INTO {name} SELECT * FROM incoming")
+                connection.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming")  # columns added later sit last
                 connection.unregister("incoming")
                 added[name] += len(table_rows)
-        connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
         raise
+    connection.execute("COMMIT")  # a commit that fails ends the transaction itself: no ROLLBACK after it
     return removed
 
 

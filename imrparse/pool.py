@@ -5,10 +5,12 @@ helper a queue of chunks, parses chunks itself while every helper is busy, and c
 helpers' results between two of its own inputs, so a helper gets its next chunk and is
 relieved of its results within one input's time. On N cores N processes parse, and this
 process's share of the results never crosses a pipe. A helper that dies has its unanswered
-chunks parsed again by the others. A helper whose parent died exits at once on Linux (the
-kernel kills it: PR_SET_PDEATHSIG), elsewhere within a second: it holds no other process's
-end of a pipe, so a send to a dead parent fails instead of blocking, and it polls its parent
-while it waits for work.
+chunks parsed again by the others, except the input it died on (a PDF too large for memory,
+a crash in native code): that one would kill whichever process took it next, so its result is
+`lost(input, why)` instead. A helper whose parent died exits at once on Linux (the kernel kills
+it: PR_SET_PDEATHSIG), elsewhere within a second: it holds no other process's end of a pipe, so
+a send to a dead parent fails instead of blocking, and it polls its parent while it waits for
+work.
 
 With `concurrent.futures` this process only waited and wrote: one process more than the
 cores, every result pickled across a pipe. Letting it parse there too would leave the
@@ -18,6 +20,7 @@ executor's result and feeder threads waiting for the GIL, and the helpers waitin
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import os
 import signal
@@ -43,17 +46,42 @@ QUEUED = 2
 WINDOW = 4
 
 
-def map_inputs(one: Callable[[In], Out], inputs: Iterable[In], *, workers: int | None = None, ordered: bool = True) -> Iterator[Out]:
+def map_inputs(one: Callable[[In], Out], inputs: Iterable[In], *, workers: int | None = None, ordered: bool = True,
+               lost: Callable[[In, str], Out] | None = None) -> Iterator[Out]:
     """`map(one, inputs)` over `workers` processes (default one per CPU), in input order unless
-    `ordered=False`. An exception `one` raises in a helper is raised here. A chunk's worth of
-    inputs or fewer is mapped in this process: a helper's start-up (fork, its own lexer
-    compilation) would cost more than it saves."""
+    `ordered=False`. An exception `one` raises in a helper is raised here. The result for an
+    input a helper died on is `lost(input, "signal 9 (SIGKILL)")` (without `lost`, the map raises
+    ChildProcessError). A chunk's worth of inputs or fewer is mapped in this process: a helper's
+    start-up (fork, its own lexer compilation) would cost more than it saves."""
     if workers is not None and not (isinstance(workers, int) and workers >= 1):
         raise ValueError(f"workers must be a number of processes, 1 or more (or None: one per CPU), not {workers!r}")
     workers = workers or os.cpu_count() or 1
     if workers == 1 or (isinstance(inputs, Sized) and len(inputs) <= CHUNK):
         return map(one, inputs)
-    return _Pool(one, workers - 1, inputs).map(ordered)
+    return _Pool(functools.partial(_apply, one, lost), workers - 1, inputs).map(ordered)
+
+
+class _Died:
+    """An input a helper died on, in place of the input in its chunk: never parsed again."""
+
+    def __init__(self, item: Any, why: str) -> None:
+        self.item = item
+        self.why = why
+
+
+def _apply(one: Callable[[Any], Any], lost: Callable[[Any, str], Any] | None, item: Any) -> Any:
+    if not isinstance(item, _Died):
+        return one(item)
+    if lost is None:
+        raise ChildProcessError(f"the process mapping an input died: {item.why}")
+    return lost(item.item, item.why)
+
+
+def _death(exitcode: int | None) -> str:
+    """How a helper ended, for the error record of the input it died on."""
+    if exitcode is not None and exitcode < 0:
+        return f"signal {-exitcode} ({signal.Signals(-exitcode).name})"
+    return f"exit status {exitcode}"
 
 
 def _chunks(inputs: Iterable[In], processes: int) -> Iterator[list[In]]:
@@ -72,10 +100,11 @@ def _chunks(inputs: Iterable[In], processes: int) -> Iterator[list[In]]:
 
 
 class _Helper:
-    def __init__(self, process: BaseProcess, connection: Connection) -> None:
+    def __init__(self, process: BaseProcess, connection: Connection, progress: Any) -> None:
         self.process = process
         self.connection = connection
         self.queued: deque[int] = deque()  # the chunks sent to it and not yet answered, in order
+        self.progress = progress  # shared with it: [chunk, position in it] of the input it is on, or position -1
 
 
 class _Pool(Generic[In, Out]):
@@ -99,10 +128,11 @@ class _Pool(Generic[In, Out]):
         for _ in range(self.helper_count):
             here, there = context.Pipe()
             ends = [helper.connection for helper in self.helpers] + [here]  # this process's, for the helper to close
-            process = context.Process(target=_serve, args=(there, self.one, os.getpid(), ends), daemon=True)
+            progress = context.RawArray("q", [0, -1])
+            process = context.Process(target=_serve, args=(there, self.one, os.getpid(), ends, progress), daemon=True)
             process.start()
             there.close()
-            self.helpers.append(_Helper(process, here))
+            self.helpers.append(_Helper(process, here, progress))
         finished = False
         try:
             yield from self._run(ordered)
@@ -149,7 +179,7 @@ class _Pool(Generic[In, Out]):
             self.sent[index] = chunk
             helper.queued.append(index)
             try:
-                helper.connection.send(chunk)
+                helper.connection.send((index, chunk))
             except OSError:
                 self._lost(helper)
                 return
@@ -183,12 +213,17 @@ class _Pool(Generic[In, Out]):
 
     def _lost(self, helper: _Helper) -> None:
         """A helper died (killed, or crashed in native code): its unanswered chunks go first to
-        whichever process takes work next, this one or a live helper."""
-        self.orphaned.extend(helper.queued)
-        helper.queued.clear()
+        whichever process takes work next, this one or a live helper, the input it died on
+        marked so that it is not parsed again."""
         self.helpers.remove(helper)
         helper.connection.close()
         helper.process.join()
+        index, position = helper.progress
+        if index in helper.queued and position >= 0:
+            chunk = self.sent[index]
+            chunk[position] = _Died(chunk[position], _death(helper.process.exitcode))  # type: ignore[assignment]  # _apply's
+        self.orphaned.extend(helper.queued)
+        helper.queued.clear()
 
     def _stop(self, gracefully: bool) -> None:
         for helper in self.helpers:
@@ -202,8 +237,9 @@ class _Pool(Generic[In, Out]):
             helper.connection.close()
 
 
-def _serve(connection: Connection, one: Callable[[Any], Any], parent: int, parents_ends: list[Connection]) -> None:
-    """A helper's loop: a chunk in, its results out, until told to stop or orphaned."""
+def _serve(connection: Connection, one: Callable[[Any], Any], parent: int, parents_ends: list[Connection], progress: Any) -> None:
+    """A helper's loop: a chunk in, its results out, until told to stop or orphaned. It notes
+    in `progress` which input it is on, for the parent to know if it dies."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent()
@@ -214,13 +250,19 @@ def _serve(connection: Connection, one: Callable[[Any], Any], parent: int, paren
             if os.getppid() != parent:
                 return
         try:
-            chunk = connection.recv()
+            message = connection.recv()
         except (EOFError, OSError):  # the parent is gone
             return
-        if chunk is None:
+        if message is None:
             return
+        index, chunk = message
         try:
-            reply: tuple[Exception | None, list[Any] | None] = (None, [one(item) for item in chunk])
+            done = []
+            for position, item in enumerate(chunk):
+                progress[:] = [index, position]
+                done.append(one(item))
+            progress[1] = -1
+            reply: tuple[Exception | None, list[Any] | None] = (None, done)
         except Exception as exc:
             reply = (exc, None)
         try:

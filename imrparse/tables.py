@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from .batch import MissingExtraError
+from .inputs import MissingExtra
 
 TABLES = ("letters", "decisions", "citations", "errors")
 TABLE_FILES = {f"{name}.parquet" for name in TABLES}
@@ -35,14 +35,16 @@ def rows(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
     if "error" in result:
         error = result["error"]
-        out["errors"].append({"source_path": source["path"], "source_sha256": source["sha256"], "kind": error["kind"],
+        out["errors"].append({"source_path": source["path"], "source_path_bytes": source.get("path_bytes"),
+                              "source_sha256": source["sha256"], "kind": error["kind"],
                               "code": error.get("code"), "message": error["message"], "line": error.get("line"),
                               "column": error.get("column"), "partial": _json(error.get("partial"))})
         return out
     case, reviewer, decisions = result["case"], result["reviewer"], result["decisions"]
     summary = result["summary"] or {}  # a 2013 letter may state none
     out["letters"].append({
-        "source_path": source["path"], "source_sha256": source["sha256"], "layout": result["layout"],
+        "source_path": source["path"], "source_path_bytes": source.get("path_bytes"), "source_sha256": source["sha256"],
+        "layout": result["layout"],
         "case_number": case["case_number"], "date_assigned": _date(case["date_assigned"]),
         "date_of_injury": _date(case["date_of_injury"]), "decision_date": _date(case["decision_date"]),
         "ur_denial_date": _date(case["ur_denial_date"]), "priority": case["priority"],
@@ -78,7 +80,7 @@ def arrow_schemas() -> dict[str, Any]:
     key = [("case_number", text), ("source_sha256", text)]
     return {
         "letters": pa.schema([
-            ("source_path", text), ("source_sha256", text), ("layout", text), ("case_number", text),
+            ("source_path", text), ("source_path_bytes", text), ("source_sha256", text), ("layout", text), ("case_number", text),
             ("date_assigned", date), ("date_of_injury", date), ("decision_date", date), ("ur_denial_date", date),
             ("priority", text), ("application_received", date), ("reviewer_licensure", pa.list_(text)),
             ("reviewer_specialties", pa.list_(text)), ("board_certified", pa.bool_()), ("age", count), ("sex", text),
@@ -90,17 +92,17 @@ def arrow_schemas() -> dict[str, Any]:
             ("ca_cited", pa.bool_()), ("ca_text", text), ("reviewer_cited", pa.bool_()), ("reviewer_text", text),
         ]),
         "citations": pa.schema([*key, ("decision_position", count), ("cited_by", text), ("kind", text), ("citation", text)]),
-        "errors": pa.schema([("source_path", text), ("source_sha256", text), ("kind", text), ("code", text),
-                             ("message", text), ("line", count), ("column", count), ("partial", text)]),
+        "errors": pa.schema([("source_path", text), ("source_path_bytes", text), ("source_sha256", text), ("kind", text),
+                             ("code", text), ("message", text), ("line", count), ("column", count), ("partial", text)]),
     }
 
 
 def require_pyarrow() -> Any:
-    """pyarrow, or MissingExtraError naming the extra."""
+    """pyarrow, or MissingExtra naming the extra."""
     try:
         import pyarrow
     except ImportError:
-        raise MissingExtraError("Parquet output needs pyarrow: pip install 'imrparse[parquet]'") from None
+        raise MissingExtra("Parquet output needs pyarrow: pip install 'imrparse[parquet]'") from None
     return pyarrow
 
 
@@ -108,9 +110,9 @@ class ParquetTables:
     """Four Parquet files in a directory (letters.parquet, ...), written a row group at a time."""
 
     def __init__(self, directory: Path, row_group: int = ROW_GROUP) -> None:
+        self.schemas = arrow_schemas()  # first: without pyarrow, InputError naming the extra
         import pyarrow.parquet as pq
 
-        self.schemas = arrow_schemas()
         directory.mkdir(parents=True, exist_ok=True)
         self.writers = {name: pq.ParquetWriter(directory / f"{name}.parquet", schema) for name, schema in self.schemas.items()}
         self.pending: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
@@ -139,7 +141,16 @@ class ParquetTables:
         every file, even when writing one fails (a full disk)."""
         with contextlib.ExitStack() as closing:
             for writer in self.writers.values():
-                closing.callback(writer.close)
+                closing.callback(_close, writer)
             if kind is None:
                 self.flush()
+
+
+def _close(writer: Any) -> None:
+    """Close a Parquet writer once: after a failed close, pyarrow's __del__ would try again at
+    exit and print the error with a traceback."""
+    try:
+        writer.close()
+    finally:
+        writer.is_open = False
 

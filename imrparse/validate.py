@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from . import narrative
-from .api import decode, parse_normalized
+from .api import parse_normalized
 from .errors import UNREADABLE, InputError, ParseError, short
+from .inputs import text_of
 from .normalize import LineIndex, normalize
 from .rules import RULES, select_rules
 from .transformer import CASE_FIELDS
@@ -43,8 +44,7 @@ def validate(
     column} at the original line and column. Never raises for bad input."""
     codes = select_rules(select, ignore)
     try:
-        if isinstance(text, bytes):
-            text = decode(text)
+        text = text_of(text)  # bytes of a text file or a PDF; TypeError for anything else
     except InputError as exc:
         return [unreadable_finding(exc)] if UNREADABLE in codes else []
     normalized = normalize(text)

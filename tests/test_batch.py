@@ -15,8 +15,8 @@ from conftest import LETTERS, corpus_dir
 from typer.testing import CliRunner
 
 import imrparse
-from imrparse.batch import MissingExtraError
 from imrparse.cli import app
+from imrparse.inputs import MissingExtra
 
 SEED = LETTERS / "seed_000_3ff69cc2fa494158.txt"
 runner = CliRunner()
@@ -75,7 +75,7 @@ def test_pdf_without_the_extra_raises_naming_it(monkeypatch: pytest.MonkeyPatch)
     """Not an error record: --resume and load would then skip the PDF for good (issue 15, item 8)."""
     monkeypatch.setitem(sys.modules, "pypdfium2", None)
     [pdf] = sorted((corpus_dir() / "pdf").glob("*.pdf"))[:1]
-    with pytest.raises(MissingExtraError, match=r"imrparse\[pdf\]"):
+    with pytest.raises(MissingExtra, match=r"imrparse\[pdf\]"):  # the environment's fault, not the letter's
         list(imrparse.parse_many([str(pdf)], workers=1))
 
 

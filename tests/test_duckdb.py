@@ -83,7 +83,7 @@ def test_the_errors_table_carries_the_partial_record_as_json(tmp_path: Path) -> 
     assert stored[1][0] == "cut.txt" and json.loads(stored[1][1]) == partial
 
 
-def test_a_database_from_before_partial_gains_the_column(tmp_path: Path) -> None:
+def test_a_database_from_an_earlier_imrparse_gains_the_newer_columns(tmp_path: Path) -> None:
     db = tmp_path / "old.duckdb"
     with duckdb.connect(str(db)) as connection:
         connection.execute("CREATE TABLE errors (source_path VARCHAR, source_sha256 VARCHAR, kind VARCHAR, code VARCHAR, "

@@ -67,8 +67,18 @@ def test_an_exception_in_a_helper_is_raised_here() -> None:
     assert multiprocessing.active_children() == []
 
 
-def test_a_dead_helpers_inputs_are_parsed_here() -> None:
-    assert list(map_inputs(die_in_helper, range(CHUNK * 6), workers=3)) == list(range(CHUNK * 6))
+def lost(n: int, why: str) -> tuple[int, str]:
+    return n, why
+
+
+def test_a_dead_helpers_inputs_are_parsed_again_except_the_one_it_died_on() -> None:
+    results = list(map_inputs(die_in_helper, range(CHUNK * 6), workers=3, lost=lost))
+    died = [r for r in results if isinstance(r, tuple)]
+    assert died == [(n, "signal 9 (SIGKILL)") for n, _ in died] and len(died) == 2  # each helper's first input
+    assert [r[0] if isinstance(r, tuple) else r for r in results] == list(range(CHUNK * 6))
+    assert multiprocessing.active_children() == []
+    with pytest.raises(ChildProcessError, match="the process mapping an input died: signal 9"):
+        list(map_inputs(die_in_helper, range(CHUNK * 6), workers=3))
     assert multiprocessing.active_children() == []
 
 

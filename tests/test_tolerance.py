@@ -111,7 +111,8 @@ def test_a_credential_value_in_any_words_changes_only_that_list(data: st.DataObj
     text, record = LETTERS[i], RECORDS[i]
     label, key = data.draw(st.sampled_from([(r"State\(s\)\s+of\s+Licensure:[ \t]*", "licensure"),
                                             (r"Certification\(s\)/Specialty:[ \t]*", "specialties")]))
-    found = re.compile(label + r"([^\r\n]*)").search(text)
+    # The value runs to the next landmark: a list may wrap onto the next line.
+    found = re.compile(label + r"([\s\S]*?)(?=\s*(?:Certification\(s\)/Specialty:|CLINICAL\s+CASE\s+SUMMARY))").search(text)
     assert found is not None
     changed = imrparse.parse(_replaced(text, found.start(1), found.end(1), words))
     assert changed["reviewer"][key] == [name.strip() for name in words.split(",") if name.strip()]

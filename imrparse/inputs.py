@@ -1,0 +1,192 @@
+"""What callers hand in, made into a letter's text: bytes of a text file in any common encoding,
+PDFs (through `pdf.py`), strings; wrong types refused with a sentence; file names that are not
+UTF-8 carried losslessly into JSON and tables.
+
+Every entry point (`parse`, `validate`, `parse_file`, the batch functions, `debug`, `text`)
+reads its input here, so a PDF or an odd encoding is accepted wherever a letter is.
+"""
+
+from __future__ import annotations
+
+import base64
+import codecs
+import importlib.util
+import os
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from .errors import InputError
+from .normalize import LineIndex
+
+# Inputs larger than this are refused before they are read: a letter is ~6 KB of text, a
+# posted PDF well under 1 MB. Configurable per call and with `--max-bytes`.
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+
+PDF_EXTRA = "reading PDFs needs the pdf extra: pip install 'imrparse[pdf]'"
+
+# Byte-order marks, UTF-32 first: its little-endian mark starts with UTF-16's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+# UTF-32 and UTF-16 without a mark: the bytes of each code unit that are NUL in English text.
+_NUL_PATTERNS = (
+    ("UTF-32-LE", 4, {1, 2, 3}),
+    ("UTF-32-BE", 4, {0, 1, 2}),
+    ("UTF-16-LE", 2, {1}),
+    ("UTF-16-BE", 2, {0}),
+)
+
+# File signatures of what scrapers and scanners save under a letter's name.
+_SIGNATURES = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"PK\x03\x04", "a ZIP archive (or a Word/Excel file)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office file"),
+)
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class MissingExtra(ImportError):
+    """An optional dependency the input needs is not installed: a usage error, not a bad letter."""
+
+
+def decode(data: bytes) -> str:
+    """Bytes of a letter as text: UTF-8 (with or without BOM), UTF-16 or UTF-32 (with a BOM, or
+    recognized by where their NUL bytes fall), else cp1252 (which decodes curly quotes and NBSP
+    as such), else Latin-1.
+
+    Binary data is refused rather than parsed as garbage: a known file signature is named, and
+    otherwise the first NUL byte is located.
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return _decode_as(data, codec.lower(), f"starts with a {codec} byte-order mark")
+    for signature, kind in _SIGNATURES:
+        if data.startswith(signature):
+            raise InputError(f"the input is {kind}, not the text of a letter")
+    unmarked = _unmarked_encoding(data)
+    if unmarked:
+        return _decode_as(data, unmarked.lower(), f"looks like {unmarked} text without a byte-order mark")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        column = nul - (data.rfind(b"\n", 0, nul) + 1) + 1
+        raise InputError(f"the input is binary data: it has a NUL byte at line {line}, column {column} (byte {nul}), "
+                         "which no letter's text has", line=line, column=column)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _decode_as(data: bytes, codec: str, why: str) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the input {why} but is not {codec.upper()}: {exc}") from None
+
+
+def _unmarked_encoding(data: bytes) -> str | None:
+    """The UTF-32 or UTF-16 encoding whose NUL pattern the start of `data` shows: in English text
+    (nearly) every code unit has NULs at the same places and none elsewhere, which neither a
+    stray NUL nor a block of zeros has."""
+    sample = data[:4096]
+    for codec, width, nuls in _NUL_PATTERNS:
+        if not sample or len(data) % width:
+            continue
+        shares = [sample[i::width].count(0) / len(sample[i::width]) for i in range(width)]
+        if all(share >= 0.9 if i in nuls else share <= 0.1 for i, share in enumerate(shares)):
+            return codec
+    return None
+
+
+def is_pdf(data: bytes, name: str = "") -> bool:
+    return data.startswith(b"%PDF-") or name.lower().endswith(".pdf")
+
+
+def letter_text(data: bytes, *, name: str = "", max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """The text of a letter file's bytes: a PDF's extracted text (up to `max_bytes`
+    characters), else the decoded text. `name` is the file's name, if it has one."""
+    if is_pdf(data, name):
+        from .pdf import extract_text
+
+        return extract_text(data, max_bytes)
+    return decode(data)
+
+
+def text_of(letter: object, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """The text of a letter handed to the library as str or bytes (of a text file or a PDF).
+
+    Anything else is a TypeError: without it, `None` or a number failed deep inside with an
+    AttributeError. A str holding a lone surrogate (no file can) is an InputError at its place.
+    """
+    if isinstance(letter, str):
+        if not letter.isascii() and (surrogate := _SURROGATE.search(letter)):
+            line, column = LineIndex(letter).line_col(surrogate.start())
+            raise InputError(f"the text has a lone surrogate (U+{ord(surrogate.group()):04X}) at line {line}, column "
+                             f"{column}: half of a UTF-16 pair, not a character", line=line, column=column)
+        return letter
+    if isinstance(letter, (bytes, bytearray)):
+        return letter_text(bytes(letter), max_bytes=max_bytes)
+    hint = "; for a file, use parse_file(path)" if isinstance(letter, os.PathLike) else ""
+    raise TypeError(f"a letter is its text (str) or the bytes of a text file or PDF, not {type(letter).__name__}{hint}")
+
+
+def refuse_single(inputs: object) -> None:
+    """`parse_many("letters/a.txt")` would take each character for a path: refuse a lone str,
+    bytes or path where an iterable of inputs belongs."""
+    if isinstance(inputs, (str, bytes, os.PathLike)):
+        raise TypeError(f"the inputs are an iterable of paths, bytes or (id, text) pairs, not one {type(inputs).__name__}: "
+                        "wrap a single input in a list")
+
+
+def require_pdf_extra(inputs: Iterable[Any]) -> None:
+    """Raise MissingExtra before a run if pypdfium2 is missing and an input is a PDF (by name,
+    or for bytes and unknown names by content), so that it is one usage error, not a failed
+    record per PDF. Reads files only when the extra is missing."""
+    if importlib.util.find_spec("pypdfium2") is not None:
+        return
+    for item in inputs:
+        if isinstance(item, (bytes, tuple)):
+            data = item if isinstance(item, bytes) else item[1]
+            found = isinstance(data, bytes) and is_pdf(data)
+        else:
+            found = is_pdf(_head(os.fsdecode(item)), os.fsdecode(item))
+        if found:
+            raise MissingExtra(PDF_EXTRA)
+
+
+def _head(path: str) -> bytes:
+    try:
+        with open(path, "rb") as stream:
+            return stream.read(5)
+    except OSError:
+        return b""  # its own error record, later
+
+
+def path_fields(path: str) -> dict[str, str]:
+    """A path for JSON and tables, which hold only valid Unicode: `path` as readable text
+    (a byte that is not UTF-8 as U+FFFD) and, when that loses bytes, `path_bytes` with the name's
+    bytes in base64."""
+    try:
+        raw = os.fsencode(path)
+    except UnicodeEncodeError:  # a lone surrogate in a caller's id, not from a file name
+        raw = path.encode("utf-8", "surrogatepass")
+    readable = raw.decode("utf-8", "replace")
+    if readable == path:
+        return {"path": path}
+    return {"path": readable, "path_bytes": base64.b64encode(raw).decode("ascii")}
