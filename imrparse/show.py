@@ -47,6 +47,7 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {
+    "letter": Kind("letter", -2, "#000000 on #fcfcf7"),
     "unread": Kind("not read", -1, "#8a8a8a"),
     "case": Kind("header block", 0, "#000000 on #eef2f7"),
     "reviewer": Kind("determination and reviewer", 0, "#000000 on #f3eff8"),
@@ -176,6 +177,8 @@ def record_marks(record: dict[str, Any]) -> list[Mark]:
         if span is not None:
             marks.append(Mark(span[0], span[1], kind, name, value))
 
+    decisions = record.get("decisions") or []
+    add(record.get("span"), "letter", "letter", f"layout {_show(record.get('layout'))}; {len(decisions)} decisions")
     case = record.get("case")
     if case and case.get("span"):
         add(case["span"], "case", "case", f"case {_show(case.get('case_number'))}")
@@ -192,7 +195,7 @@ def record_marks(record: dict[str, Any]) -> list[Mark]:
     if summary:
         add(summary.get("span"), "summary", "summary", f"age: {_show(summary['age'])}; sex: {_show(summary['sex'])}; "
             f"date of injury: {_show(summary['date_of_injury'])}")
-    for i, decision in enumerate(record.get("decisions") or []):
+    for i, decision in enumerate(decisions):
         where = f"decisions[{i}]"
         add(decision["span"], "decision", where, f"{_show(decision['treatment'])}: {_show(decision['outcome'])}")
         title = f"treatment: {_show(decision['treatment'])}"
@@ -511,7 +514,7 @@ def fields(view: View) -> Text:
     out = Text(end="")
     out.append("\nFields read\n", "bold")
     for mark in sorted(view.marks, key=lambda m: (m.start, -m.end)):
-        if mark.kind in ("landmark", "wording", "unread", "finding", "failure"):
+        if mark.kind in ("letter", "landmark", "wording", "unread", "finding", "failure"):
             continue
         line, column = index.line_col(mark.start)
         out.append(f"{line:>5}:{column:<4} ")
