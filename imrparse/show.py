@@ -18,6 +18,7 @@ import html
 import io
 import re
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,11 +71,12 @@ KINDS: dict[str, Kind] = {
     "non_mtus": Kind("non-MTUS citation", 3, "#000000 on #aed4fb"),
     "no_evidence": Kind("no evidence cited", 3, "italic #000000 on #bdbdbd"),
     "unrecognized": Kind("unrecognized wording", 3, "bold underline #5a3d00 on #ffe066"),
+    "control": Kind("control character", 3, "bold #ffffff on #555555"),
     "finding": Kind("finding", 4, "bold #ffffff on #d62828"),
     "failure": Kind("parsing stopped here", 5, "bold #ffffff on #7b00c4"),
 }
 LEGEND = (("header", "landmark", "credentials", "fact", "title", "treatment", "upheld", "overturned"),
-          ("mtus", "non_mtus", "no_evidence", "unrecognized", "rationale", "finding", "failure", "unread"))
+          ("mtus", "non_mtus", "no_evidence", "unrecognized", "rationale", "control", "finding", "failure", "unread"))
 _STYLES = {name: Style.parse(kind.style) for name, kind in KINDS.items()}
 
 # Landmarks the grammar reads: headings, introductions and labels (the header labels too).
@@ -147,6 +149,7 @@ def build_view(text: str, *, name: str = "", grammar: Path | None = None) -> Vie
     marks = record_marks(record) if record else []
     marks += token_marks(normalized, grammar, record)
     view.notes = _notes(view, index, marks)
+    marks += control_marks(text)
     seen: set[tuple[int, int, str]] = set()
     for mark in marks:  # a span found both in the record and among the tokens is shown once
         if mark.start < mark.end and (mark.start, mark.end, mark.kind) not in seen:
@@ -376,6 +379,21 @@ def _notes(view: View, index: LineIndex, marks: list[Mark]) -> list[Note]:
     return notes
 
 
+def control_marks(text: str) -> list[Mark]:
+    """Each control character other than a line end or tab, shown as a symbol: named on hover."""
+    marks = []
+    for match in _SPECIAL.finditer(text):
+        char = match.group()
+        if char != "\r":
+            name = unicodedata.name(char, "") or _CONTROL_NAMES.get(char, "a control character")
+            marks.append(Mark(match.start(), match.end(), "control", f"U+{ord(char):04X}", name))
+    return marks
+
+
+_CONTROL_NAMES = {"\f": "FORM FEED (a page break)", "\x1b": "ESCAPE", "\x07": "BELL", "\x0b": "VERTICAL TAB", "\x00": "NULL",
+                  "\x7f": "DELETE"}
+
+
 def _offset(index: LineIndex, text: str, line: int, column: int) -> int:
     """The offset of a line and column, at most the end of the text (a letter cut short is
     reported just past its end)."""
@@ -514,7 +532,7 @@ def fields(view: View) -> Text:
     out = Text(end="")
     out.append("\nFields read\n", "bold")
     for mark in sorted(view.marks, key=lambda m: (m.start, -m.end)):
-        if mark.kind in ("letter", "landmark", "wording", "unread", "finding", "failure"):
+        if mark.kind in ("letter", "landmark", "wording", "unread", "finding", "failure", "control"):
             continue
         line, column = index.line_col(mark.start)
         out.append(f"{line:>5}:{column:<4} ")
