@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, LETTERS, ROOT, all_spans, corpus_dir
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rich.console import Console
 from rich.style import Style
 from typer.testing import CliRunner
@@ -48,6 +50,27 @@ def test_every_record_span_is_a_mark(path: Path) -> None:
     assert view.record is not None
     for start, end in all_spans(view.record):
         assert start == end or (start, end) in spans  # an empty paragraph has nothing to show
+
+
+@pytest.mark.corpus
+def test_every_corpus_letter_is_shown_with_all_its_spans() -> None:
+    letters = sorted((corpus_dir() / "text").glob("*.txt"))
+    assert letters, f"the real-letter corpus is missing at {corpus_dir()}"
+    for path in letters:
+        view = show.build_view(path.read_text())
+        assert view.error is None and view.record is not None, path
+        spans = {(m.start, m.end) for m in view.marks}
+        assert all(start == end or (start, end) in spans for start, end in all_spans(view.record)), path
+        assert {"header", "credentials", "fact", "title"} <= {m.kind for m in view.marks}, path
+        for decision in view.record["decisions"]:
+            for key in ("claims_administrator_guideline", "reviewer_guideline"):
+                guideline = decision[key]
+                (start, end) = guideline["span"]
+                inside = {m.kind for m in view.marks if start <= m.start and m.end <= end}
+                assert ("mtus" in inside) == bool(guideline["mtus"]), (path, guideline["text"])
+                assert ("non_mtus" in inside) == bool(guideline["non_mtus"]), (path, guideline["text"])
+                assert ("unrecognized" in inside) == bool(guideline["unrecognized"]), (path, guideline["text"])
+        assert len([m for m in view.marks if m.kind in ("upheld", "overturned")]) == len(view.record["decisions"]), path
 
 
 def test_kinds_tell_citations_outcomes_and_facts_apart() -> None:
@@ -188,7 +211,28 @@ def test_cli_show_reads_a_pdf() -> None:
     assert pdfs, f"no corpus PDFs in {corpus_dir() / 'pdf'}"
     result = runner.invoke(app, ["debug", "show", str(pdfs[0])])
     assert result.exit_code == 0, result.output
-    assert f"Case Number: {pdfs[0].stem}" in result.stdout or pdfs[0].stem in result.stdout
+    assert "The letter parses:" in result.stdout and f" case.case_number  {pdfs[0].stem}" in result.stdout
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edits=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 40), st.text(max_size=12)), max_size=4))
+def test_any_edit_of_a_letter_is_shown_whole(edits: list[tuple[int, int, str]]) -> None:
+    """Random cuts and insertions (markup and control characters included): the view is built,
+    and in its HTML every mark's text is the letter's text, piece by piece."""
+    text = GOOD.read_text()
+    for at, cut, inserted in edits:
+        at %= len(text) + 1
+        text = text[:at] + inserted + text[at + cut:]
+    view = show.build_view(text)
+    dom = DOM()
+    dom.feed(show.to_html(view))
+    assert "script" not in dom.tags
+    texts: dict[str, list[str]] = {}
+    for attributes, data in dom.pieces:
+        for name in attributes["data-fields"].split():
+            texts.setdefault(name, []).append(data)
+    for number, mark in enumerate(view.marks):
+        assert "".join(texts.get(f"m{number}", [])) == show.display(text, mark.start, mark.end).replace("\n", ""), mark
 
 
 def test_html_is_self_contained() -> None:
