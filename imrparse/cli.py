@@ -628,3 +628,40 @@ def debug_wording(
     else:
         for line in debugging.wording_text(readings):
             typer.echo(line)
+
+
+@debug_app.command("show")
+def debug_show(
+    path: Annotated[str, typer.Argument(help="A letter: text or PDF; '-' reads standard input.")],
+    html: Annotated[Path | None, typer.Option("--html", help="Write the view as one self-contained HTML page instead.")] = None,
+    grammar: GrammarOption = None,
+) -> None:
+    """The letter's own text with every landmark and extracted field highlighted by kind, validate's
+    findings at their line and column, and for a letter that does not parse the partial record and
+    where reading stopped. Exit 1 when the letter does not parse."""
+    from . import show
+
+    _require_grammar(grammar)
+    try:
+        text = show.read_letter(path)
+    except OSError as exc:
+        typer.echo(f"{path}: cannot be read: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
+    except InputError as exc:
+        typer.echo(f"{path}: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    except MissingExtra as exc:
+        typer.echo(f"imrparse: {exc}", err=True)
+        raise typer.Exit(2) from None
+    view = show.build_view(text, name="<stdin>" if path == "-" else path, grammar=grammar)
+    if html is None:
+        show.print_view(view)
+    else:
+        try:
+            html.write_text(show.to_html(view), encoding="utf-8")
+        except OSError as exc:
+            typer.echo(f"imrparse: cannot write {html}: {exc.strerror or exc}", err=True)
+            raise typer.Exit(2) from None
+        typer.echo(f"{html}: the view of {view.name}", err=True)
+    if view.error is not None:
+        raise typer.Exit(1)
