@@ -3,9 +3,9 @@
     python fuzz/fuzz_letters.py -max_total_time=60          # the short run CI does
     python fuzz/fuzz_letters.py -max_total_time=36000 -jobs=2 fuzz/corpus   # a long run
 
-The seed inputs are the fixture letters (fixtures/letters, fixtures/rules). Any input that
+The seed inputs are the fixture letters (fixtures/letters, fixtures/rules, fixtures/fuzz). Any input that
 makes either function raise something other than ParseError is a crash: libFuzzer writes it
-to crash-<sha1>; make it a fixture in fixtures/bad/ with the error it should give.
+to crash-<sha1>; make it a fixture in fixtures/fuzz/ (tests/test_fuzz_fixtures.py runs them all).
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ def test_one(data: bytes) -> None:
 
 def main() -> None:
     seeds = Path(tempfile.mkdtemp(prefix="imrparse-fuzz-seeds-"))
-    for letter in [*(ROOT / "fixtures" / "letters").glob("*.txt"), *(ROOT / "fixtures" / "rules").glob("*.txt")]:
+    for letter in [*(ROOT / "fixtures" / "letters").glob("*.txt"), *(ROOT / "fixtures" / "rules").glob("*.txt"),
+                   *(ROOT / "fixtures" / "fuzz").glob("*.txt")]:
         shutil.copy(letter, seeds / letter.name)
     corpora = [arg for arg in sys.argv[1:] if not arg.startswith("-")] or [str(seeds)]
     flags = [arg for arg in sys.argv[1:] if arg.startswith("-")]

@@ -69,11 +69,12 @@ def letter_2013(layout: str, case: dict[str, Any], pieces: list[Piece], normaliz
             last["span"] = [last["span"][0], last["rationale_span"][1]]
         else:
             texts.setdefault(section, []).append(piece)
-    letter = collapse(normalized.text[pieces[0].start:pieces[-1].end]) if pieces else ""
+    start, end = (pieces[0].start, pieces[-1].end) if pieces else (0, 0)
     for field, pattern in wording.DATES_2013.items():
-        found = pattern.search(letter)
-        if found is not None and case[field] is None:
+        found = pattern.search(normalized.text, start, end)
+        if found is not None and field not in case["spans"]:  # a date the header states (even unreadably) stands
             case[field] = us_date(found.group("date"))
+            case["spans"][field] = normalized.span(*found.span("date"))
     summary = _summary(texts.get("summary", []), normalized)
     if layout == "mpr-2013":
         decisions = {1: _issue(texts, normalized)}
