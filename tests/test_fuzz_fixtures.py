@@ -25,7 +25,7 @@ def test_a_former_crash_parses_or_fails_cleanly_and_validates(path: Path) -> Non
     if record is not None:
         text = imrparse.decode(data)
         for field, (start, end) in record["case"]["spans"].items():  # every date has its place
-            assert text[start:end] and record["case"][field] is None or record["case"][field]
+            assert (text[start:end] and record["case"][field] is None) or record["case"][field]
 
 
 def test_a_2013_date_read_from_a_sentence_has_its_span() -> None:
