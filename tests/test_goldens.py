@@ -58,6 +58,6 @@ def test_spans_point_into_the_original(letter: Path) -> None:
         shown = text[start:end]
         if field == "case_number" or field == "priority":
             assert shown == value
-        else:  # MM/DD/YYYY in the letter, ISO in the record
+        else:  # MM/DD/YYYY in the letter (M/D/YYYY in a 2013 sentence), ISO in the record
             month, day, year = shown.split("/")
-            assert value == f"{year}-{month}-{day}"
+            assert value == f"{year}-{int(month):02d}-{int(day):02d}"
