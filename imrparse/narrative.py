@@ -9,7 +9,6 @@ so `diagnoses` runs on the letter's own (normalized) text and its spans need no 
 from __future__ import annotations
 
 import datetime
-import functools
 import re
 from typing import NamedTuple
 
@@ -113,6 +112,7 @@ _MODIFIER = re.compile(
 # What qualifies the item before it, in the ICD's words ("lumbar strain, subsequent encounter",
 # "pain, unspecified"): it stays with that item.
 _QUALIFIER = re.compile(r"(?:(?:subsequent|initial)\s+encounter|sequela|unspecified|left\s+side|right\s+side)", re.IGNORECASE)
+_SHORT = 40  # a modifier or a qualifier is a few words, never longer
 _LEADING_ARTICLE = re.compile(r"(?:an?|the)\s+", re.IGNORECASE)
 
 
@@ -131,7 +131,7 @@ def _items(text: str, start: int, end: int) -> list[Diagnosis]:
     for piece_start, piece_end in pieces:
         if piece_end <= piece_start:
             continue
-        if separator is _LIST_SEPARATOR:
+        if separator is _LIST_SEPARATOR and piece_end - piece_start < _SHORT:
             if piece_end < end and _MODIFIER.fullmatch(text, piece_start, piece_end):
                 carry = piece_start if carry is None else carry
                 continue
@@ -147,16 +147,31 @@ def _items(text: str, start: int, end: int) -> list[Diagnosis]:
     return items
 
 
-@functools.lru_cache(maxsize=2048)
+def _openings(text: str, word: str, pattern: re.Pattern[str]) -> list[re.Match[str]]:
+    """The statements `pattern` reads, tried only where `word` (lower case, the pattern's first
+    word) stands: a narrative is thousands of characters, and a search that tries the pattern's
+    alternatives at every one of them costs more than the rest of the reading."""
+    lowered = text.lower()
+    found: list[re.Match[str]] = []
+    pos = lowered.find(word)
+    while pos >= 0:
+        match = pattern.match(text, pos)
+        if match is not None:
+            found.append(match)
+        pos = lowered.find(word, match.end() if match is not None else pos + 1)
+    return found
+
+
 def diagnoses(text: str) -> tuple[Diagnosis, ...]:
     """The diagnoses the narrative states, in order, each at its place in `text`: every list
     that follows a diagnosis statement ("Diagnoses include ...", "diagnosed with ...", "The
     current diagnoses are documented as ...", "for the diagnoses of ..."), split into items.
     Only when no such statement is made, the conditions of "undergoing treatment for ...".
-    The same diagnosis stated twice is kept once (its first place)."""
+    The same diagnosis stated twice is kept once (its first place). Not cached: a narrative is
+    one letter's own."""
     found: list[Diagnosis] = []
     seen: set[str] = set()
-    openings = list(_DIAGNOSIS_OPENING.finditer(text)) or list(_TREATED_FOR.finditer(text))
+    openings = _openings(text, "diagnos", _DIAGNOSIS_OPENING) or _openings(text, "undergoing", _TREATED_FOR)
     for opening in openings:
         start = opening.end()
         stop = _SENTENCE_END.search(text, start)

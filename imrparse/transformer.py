@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 from lark import Token, Transformer, Tree
 
-from . import narrative, readers, taxonomy, treatment
+from . import narrative, readers, spanmap, taxonomy, treatment
 from .errors import HEADER_PAIRING, error_at
 from .normalize import Normalized, collapse
 from .wording import HEADER_FIELDS, LANDMARKS
@@ -201,8 +201,9 @@ class RecordBuilder(Transformer[Token, Built]):
         age, sex = narrative.age_and_sex(text)
         start = narrative_text.start_pos
         raw = _current.get().text[start:narrative_text.end_pos]
-        diagnoses = [{"text": collapse(raw[d.start:d.end]), "span": self._span(start + d.start, start + d.end)}
-                     for d in narrative.diagnoses(raw)]
+        stated = narrative.diagnoses(raw)
+        span = spanmap.spans_within(_current.get(), start + stated[0].start, start + stated[-1].end) if stated else self._span
+        diagnoses = [{"text": collapse(raw[d.start:d.end]), "span": span(start + d.start, start + d.end)} for d in stated]
         summary = {"text": text, "age": age, "sex": sex, "date_of_injury": None, "diagnoses": diagnoses,
                    "span": self._span(*_bounds(children))}
         return self._built(children, ("summary", summary))
@@ -242,7 +243,8 @@ class RecordBuilder(Transformer[Token, Built]):
             "number": number,
             "title": collapse(text.value),
             "treatment": reading.treatment,
-            "treatment_parts": treatment.record_parts(text.value[cut:] if cut else text.value, text.start_pos + cut, self._span),
+            "treatment_parts": treatment.record_parts(text.value[cut:] if cut else text.value, text.start_pos + cut,
+                                                      spanmap.spans_within(_current.get(), text.start_pos + cut, text.end_pos)),
             "category": kind.category,
             "drug_class": kind.drug_class,
             "original_request": reading.original_request,

@@ -70,6 +70,7 @@ class Part(NamedTuple):
     start: int
     end: int
     value: Any
+    text: str = ""  # as written, wrapped lines joined (filled in by `read_treatment`)
 
 
 def default_grammar_path() -> Path:
@@ -99,6 +100,39 @@ def _scanner() -> re.Pattern[str]:
 
 
 _SPACE = re.compile(r"\s*")
+
+
+# What may stand between the body parts of a list: "cervical and thoracic spine", "right
+# shoulder, right wrist and right hand", "left wrist/hand", "lumbar spine, left hip, and knee".
+_LIST_SEPARATOR = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+|/|\s*&\s*)\s*", re.IGNORECASE)
+
+
+def _body_lists(text: str, found: tuple[Piece, ...]) -> tuple[Piece, ...]:
+    """The pieces with each list of body parts joined into one BODY_PART piece."""
+    out: list[Piece] = []
+    i = 0
+    while i < len(found):
+        piece = found[i]
+        if piece.type == "BODY_PART":
+            end = piece.end
+            j = i + 1
+            while True:
+                # the separator's pieces ("," / "and" / "/"), then another body part
+                k = j
+                while k < len(found) and found[k].type in ("PUNCT", "WORD") and found[k].end - found[j].start <= 6:
+                    k += 1
+                if (k < len(found) and k > j and found[k].type == "BODY_PART"
+                        and _LIST_SEPARATOR.fullmatch(text, end, found[k].start)):
+                    end = found[k].end
+                    j = k + 1
+                    continue
+                break
+            out.append(Piece("BODY_PART", piece.start, end))
+            i = j
+            continue
+        out.append(piece)
+        i += 1
+    return tuple(out)
 
 
 def pieces(text: str) -> tuple[Piece, ...]:
@@ -196,7 +230,7 @@ def read_treatment(text: str) -> tuple[Part, ...]:
     """The parts of a treatment line, each where the line states it, in `FIELDS` order. `name`
     is the first run of words that no part takes (after a leading "Retrospective" and count);
     a line with no such run is all name."""
-    found = pieces(text)
+    found = _body_lists(text, pieces(text))
     parts: dict[str, Part] = {}
     lead = 0
     while lead < len(found) and found[lead].type in ("RETROSPECTIVE", "SERVICE_DATE"):
@@ -254,7 +288,7 @@ def read_treatment(text: str) -> tuple[Part, ...]:
         if laterality is not None:
             spots = [m for piece in sides for m in _SIDES.finditer(text, piece.start, piece.end)]
             parts["laterality"] = Part("laterality", spots[0].start(), spots[-1].end(), laterality)
-    return tuple(parts[field] for field in FIELDS if field in parts)
+    return tuple(parts[field]._replace(text=collapse(text[parts[field].start:parts[field].end])) for field in FIELDS if field in parts)
 
 
 def suffix_start(raw: str, collapsed_suffix: str) -> int:
@@ -274,6 +308,5 @@ def record_parts(text: str, offset: int, span: Any) -> dict[str, dict[str, Any]]
     """The record's `treatment_parts` of the treatment written at `text`: each part's text as
     written (wrapped lines joined), its value, and its span, through `span(start, end)`, from
     positions `offset` + the part's place in `text`."""
-    return {part.field: {"text": collapse(text[part.start:part.end]), "value": part.value,
-                         "span": span(offset + part.start, offset + part.end)}
+    return {part.field: {"text": part.text, "value": part.value, "span": span(offset + part.start, offset + part.end)}
             for part in read_treatment(text)}
