@@ -131,7 +131,7 @@ def classify(text: str) -> Classification:
         if match is not None and match.lastgroup is not None:
             first = min(first, int(match.lastgroup[1:]))
     for i, category in enumerate(taxonomy.categories[:first + 1]):
-        if category.drugs and is_drug or i == first:
+        if (category.drugs and is_drug) or i == first:
             if category.name != PHARMACEUTICALS:
                 return Classification(category.name, None)
             return Classification(category.name, _drug_class(text, parts, drug, taxonomy))

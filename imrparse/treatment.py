@@ -36,7 +36,6 @@ _FIELD_OF = {"STRENGTH": "strength", "FORM": "form", "QUANTITY": "quantity", "RE
 # Pieces that end the name ("Norco" | "10/325mg"); a body part ends it only where it is not a
 # modifier of the words after it ("MRI of the lumbar spine" ends at "of the"; "Lumbar MRI scan" does not).
 _ENDS_NAME = frozenset(_FIELD_OF)
-_NAME_PIECES = frozenset({"WORD", "PUNCT", "COUNT", "LATERALITY", "BODY_PART"})
 # Words that join a name to what follows it; trimmed from the name's ends.
 _CONNECTIVES = frozenset({"of", "for", "to", "the", "at", "in", "on", "with", "and", "a", "an", "per", "by", "x", "times", "both"})
 _TRIM_PUNCT = frozenset(",;:-/&")
