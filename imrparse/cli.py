@@ -589,3 +589,31 @@ def debug_wording(
     else:
         for line in debugging.wording_text(readings):
             typer.echo(line)
+
+
+@app.command("summary")
+def summary_command(
+    db: Annotated[Path, typer.Argument(help="A DuckDB database written by `imrparse load`.")],
+    format: Annotated[str, typer.Option("--format", help="text (rich tables) or json")] = "text",
+) -> None:
+    """Letters, decisions, overturn rates by year, treatment category, drug class and reviewer
+    specialty, and median days from application to decision, of a loaded archive.
+
+    Exit status: 0 printed, 2 bad usage or a database that is missing or not imrparse's.
+    """
+    from . import summary
+
+    if format not in ("text", "json"):
+        typer.echo(f"imrparse: --format must be text or json, not {format!r}", err=True)
+        raise typer.Exit(2)
+    try:
+        connection = summary.connect(db)
+    except InputError as exc:
+        typer.echo(f"imrparse: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    with connection:
+        data = summary.figures(connection)
+    if format == "json":
+        typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+    else:
+        summary.render(data)

@@ -26,7 +26,20 @@ def connect(database: Path) -> Any:
         connection.register("empty_table", schema.empty_table())
         connection.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM empty_table")
         connection.unregister("empty_table")
+    create_views(connection)
     return connection
+
+
+def create_views(connection: Any) -> None:
+    """`decision_facts`: one row per decision with its letter's dates and reviewer, the year
+    decided and `days_to_decision` (application received to decision date, in days)."""
+    connection.execute("""
+        CREATE OR REPLACE VIEW decision_facts AS
+        SELECT d.*, l.source_path, l.decision_date, l.application_received, l.date_of_injury,
+               year(l.decision_date) AS decision_year,
+               date_diff('day', l.application_received, l.decision_date) AS days_to_decision,
+               l.reviewer_specialties, l.reviewer_specialties_canonical, l.age, l.sex
+        FROM decisions d JOIN letters l USING (source_sha256)""")
 
 
 def load(connection: Any, results: Iterable[dict[str, Any]]) -> dict[str, int]:
