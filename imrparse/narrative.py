@@ -114,6 +114,7 @@ _MODIFIER = re.compile(
 _QUALIFIER = re.compile(r"(?:(?:subsequent|initial)\s+encounter|sequela|unspecified|left\s+side|right\s+side)", re.IGNORECASE)
 _SHORT = 40  # a modifier or a qualifier is a few words, never longer
 _LEADING_ARTICLE = re.compile(r"(?:an?|the)\s+", re.IGNORECASE)
+_ARTICLES = ("a", "A", "the", "The", "THE")
 
 
 def _items(text: str, start: int, end: int) -> list[Diagnosis]:
@@ -131,7 +132,8 @@ def _items(text: str, start: int, end: int) -> list[Diagnosis]:
     for piece_start, piece_end in pieces:
         if piece_end <= piece_start:
             continue
-        if separator is _LIST_SEPARATOR and piece_end - piece_start < _SHORT:
+        # a modifier or a qualifier is a few words: a longer piece is an item without trying them
+        if separator is _LIST_SEPARATOR and piece_end - piece_start < _SHORT and text.count(" ", piece_start, piece_end) < 3:
             if piece_end < end and _MODIFIER.fullmatch(text, piece_start, piece_end):
                 carry = piece_start if carry is None else carry
                 continue
@@ -140,9 +142,10 @@ def _items(text: str, start: int, end: int) -> list[Diagnosis]:
                 continue
         if carry is not None:
             piece_start, carry = carry, None
-        article = _LEADING_ARTICLE.match(text, piece_start, piece_end)
-        if article is not None and article.end() < piece_end:
-            piece_start = article.end()
+        if text.startswith(_ARTICLES, piece_start, piece_end):
+            article = _LEADING_ARTICLE.match(text, piece_start, piece_end)
+            if article is not None and article.end() < piece_end:
+                piece_start = article.end()
         items.append(Diagnosis(piece_start, piece_end))
     return items
 

@@ -1,4 +1,4 @@
-"""Categories, drug classes and canonical specialties (imrparse/data/taxonomy.toml), against a
+"""Categories, drug classes and canonical specialties (imrparse/data/taxonomy.json), against a
 hand-labelled table of treatments (tests/data/treatment_labels.csv).
 
 The table: every distinct treatment line of the corpus letters (the decided treatment and, for
@@ -118,10 +118,8 @@ def test_every_corpus_specialty_has_an_abms_name() -> None:
             assert name in listed, (path.name, name)
 
 
-def test_the_taxonomy_file_is_valid_toml_with_its_documented_keys() -> None:
-    import tomllib
-
-    data = tomllib.loads(Path(taxonomy.TAXONOMY_PATH).read_text(encoding="utf-8"))
-    assert set(data) == {"version", "categories", "drug_classes", "specialties"}
-    assert all(set(row) <= {"name", "description", "patterns", "drugs"} for row in data["categories"])
-    json.dumps(data)  # plain data only
+def test_the_taxonomy_file_documents_itself() -> None:
+    data = json.loads(Path(taxonomy.TAXONOMY_PATH).read_text(encoding="utf-8"))
+    assert set(data) == {"about", "version", "categories", "drug_classes", "specialties"}
+    assert all(set(row) <= {"name", "description", "patterns", "drugs"} and row["description"] for row in data["categories"])
+    assert data["about"] and data["drug_classes"]["about"] and data["specialties"]["about"]
