@@ -99,6 +99,7 @@ def _scanner() -> re.Pattern[str]:
 
 
 _SPACE = re.compile(r"\s*")
+_WORD_RUN = re.compile(r"\S+")
 
 
 # What may stand between the body parts of a list: "cervical and thoracic spine", "right
@@ -293,14 +294,13 @@ def read_treatment(text: str) -> tuple[Part, ...]:
 def suffix_start(raw: str, collapsed_suffix: str) -> int:
     """Where in `raw` the text that collapses to `collapsed_suffix` (a suffix of its collapsed
     form) begins: collapsing keeps every character that is not a space, so count those back
-    from the end. The treatment of a partial-authorization title is such a suffix."""
-    wanted = sum(1 for ch in collapsed_suffix if not ch.isspace())
-    pos = len(raw)
-    while wanted > 0 and pos > 0:
-        pos -= 1
-        if not raw[pos].isspace():
-            wanted -= 1
-    return pos
+    from the end, a word at a time. The treatment of a partial-authorization title is such a suffix."""
+    wanted = len(collapsed_suffix) - collapsed_suffix.count(" ")
+    for word in reversed(list(_WORD_RUN.finditer(raw))):
+        wanted -= word.end() - word.start()
+        if wanted <= 0:
+            return word.start() - wanted
+    return 0
 
 
 def record_parts(text: str, offset: int, span: Any) -> dict[str, dict[str, Any]]:
