@@ -28,8 +28,8 @@ _DATE = (
 # "industrial injury on", "work related injury on", "occupational claim from", "industrial-work
 # injury on", "industrial injury date of", "date of injury (DOI) is", "work injury on", "injured at work on".
 INJURY_DATE = re.compile(
-    r"(?:(?:(?:industrial(?:[\s/-]*work)?|work[\s-]*related|occupational|work)\s+(?:injury|claim)(?:\s+date)?)"
-    r"|date\s+of\s+injury(?:\s*\(DOI\))?|\binjured(?:\s+at\s+work)?)"
+    r"(?:(?:(?:industrial(?:[\s/-]*work)?|occupational|work(?:[\s-]*related)?)\s+(?:injury|claim)(?:\s+date)?)"
+    r"|date\s+of\s+injury(?:\s*\(DOI\))?|\binjured(?=\s+(?:on|at\s+work\s+on)\s)(?:\s+at\s+work)?)"
     r"\s*:?\s+(?:(?:is|was|on|of|from|dated)\s+){0,2}(?:" + _DATE + ")",
     re.IGNORECASE,
 )
@@ -120,7 +120,7 @@ _ARTICLES = ("a", "A", "the", "The", "THE")
 def _items(text: str, start: int, end: int) -> list[Diagnosis]:
     """The items of the list at `start:end`: at semicolons when it has any (then an item may hold
     commas: "strain of muscle, fascia, and tendon at neck level; ..."), else at commas and "and"."""
-    separator = _ITEM_SEPARATOR if ";" in text[start:end] else _LIST_SEPARATOR
+    separator = _ITEM_SEPARATOR if text.find(";", start, end) >= 0 else _LIST_SEPARATOR
     pieces: list[tuple[int, int]] = []
     pos = start
     for cut in separator.finditer(text, start, end):
@@ -170,7 +170,7 @@ def diagnoses(text: str) -> tuple[Diagnosis, ...]:
     that follows a diagnosis statement ("Diagnoses include ...", "diagnosed with ...", "The
     current diagnoses are documented as ...", "for the diagnoses of ..."), split into items.
     Only when no such statement is made, the conditions of "undergoing treatment for ...".
-    The same diagnosis stated twice is kept once (its first place). Not cached: a narrative is
+    A diagnosis two statements repeat is kept once (its first place). Not cached: a narrative is
     one letter's own."""
     found: list[Diagnosis] = []
     seen: set[str] = set()
@@ -186,7 +186,10 @@ def diagnoses(text: str) -> tuple[Diagnosis, ...]:
         if opening.lastgroup == "diagnoses_of" and _FOR_THE.search(text, max(0, opening.start() - 12), opening.start()):
             comma = text.find(",", start, end)
             end = comma if comma >= 0 else end
-        for item in _items(text, start, end):
+        items = _items(text, start, end)
+        if len(openings) == 1:  # nothing to repeat
+            return tuple(items)
+        for item in items:
             key = " ".join(text[item.start:item.end].lower().split())
             if key not in seen:
                 seen.add(key)
