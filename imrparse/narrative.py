@@ -120,6 +120,9 @@ _ARTICLES = ("a", "A", "the", "The", "THE")
 def _items(text: str, start: int, end: int) -> list[Diagnosis]:
     """The items of the list at `start:end`: at semicolons when it has any (then an item may hold
     commas: "strain of muscle, fascia, and tendon at neck level; ..."), else at commas and "and"."""
+    if text.find(",", start, end) < 0 and text.find(";", start, end) < 0 and text.find(" and", start, end) < 0 \
+            and text.find("\nand", start, end) < 0:
+        return [_without_article(text, start, end)] if end > start else []  # one item, the common case
     separator = _ITEM_SEPARATOR if text.find(";", start, end) >= 0 else _LIST_SEPARATOR
     pieces: list[tuple[int, int]] = []
     pos = start
@@ -142,12 +145,17 @@ def _items(text: str, start: int, end: int) -> list[Diagnosis]:
                 continue
         if carry is not None:
             piece_start, carry = carry, None
-        if text.startswith(_ARTICLES, piece_start, piece_end):
-            article = _LEADING_ARTICLE.match(text, piece_start, piece_end)
-            if article is not None and article.end() < piece_end:
-                piece_start = article.end()
-        items.append(Diagnosis(piece_start, piece_end))
+        items.append(_without_article(text, piece_start, piece_end))
     return items
+
+
+def _without_article(text: str, start: int, end: int) -> Diagnosis:
+    """The item at `start:end` without a leading "a", "an" or "the"."""
+    if text.startswith(_ARTICLES, start, end):
+        article = _LEADING_ARTICLE.match(text, start, end)
+        if article is not None and article.end() < end:
+            return Diagnosis(article.end(), end)
+    return Diagnosis(start, end)
 
 
 def _openings(text: str, word: str, pattern: re.Pattern[str]) -> list[re.Match[str]]:

@@ -71,7 +71,7 @@ def rows(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 
 def _part_columns(parts: dict[str, Any]) -> dict[str, Any]:
-    columns = {column: parts[part]["value"] if part in parts else None for part, column in PART_COLUMNS.items()}
+    columns = {column: parts[part].get("value", parts[part]["text"]) if part in parts else None for part, column in PART_COLUMNS.items()}
     columns["service_date"] = _date(columns["service_date"])
     return columns
 

@@ -30,6 +30,8 @@ GRAMMAR_NAME = "treatment.lark"
 FIELDS = ("name", "strength", "form", "quantity", "refills", "sessions", "frequency", "duration", "body_part",
           "laterality", "retrospective", "service_date")
 
+# The parts whose value is their text: the record holds the text alone.
+TEXT_FIELDS = frozenset({"name", "strength", "frequency", "duration", "body_part"})
 # Terminal -> field; the first piece of each kind is the field (a compound's first strength).
 _FIELD_OF = {"STRENGTH": "strength", "FORM": "form", "QUANTITY": "quantity", "REFILLS": "refills", "SESSIONS": "sessions",
              "FREQUENCY": "frequency", "DURATION": "duration", "RETROSPECTIVE": "retrospective", "SERVICE_DATE": "service_date"}
@@ -305,7 +307,9 @@ def suffix_start(raw: str, collapsed_suffix: str) -> int:
 
 def record_parts(text: str, offset: int, span: Any) -> dict[str, dict[str, Any]]:
     """The record's `treatment_parts` of the treatment written at `text`: each part's text as
-    written (wrapped lines joined), its value, and its span, through `span(start, end)`, from
-    positions `offset` + the part's place in `text`."""
-    return {part.field: {"text": part.text, "value": part.value, "span": span(offset + part.start, offset + part.end)}
+    written (wrapped lines joined), its span, through `span(start, end)`, from positions
+    `offset` + the part's place in `text`, and, for a part read into more than its text (a
+    count, a date, a form or side by its usual name), its `value`."""
+    return {part.field: {"text": part.text, "span": span(offset + part.start, offset + part.end)} if part.field in TEXT_FIELDS
+            else {"text": part.text, "value": part.value, "span": span(offset + part.start, offset + part.end)}
             for part in read_treatment(text)}
