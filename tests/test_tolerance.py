@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from conftest import corpus_dir
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import imrparse
@@ -113,6 +113,9 @@ def test_a_credential_value_in_any_words_changes_only_that_list(data: st.DataObj
                                             (r"Certification\(s\)/Specialty:[ \t]*", "specialties")]))
     found = re.compile(label + r"([^\r\n]*)").search(text)
     assert found is not None
+    # A list that wraps onto the next line ("Public Health &" / "General Preventive Medicine")
+    # keeps its continuation when only its first line is replaced: such letters prove nothing here.
+    assume(len(found.group(1)) > 0 and record["reviewer"][key][-1].endswith(found.group(1).rstrip().rsplit(",", 1)[-1].strip()))
     changed = imrparse.parse(_replaced(text, found.start(1), found.end(1), words))
     assert changed["reviewer"][key] == [name.strip() for name in words.split(",") if name.strip()]
     derived = {key, "specialties_canonical"}  # the canonical names are read from the specialties
