@@ -50,8 +50,8 @@ def test_the_extractor_agrees_with_at_least_95_percent_of_the_labels() -> None:
                      for row in rows for got in [_extracted(row["treatment"])] for field in FIELDS if got[field] != row[field]]
     agreement = 1 - len(disagreements) / (len(rows) * len(FIELDS))
     assert agreement >= 0.95, disagreements
-    # Where it stands today (664 labels): raise the bar rather than let it slip.
-    assert len(disagreements) <= 3, disagreements
+    # Where it stands today (1 of 664 labels: "1 knee scooter" names no body part): raise the bar rather than let it slip.
+    assert len(disagreements) <= 1, disagreements
 
 
 def test_every_category_of_the_corpus_agrees_with_its_label() -> None:
