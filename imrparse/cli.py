@@ -167,7 +167,7 @@ def _sink(output: Path | None, resume: bool) -> Iterator[tuple[outputs.Sink, set
 def parse_command(
     paths: Annotated[list[str] | None, typer.Argument(help="Files, directories, or - for standard input.")] = None,
     format: Annotated[Format | None, typer.Option("--format", help="json (default for one input), jsonl, or parquet "
-                                                                   "(four tables in the --output directory).")] = None,
+                                                                   "(five tables in the --output directory).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout; - is stdout.")] = None,
     workers: WorkersOption = None,
     unordered: Annotated[bool, typer.Option(help="Write results as they complete, not in input order.")] = False,
@@ -188,7 +188,7 @@ def parse_command(
     _require_grammar(grammar, records=True)
     to_stdout = outputs.is_standard_output(output)
     if format is Format.parquet and (to_stdout or resume):
-        typer.echo("imrparse: --format parquet writes four tables into a directory: give --output DIR (no --resume)", err=True)
+        typer.echo("imrparse: --format parquet writes five tables into a directory: give --output DIR (no --resume)", err=True)
         raise typer.Exit(2)
     if resume and (to_stdout or format is Format.json):
         typer.echo("imrparse: --resume continues an --output file in JSON Lines (--format jsonl)", err=True)
@@ -665,3 +665,31 @@ def debug_show(
         typer.echo(f"{html}: the view of {view.name}", err=True)
     if view.error is not None:
         raise typer.Exit(1)
+
+
+@app.command("summary")
+def summary_command(
+    db: Annotated[Path, typer.Argument(help="A DuckDB database written by `imrparse load`.")],
+    format: Annotated[str, typer.Option("--format", help="text (rich tables) or json")] = "text",
+) -> None:
+    """Letters, decisions, overturn rates by year, treatment category, drug class and reviewer
+    specialty, and median days from application to decision, of a loaded archive.
+
+    Exit status: 0 printed, 2 bad usage or a database that is missing or not imrparse's.
+    """
+    from . import summary
+
+    if format not in ("text", "json"):
+        typer.echo(f"imrparse: --format must be text or json, not {format!r}", err=True)
+        raise typer.Exit(2)
+    try:
+        connection = summary.connect(db)
+    except InputError as exc:
+        typer.echo(f"imrparse: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    with connection:
+        data = summary.figures(connection)
+    if format == "json":
+        typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+    else:
+        summary.render(data)

@@ -1,4 +1,4 @@
-"""Loading the four tables into an embedded DuckDB database: created on first use, appended to
+"""Loading the five tables into an embedded DuckDB database: created on first use, appended to
 after, one transaction per batch, idempotent on the source's sha256 (loading the same letters
 twice adds nothing). A new result for an input replaces its earlier error row, so a letter that
 failed is loaded once the grammar reads it. Needs the `imrparse[duckdb]` extra (and pyarrow,
@@ -21,7 +21,7 @@ BATCH = 2000  # results per transaction
 
 
 def connect(database: Path) -> Any:
-    """The database, with the four tables created if missing (types from the Arrow schemas).
+    """The database, with the five tables created if missing (types from the Arrow schemas).
     An existing file that is not a DuckDB database, or whose tables have other columns, is
     refused (OutputError): it is never written into, or silently not written."""
     try:
@@ -44,10 +44,23 @@ def connect(database: Path) -> Any:
             elif set(columns) != set(schema.names):
                 raise OutputError(f"{database} has a table {name} with other columns than imrparse's ({', '.join(columns)}; "
                                   f"imrparse's: {', '.join(schema.names)}): load into a new database")
+        create_views(connection)
     except BaseException:
         connection.close()
         raise
     return connection
+
+
+def create_views(connection: Any) -> None:
+    """`decision_facts`: one row per decision with its letter's dates and reviewer, the year
+    decided and `days_to_decision` (application received to decision date, in days)."""
+    connection.execute("""
+        CREATE OR REPLACE VIEW decision_facts AS
+        SELECT d.*, l.source_path, l.decision_date, l.application_received, l.date_of_injury,
+               year(l.decision_date) AS decision_year,
+               date_diff('day', l.application_received, l.decision_date) AS days_to_decision,
+               l.reviewer_specialties, l.reviewer_specialties_canonical, l.age, l.sex
+        FROM decisions d JOIN letters l USING (source_sha256)""")
 
 
 def _add_columns(connection: Any, name: str, schema: Any, columns: list[str]) -> None:

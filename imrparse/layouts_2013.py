@@ -14,7 +14,7 @@ import datetime
 import re
 from typing import Any
 
-from . import narrative, readers, wording
+from . import narrative, readers, taxonomy, treatment, wording
 from .normalize import Normalized, collapse
 
 MEDICALLY_NECESSARY = {"upheld": False, "overturned": True}
@@ -48,7 +48,8 @@ def letter_2013(layout: str, case: dict[str, Any], pieces: list[Piece], normaliz
     from its pieces."""
     texts: dict[str, list[Piece]] = {}
     decisions: dict[int, dict[str, Any]] = {}
-    reviewer: dict[str, Any] = {"licensure": [], "specialties": [], "board_certified": None, "unrecognized": [], "span": None}
+    reviewer: dict[str, Any] = {"licensure": [], "specialties": [], "specialties_canonical": [], "board_certified": None,
+                                "unrecognized": [], "span": None}
     section = "notice"
     last: dict[str, Any] | None = None
     for piece in pieces:
@@ -70,6 +71,7 @@ def letter_2013(layout: str, case: dict[str, Any], pieces: list[Piece], normaliz
         else:
             texts.setdefault(section, []).append(piece)
     start, end = (pieces[0].start, pieces[-1].end) if pieces else (0, 0)
+    reviewer["specialties_canonical"] = taxonomy.canonical_specialties(reviewer["specialties"])
     for field, pattern in wording.DATES_2013.items():
         found = pattern.search(normalized.text, start, end)
         if found is not None and field not in case["spans"]:  # a date the header states (even unreadably) stands
@@ -94,10 +96,13 @@ def _determination(piece: Piece, decisions: dict[int, dict[str, Any]], normalize
         return decisions[number]
     outcome = ("upheld" if match.group("negation") is not None else "overturned") if match else None
     span = normalized.span(piece.start, piece.end)
+    at = match.start("treatment") if match else 0
+    written = match.group("treatment") if match else piece.text
     decisions[number] = {
         "number": number,
         "title": collapse(piece.text),
-        "treatment": collapse(match.group("treatment")) if match else collapse(piece.text),
+        "treatment": collapse(written),
+        **_treatment_fields(written, piece.start + at, normalized),
         "original_request": None,
         "authorized": None,
         "title_span": span,
@@ -118,9 +123,12 @@ def _summary(pieces: list[Piece], normalized: Normalized) -> dict[str, Any] | No
     if not pieces:
         return None
     start, end = pieces[0].start, pieces[-1].end
-    text = collapse(normalized.text[start:end])
+    raw = normalized.text[start:end]
+    text = collapse(raw)
     age, sex = narrative.age_and_sex(text)
-    return {"text": text, "age": age, "sex": sex, "date_of_injury": None, "span": normalized.span(start, end)}
+    diagnoses = [{"text": collapse(raw[d.start:d.end]), "span": normalized.span(start + d.start, start + d.end)}
+                 for d in narrative.diagnoses(raw)]
+    return {"text": text, "age": age, "sex": sex, "date_of_injury": None, "diagnoses": diagnoses, "span": normalized.span(start, end)}
 
 
 def _issue(texts: dict[str, list[Piece]], normalized: Normalized) -> dict[str, Any]:
@@ -137,10 +145,14 @@ def _issue(texts: dict[str, list[Piece]], normalized: Normalized) -> dict[str, A
     title = collapse(" ".join(p.text for p in issue)) if issue else ""
     first = (issue or rationale or guideline)[0].start if (issue or rationale or guideline) else 0
     last = (rationale or guideline or issue)[-1].end if (issue or rationale or guideline) else 0
+    request = _REQUEST_FOR.match(normalized.text, issue[0].start, issue[-1].end) if issue else None
+    at = request.end() if request else (issue[0].start if issue else 0)
+    written = normalized.text[at:issue[-1].end].rstrip(".") if issue else ""
     return {
         "number": None,
         "title": title,
-        "treatment": re.sub(r"^(?:the\s+)?request\s+for\s+", "", title, flags=re.I) or None,
+        "treatment": collapse(written) or None,
+        **_treatment_fields(written, at, normalized),
         "original_request": None,
         "authorized": None,
         "title_span": normalized.span(issue[0].start, issue[-1].end) if issue else None,
@@ -152,6 +164,17 @@ def _issue(texts: dict[str, list[Piece]], normalized: Normalized) -> dict[str, A
         "rationale_span": normalized.span(rationale[0].start, rationale[-1].end) if rationale else None,
         "span": normalized.span(first, last),
     }
+
+
+_REQUEST_FOR = re.compile(r"(?:the\s+)?request\s+for\s+", re.I)
+
+
+def _treatment_fields(written: str, offset: int, normalized: Normalized) -> dict[str, Any]:
+    """treatment_parts, category and drug_class of the treatment written at `offset`, as the
+    2014 layout's titles get them."""
+    kind = taxonomy.classify(collapse(written))
+    return {"treatment_parts": treatment.record_parts(written, offset, normalized.span),
+            "category": kind.category, "drug_class": kind.drug_class}
 
 
 def _guideline(pieces: list[Piece], normalized: Normalized) -> dict[str, Any]:

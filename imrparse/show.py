@@ -64,6 +64,7 @@ KINDS: dict[str, Kind] = {
     "landmark": Kind("landmark", 3, "bold #1f3b73 on #d5dbe5"),
     "header": Kind("header value", 3, "bold #000000 on #8fd3ff"),
     "fact": Kind("summary fact", 3, "bold #000000 on #ffd166"),
+    "part": Kind("treatment part", 3, "bold #000000 on #c8e6c9"),
     "number": Kind("item number", 3, "bold #000000 on #ffd166"),
     "upheld": Kind("outcome: upheld", 3, "bold #ffffff on #b23a48"),
     "overturned": Kind("outcome: overturned", 3, "bold #ffffff on #2a7f3e"),
@@ -195,6 +196,8 @@ def record_marks(record: dict[str, Any]) -> list[Mark]:
     if summary:
         add(summary.get("span"), "summary", "summary", f"age: {_show(summary['age'])}; sex: {_show(summary['sex'])}; "
             f"date of injury: {_show(summary['date_of_injury'])}")
+        for i, diagnosis in enumerate(summary.get("diagnoses", [])):
+            add(diagnosis["span"], "fact", f"summary.diagnoses[{i}]", _show(diagnosis["text"]))
     for i, decision in enumerate(decisions):
         where = f"decisions[{i}]"
         add(decision["span"], "decision", where, f"{_show(decision['treatment'])}: {_show(decision['outcome'])}")
@@ -204,8 +207,12 @@ def record_marks(record: dict[str, Any]) -> list[Mark]:
         if decision.get("number") is not None:
             title += f"; number: {decision['number']}"
         add(decision["title_span"], "title", f"{where}.title", title)
+        for part, read in decision.get("treatment_parts", {}).items():
+            add(read["span"], "part", f"{where}.treatment_parts.{part}", _show(read.get("value", read["text"])))
         for key in ("claims_administrator_guideline", "reviewer_guideline"):
             guideline = decision[key]
+            if guideline is None:  # a 2013 layout without this paragraph
+                continue
             add(guideline["span"], "guideline", f"{where}.{key}", f"cited: {_show(guideline['cited'])}; MTUS: "
                 f"{_show(guideline['mtus'])}; non-MTUS: {_show(guideline['non_mtus'])}")
             for j, piece in enumerate(guideline.get("unrecognized", [])):

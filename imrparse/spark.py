@@ -4,7 +4,7 @@
     tables["decisions"].groupBy("outcome").count().show()
 
 Each letter is parsed once, in `mapInArrow` (the parser is built once per Python worker and
-reused); the four tables are then cut from the cached results with the same Arrow schemas as
+reused); the five tables are then cut from the cached results with the same Arrow schemas as
 the Parquet files, so their Spark types match them exactly.
 """
 

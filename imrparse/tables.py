@@ -1,4 +1,4 @@
-"""Records as four flat tables for analysts -- letters, decisions, citations, errors -- with one
+"""Records as flat tables for analysts -- letters, decisions, citations, errors, diagnoses -- with one
 Arrow schema, written as Parquet in row groups so memory stays flat however many letters.
 
 `rows(result)` is plain Python (no pyarrow); `ParquetTables` needs the `imrparse[parquet]` extra.
@@ -16,8 +16,12 @@ import orjson
 
 from .inputs import MissingExtra
 
-TABLES = ("letters", "decisions", "citations", "errors")
+TABLES = ("letters", "decisions", "citations", "errors", "diagnoses")
 TABLE_FILES = {f"{name}.parquet" for name in TABLES}
+# decisions.treatment_parts as columns: part -> column (the part's value; null where not stated)
+PART_COLUMNS = {"name": "treatment_name", "strength": "strength", "form": "form", "quantity": "quantity", "refills": "refills",
+                "sessions": "sessions", "frequency": "frequency", "duration": "duration", "body_part": "body_part",
+                "laterality": "laterality", "retrospective": "retrospective", "service_date": "service_date"}
 ROW_GROUP = 2000  # letters per row group
 
 
@@ -54,6 +58,7 @@ def rows(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         "summary_date_of_injury": _date(summary.get("date_of_injury")), "decisions": len(decisions),
         "upheld": sum(d["outcome"] == "upheld" for d in decisions),
         "overturned": sum(d["outcome"] == "overturned" for d in decisions),
+        "reviewer_specialties_canonical": reviewer["specialties_canonical"],
     })
     key = {"case_number": case["case_number"], "source_sha256": source["sha256"]}
     for position, decision in enumerate(decisions, start=1):
@@ -65,16 +70,26 @@ def rows(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
             "original_request": decision["original_request"], "authorized": decision["authorized"],
             "rationale": decision["rationale"], "ca_cited": ca.get("cited"), "ca_text": ca.get("text"),
             "reviewer_cited": reviewer_guideline.get("cited"), "reviewer_text": reviewer_guideline.get("text"),
+            "category": decision["category"], "drug_class": decision["drug_class"],
+            **_part_columns(decision["treatment_parts"]),
         })
         for cited_by, guideline in (("claims_administrator", ca), ("reviewer", reviewer_guideline)):
             for kind in ("mtus", "non_mtus"):
                 out["citations"].extend({**key, "decision_position": position, "cited_by": cited_by, "kind": kind,
                                          "citation": citation} for citation in guideline.get(kind, []))
+    out["diagnoses"].extend({**key, "position": position, "diagnosis": diagnosis["text"]}
+                            for position, diagnosis in enumerate(summary.get("diagnoses", []), start=1))
     return out
 
 
+def _part_columns(parts: dict[str, Any]) -> dict[str, Any]:
+    columns = {column: parts[part].get("value", parts[part]["text"]) if part in parts else None for part, column in PART_COLUMNS.items()}
+    columns["service_date"] = _date(columns["service_date"])
+    return columns
+
+
 def arrow_schemas() -> dict[str, Any]:
-    """The four tables' Arrow schemas (pyarrow)."""
+    """The tables' Arrow schemas (pyarrow)."""
     pa = require_pyarrow()
     text, date, count = pa.string(), pa.date32(), pa.int32()
     key = [("case_number", text), ("source_sha256", text)]
@@ -85,15 +100,20 @@ def arrow_schemas() -> dict[str, Any]:
             ("priority", text), ("application_received", date), ("reviewer_licensure", pa.list_(text)),
             ("reviewer_specialties", pa.list_(text)), ("board_certified", pa.bool_()), ("age", count), ("sex", text),
             ("summary_date_of_injury", date), ("decisions", count), ("upheld", count), ("overturned", count),
+            ("reviewer_specialties_canonical", pa.list_(text)),
         ]),
         "decisions": pa.schema([
             *key, ("position", count), ("number", count), ("treatment", text), ("title", text), ("outcome", text),
             ("medically_necessary", pa.bool_()), ("original_request", text), ("authorized", text), ("rationale", text),
             ("ca_cited", pa.bool_()), ("ca_text", text), ("reviewer_cited", pa.bool_()), ("reviewer_text", text),
+            ("category", text), ("drug_class", text), ("treatment_name", text), ("strength", text), ("form", text),
+            ("quantity", count), ("refills", count), ("sessions", count), ("frequency", text), ("duration", text),
+            ("body_part", text), ("laterality", text), ("retrospective", pa.bool_()), ("service_date", date),
         ]),
         "citations": pa.schema([*key, ("decision_position", count), ("cited_by", text), ("kind", text), ("citation", text)]),
         "errors": pa.schema([("source_path", text), ("source_path_bytes", text), ("source_sha256", text), ("kind", text),
                              ("code", text), ("message", text), ("line", count), ("column", count), ("partial", text)]),
+        "diagnoses": pa.schema([*key, ("position", count), ("diagnosis", text)]),
     }
 
 
@@ -107,7 +127,7 @@ def require_pyarrow() -> Any:
 
 
 class ParquetTables:
-    """Four Parquet files in a directory (letters.parquet, ...), written a row group at a time."""
+    """A Parquet file per table in a directory (letters.parquet, ...), written a row group at a time."""
 
     def __init__(self, directory: Path, row_group: int = ROW_GROUP) -> None:
         self.schemas = arrow_schemas()  # first: without pyarrow, InputError naming the extra

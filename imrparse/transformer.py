@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 from lark import Token, Transformer, Tree
 
-from . import layouts_2013, narrative, readers
+from . import layouts_2013, narrative, readers, spanmap, taxonomy, treatment
 from .errors import HEADER_PAIRING, error_at
 from .normalize import Normalized, collapse
 from .wording import HEADER_FIELDS, LANDMARKS
@@ -181,6 +181,7 @@ class RecordBuilder(Transformer[Token, Built]):
                     reviewer[key] += value
                 else:
                     reviewer[key] += [v for v in value if v not in reviewer[key]]
+        reviewer["specialties_canonical"] = taxonomy.canonical_specialties(reviewer["specialties"])
         reviewer["span"] = self._span(*_bounds(children))
         return self._built(children, ("reviewer", reviewer))
 
@@ -216,9 +217,15 @@ class RecordBuilder(Transformer[Token, Built]):
     # -- clinical case summary ---------------------------------------------------------
 
     def summary_section(self, children: list[Child]) -> Built:
-        text = children[-1].value
+        narrative_text = children[-1]
+        text = narrative_text.value
         age, sex = narrative.age_and_sex(text)
-        summary = {"text": text, "age": age, "sex": sex, "date_of_injury": None,
+        start = narrative_text.start_pos
+        raw = _current.get().text[start:narrative_text.end_pos]
+        stated = narrative.diagnoses(raw)
+        span = spanmap.spans_within(_current.get(), start + stated[0].start, start + stated[-1].end) if stated else self._span
+        diagnoses = [{"text": collapse(raw[d.start:d.end]), "span": span(start + d.start, start + d.end)} for d in stated]
+        summary = {"text": text, "age": age, "sex": sex, "date_of_injury": None, "diagnoses": diagnoses,
                    "span": self._span(*_bounds(children))}
         return self._built(children, ("summary", summary))
 
@@ -250,10 +257,17 @@ class RecordBuilder(Transformer[Token, Built]):
         first, text, outcome = children[0], children[-3], children[-1]
         number = int(first.value) if first.type == "ITEM_NUMBER" else None
         reading = readers.read_title(text.value)
+        # The treatment's own text: the whole title, or the end of a partial authorization's.
+        cut = 0 if reading.original_request is None else treatment.suffix_start(text.value, reading.treatment)
+        kind = taxonomy.classify(reading.treatment)
         return self._built(children, {
             "number": number,
             "title": collapse(text.value),
             "treatment": reading.treatment,
+            "treatment_parts": treatment.record_parts(text.value[cut:] if cut else text.value, text.start_pos + cut,
+                                                      spanmap.spans_within(_current.get(), text.start_pos + cut, text.end_pos)),
+            "category": kind.category,
+            "drug_class": kind.drug_class,
             "original_request": reading.original_request,
             "authorized": reading.authorized,
             "title_span": self._span(*_bounds(children)),

@@ -59,7 +59,7 @@ README_QUERY = re.compile(r"<!-- duckdb:query -->\n```sql\n(.*?);\n```\n(\|.*?\n
 @pytest.mark.corpus
 def test_the_readme_queries_give_the_readme_answers(database: Path) -> None:
     found = README_QUERY.findall((ROOT / "README.md").read_text(encoding="utf-8"))
-    assert len(found) == 3
+    assert len(found) == 8
     with duckdb.connect(str(database), read_only=True) as connection:
         for query, table in found:
             lines = table.strip().split("\n")

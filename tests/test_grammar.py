@@ -40,5 +40,7 @@ def test_wheel_contains_the_grammar_and_schema(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "imrparse/grammar/imr_letter.lark" in names
     assert "imrparse/schema/record.schema.json" in names
-    shipped = zipfile.ZipFile(wheel).read("imrparse/grammar/imr_letter.lark").decode()
-    assert shipped == (ROOT / "grammar" / "imr_letter.lark").read_text(encoding="utf-8")
+    assert "imrparse/data/taxonomy.json" in names
+    for grammar in ("imr_letter.lark", "treatment.lark"):
+        shipped = zipfile.ZipFile(wheel).read(f"imrparse/grammar/{grammar}").decode()
+        assert shipped == (ROOT / "grammar" / grammar).read_text(encoding="utf-8")

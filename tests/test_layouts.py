@@ -45,7 +45,7 @@ def test_the_maximus_letter_decisions_come_from_its_determination_sentences() ->
 def test_the_professional_review_letter_reads_its_sections() -> None:
     record = imrparse.parse_file(LETTERS / "layout_2013_mpr.layout.txt")
     [decision] = record["decisions"]
-    assert decision["treatment"] == "physical therapy, 12 sessions for the right shoulder."
+    assert decision["treatment"] == "physical therapy, 12 sessions for the right shoulder"
     assert decision["outcome"] == "upheld"  # its rationale concludes "not medically necessary"
     assert decision["reviewer_guideline"]["mtus"] == ["Chronic Pain Medical Treatment Guidelines, Physical Medicine, pages 98-99"]
     assert record["reviewer"]["specialties"] == ["Orthopaedic Surgery"]

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
+import pytest
+from conftest import corpus_dir
+
+import imrparse
 from imrparse import narrative
 
 AGE_SEX = [
@@ -41,3 +45,77 @@ def test_age_and_sex(text: str, expected: tuple[int | None, str | None]) -> None
 @pytest.mark.parametrize(("text", "pivot", "expected"), INJURY)
 def test_injury_date(text: str, pivot: int | None, expected: str | None) -> None:
     assert narrative.injury_date(text, pivot) == expected
+
+
+INJURY_FORMS = [
+    ("with an industrial injury date of 10-16-2016. She", 2017, "2016-10-16"),
+    ("who sustained an industrial-work injury on 10-26-16.", 2017, "2016-10-26"),
+    ("who sustained a work injury on 10/26/2016.", None, "2016-10-26"),
+    ("date of injury (DOI) 3/4/2015.", None, "2015-03-04"),
+    ("The worker was injured at work on 10/13/16.", 2017, "2016-10-13"),
+]
+
+
+@pytest.mark.parametrize(("text", "pivot", "expected"), INJURY_FORMS)
+def test_injury_date_forms(text: str, pivot: int | None, expected: str) -> None:
+    assert narrative.injury_date(text, pivot) == expected
+
+
+DIAGNOSES = [
+    # the issue's forms
+    ("Diagnoses include A, B and C. The", ["A", "B", "C"]),
+    ("The injured worker was diagnosed with lumbar strain and\nleft knee sprain. Treatment", ["lumbar strain", "left knee sprain"]),
+    ("Current diagnoses include left proximal hamstring tear. In a", ["left proximal hamstring tear"]),
+    ("The diagnoses were neck pain and back pain.", ["neck pain", "back pain"]),
+    ("being treated for the diagnoses of right shoulder contusion, neck strain and right arm paresthesias.",
+     ["right shoulder contusion", "neck strain", "right arm paresthesias"]),
+    # the corpus' other wordings
+    ("The current diagnoses are documented as pain in left shoulder; cervicalgia; and postconcussional syndrome.",
+     ["pain in left shoulder", "cervicalgia", "postconcussional syndrome"]),
+    ("The current diagnosis is documented as contusion of scalp.", ["contusion of scalp"]),
+    ("The injured worker was diagnosed as having lumbar radiculitis and lumbar sprain.", ["lumbar radiculitis", "lumbar sprain"]),
+    ("She was diagnosed with a right shoulder sprain and right hip sprain.", ["right shoulder sprain", "right hip sprain"]),
+    ("the injured worker has had diagnoses of lumbar strain, subsequent encounter and sciatica of left side.",
+     ["lumbar strain, subsequent encounter", "sciatica of left side"]),
+    ("Diagnoses, and-or impressions, were noted to include: low back injury; sacroiliac joint sprain.",
+     ["low back injury", "sacroiliac joint sprain"]),
+    ("requested therapy for the following diagnoses: lumbar radiculopathy, cervical myofascial pain, and tendinopathy. There",
+     ["lumbar radiculopathy", "cervical myofascial pain", "tendinopathy"]),
+    ("For the diagnosis of complex regional pain syndrome, the patient underwent a block.", ["complex regional pain syndrome"]),
+    # a list of sides or regions of one diagnosis is not cut
+    ("The current diagnoses are documented as right and left shoulder joint sprain.", ["right and left shoulder joint sprain"]),
+    # no list
+    ("Initial complaints and diagnoses are not available. Diagnostic studies include x-rays.", []),
+    # only without a diagnosis statement: what the worker is treated for
+    ("The injured worker is undergoing treatment for cervical, thoracic and lumbar myoligamentous injury. A",
+     ["cervical, thoracic and lumbar myoligamentous injury"]),
+    ("Diagnoses include lumbar strain. The injured worker is undergoing treatment for back pain.", ["lumbar strain"]),
+    ("The injured worker fell at work.", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DIAGNOSES)
+def test_diagnoses(text: str, expected: list[str]) -> None:
+    assert [" ".join(text[d.start:d.end].split()) for d in narrative.diagnoses(text)] == expected
+
+
+_STATEMENT = re.compile(r"\bdiagnos(?:is|es|ed)\b", re.IGNORECASE)
+
+
+@pytest.mark.corpus
+def test_every_corpus_letter_that_states_diagnoses_has_them() -> None:
+    paths = sorted((corpus_dir() / "text").glob("*.txt"))
+    assert len(paths) == 147
+    for path in paths:
+        summary = imrparse.parse_file(path)["summary"]
+        if _STATEMENT.search(summary["text"]) or "undergoing treatment" in summary["text"]:
+            assert summary["diagnoses"], path.name
+
+
+@pytest.mark.corpus
+def test_the_injury_date_is_found_in_every_corpus_letter() -> None:
+    for path in sorted((corpus_dir() / "text").glob("*.txt")):
+        record = imrparse.parse_file(path)
+        assert record["summary"]["date_of_injury"] is not None, path.name
+        if not path.name.startswith("CM16-0239569"):  # its summary says 11/05/2016, its header 11/15/2016 (validate: N501)
+            assert record["summary"]["date_of_injury"] == record["case"]["date_of_injury"], path.name

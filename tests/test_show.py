@@ -371,7 +371,7 @@ def test_browser_hostile_letter_renders_as_text(tmp_path: Path) -> None:
     assert HOSTILE_TITLE in shown
     assert show.display(HOSTILE_SUMMARY, 0, len(HOSTILE_SUMMARY)) in shown
     assert dom.title == f"imrparse: {tmp_path / 'hostile.txt'}"
-    titles = [a["title"] for a, _ in dom.pieces if a["data-kind"] == "treatment"]
+    titles = [a["title"] for a, _ in dom.pieces if a["data-kind"] in ("treatment", "part")]  # a part sits inside its treatment
     assert any(HOSTILE_TITLE in t for t in titles)  # values in the hover text, as text
     check_fields(view, dom)
 

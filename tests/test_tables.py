@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 import imrparse
 from imrparse.cli import app
-from imrparse.tables import arrow_schemas, rows
+from imrparse.tables import PART_COLUMNS, arrow_schemas, rows
 
 runner = CliRunner()
 
@@ -83,11 +83,29 @@ def test_decisions_and_citations_round_trip(written: tuple[Path, list[dict[str, 
                                                           decision["claims_administrator_guideline"]["text"])
             assert (row["reviewer_cited"], row["reviewer_text"]) == (decision["reviewer_guideline"]["cited"],
                                                                       decision["reviewer_guideline"]["text"])
+            assert (row["category"], row["drug_class"]) == (decision["category"], decision["drug_class"])
+            for part, column in PART_COLUMNS.items():
+                stated = decision["treatment_parts"].get(part, {})
+                value = stated.get("value", stated.get("text"))
+                assert (_iso(row[column]) if column == "service_date" else row[column]) == value, (column, decision["treatment"])
             mine = [(c["cited_by"], c["kind"], c["citation"]) for c in citations
                     if c["source_sha256"] == record["source"]["sha256"] and c["decision_position"] == position]
             assert mine == [(who, kind, text) for who, key in (("claims_administrator", "claims_administrator_guideline"),
                                                                 ("reviewer", "reviewer_guideline"))
                             for kind in ("mtus", "non_mtus") for text in decision[key][kind]]
+
+
+@pytest.mark.corpus
+def test_diagnoses_table_and_canonical_specialties(written: tuple[Path, list[dict[str, Any]]]) -> None:
+    out, results = written
+    records = [r for r in results if "error" not in r]
+    diagnoses = _read(out, "diagnoses")
+    expected = [(r["source"]["sha256"], r["case"]["case_number"], i, d["text"])
+                for r in records for i, d in enumerate(r["summary"]["diagnoses"], start=1)]
+    assert sorted((d["source_sha256"], d["case_number"], d["position"], d["diagnosis"]) for d in diagnoses) == sorted(expected)
+    letters = {row["source_sha256"]: row for row in _read(out, "letters")}
+    for record in records:
+        assert letters[record["source"]["sha256"]]["reviewer_specialties_canonical"] == record["reviewer"]["specialties_canonical"]
 
 
 @pytest.mark.corpus
