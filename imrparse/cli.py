@@ -27,7 +27,7 @@ from .loader import START_SYMBOLS, default_grammar_path
 from .normalize import normalize
 from .pool import map_inputs
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Read IMR final determination letters.")
+app = typer.Typer(no_args_is_help=True, add_completion=True, help="Read IMR final determination letters.")
 
 DEFAULT_GLOBS = ["*.txt", "*.pdf"]
 GrammarOption = Annotated[Path | None, typer.Option("--grammar", help="Use this grammar file instead of the shipped one.")]
@@ -71,8 +71,19 @@ class OnError(enum.StrEnum):
     fail = "fail"
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"imrparse {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def main() -> None:
+def main(
+    version: Annotated[bool, typer.Option("--version", "-V", is_eager=True, callback=_print_version,
+                                          help="Print the version and exit.")] = False,
+) -> None:
     """Read California DWC IMR final determination letters into records."""
 
 
