@@ -304,14 +304,16 @@ def _parse_to_parquet(inputs: list[Input], directory: Path, workers: int | None,
 
 
 def _report_failure(result: Result) -> None:
-    error, source = result["error"], result["source"]
-    where = f":{error['line']}:{error['column']}" if error.get("line") else ""
-    typer.echo(f"{source.get('path') or '<bytes>'}{where}: {error['message']}", err=True)
+    from .report import failure_line
+
+    typer.echo(failure_line(result["source"].get("path") or "<bytes>", result["error"]), err=True)
 
 
 class ReportFormat(enum.StrEnum):
     text = "text"
+    concise = "concise"
     json = "json"
+    jsonl = "jsonl"
     junit = "junit"
 
 
@@ -338,7 +340,9 @@ def _codes(values: list[str] | None) -> list[str] | None:
 @app.command("validate")
 def validate_command(
     paths: Annotated[list[str] | None, typer.Argument(help="Files, directories, or - for standard input.")] = None,
-    format: Annotated[ReportFormat, typer.Option("--format", help="text, json or junit.")] = ReportFormat.text,
+    format: Annotated[ReportFormat, typer.Option("--format", help="text (with the line and a caret), concise "
+                                                                           "(path:line:col: CODE message), json, jsonl (a finding "
+                                                                           "per line) or junit.")] = ReportFormat.text,
     select: Annotated[list[str] | None, typer.Option(help="Only these rules: codes, prefixes or names, comma-separated.")] = None,
     ignore: Annotated[list[str] | None, typer.Option(help="Not these rules: codes, prefixes or names, comma-separated.")] = None,
     strict: Annotated[bool, typer.Option(help="Warnings make a letter fail too.")] = False,
@@ -365,6 +369,7 @@ def validate_command(
     collected: list[tuple[str, Any]] = []
     results = validate_many(inputs, workers=workers, grammar=grammar, select=chosen, ignore=skipped,
                             max_bytes=max_bytes)
+    streaming = outputs.is_standard_output(output) and format not in (ReportFormat.json, ReportFormat.junit)
     with _usage_errors(), outputs.replacing(output) as sink:
         if format is ReportFormat.json:
             sink.write(b"[")
@@ -378,9 +383,13 @@ def validate_command(
             errors += sum(f["severity"] == "error" for f in findings)
             warnings += sum(f["severity"] == "warning" for f in findings)
             unusable += any(f["code"] == "S000" for f in findings)
-            if format is ReportFormat.text:
-                lines = report.finding_lines(path, result)
+            if format in (ReportFormat.text, ReportFormat.concise):
+                lines = (report.finding_lines if format is ReportFormat.text else report.concise_lines)(path, result)
                 sink.write("".join(line + "\n" for line in lines).encode())
+            elif format is ReportFormat.jsonl:
+                sink.write(report.jsonl_lines(path, result))
+            if streaming and findings:
+                sink.flush()  # a reader of standard output sees each letter's findings as they come
             elif format is ReportFormat.json:
                 entry = {"path": path, **({"path_bytes": source["path_bytes"]} if "path_bytes" in source else {}),
                          "valid": valid, "findings": findings}

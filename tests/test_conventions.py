@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
+from conftest import FIXTURES
 from typer.testing import CliRunner
 
 import imrparse
 from imrparse.cli import app
 
 runner = CliRunner()
+RULES_DIR = FIXTURES / "rules"
 
 
 def test_1_version_is_printed_and_exported() -> None:
@@ -37,3 +41,36 @@ def test_1_shell_completion_is_offered() -> None:
     env = {**os.environ, "_IMRPARSE_COMPLETE": "complete_bash", "COMP_WORDS": "imrparse va", "COMP_CWORD": "1"}
     completed = subprocess.run(imrparse_, env=env, capture_output=True, text=True, check=True)
     assert completed.stdout.split() == ["validate"]
+
+
+D402 = RULES_DIR / "D402-outcome-contradicts-rationale.fail.txt"
+S102 = RULES_DIR / "S102-missing-paragraph.fail.txt"
+
+
+def test_4_validate_jsonl_streams_one_finding_per_line(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.txt"
+    result = runner.invoke(app, ["validate", "--format", "jsonl", str(D402), str(RULES_DIR / "D402-outcome-contradicts-rationale.pass.txt"),
+                                 str(missing)])
+    assert result.exit_code == 2
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(f["path"], f["code"], f["line"]) for f in lines] == [(str(D402), "D402", 32), (str(missing), "S000", None)]
+    assert set(lines[0]) == {"path", "code", "severity", "message", "line", "column"}
+
+
+def test_4_validate_concise_is_one_line_per_finding_without_the_snippet() -> None:
+    result = runner.invoke(app, ["validate", "--format", "concise", str(D402), str(S102)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{D402}:32:1: D402 'MRI of the lumbar spine without contrast' is Upheld, but its rationale concludes that it is "
+        "medically necessary: 'Therefore, the request is medically necessary.'",
+        f"{S102}:30:1: S102 item 'MRI of the lumbar spine without contrast' (line 25) has no 'Decision rationale:' paragraph "
+        "before the next item, 'Physical therapy, 8 sessions for the lumbar spine' at line 30",
+    ]
+
+
+def test_4_parse_failure_lines_carry_the_rule_code(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.txt"
+    result = runner.invoke(app, ["parse", str(S102), str(missing)])
+    assert result.exit_code == 1
+    assert f"{S102}:30:1: S102 item 'MRI of the lumbar spine without contrast'" in result.stderr
+    assert f"{missing}: S000 cannot be read: No such file or directory" in result.stderr
