@@ -30,8 +30,10 @@ from .pool import map_inputs
 app = typer.Typer(no_args_is_help=True, add_completion=True, help="Read IMR final determination letters.")
 
 DEFAULT_GLOBS = ["*.txt", "*.pdf"]
+STDIN = "<stdin>"  # standard input's name in messages, reports and records (`source.path`)
 GrammarOption = Annotated[Path | None, typer.Option("--grammar", help="Use this grammar file instead of the shipped one.")]
 WorkersOption = Annotated[int | None, typer.Option(min=1, help="Processes that parse, this one included; default one per CPU.")]
+LetterArgument = Annotated[str, typer.Argument(metavar="PATH", help="A letter: text or PDF; - reads standard input.")]
 MaxBytesOption = Annotated[int, typer.Option("--max-bytes", min=1, help="Refuse inputs larger than this many bytes.")]
 
 
@@ -106,7 +108,18 @@ def collect_inputs(paths: list[str], globs: list[str], max_bytes: int = DEFAULT_
     _refuse_output_among(names, output)
     with _usage_errors():
         require_pdf_extra(name for name in names if name != "-")
-    return [sys.stdin.buffer.read(max_bytes + 1) if name == "-" else name for name in names]
+    return [(STDIN, sys.stdin.buffer.read(max_bytes + 1)) if name == "-" else name for name in names]
+
+
+def _paths_or_usage(ctx: typer.Context, paths: list[str] | None) -> list[str]:
+    """The paths given; none means standard input, unless it is a terminal: a user who typed
+    the bare command gets its usage (exit 2), not a command silently waiting for a letter."""
+    if paths:
+        return paths
+    if sys.stdin is None or sys.stdin.isatty():
+        raise typer.BadParameter("none given, and standard input is a terminal: give files or directories of letters, "
+                                 "or - with letters piped to standard input", ctx=ctx, param_hint="PATHS")
+    return ["-"]
 
 
 def _refuse_output_among(names: list[str], output: Path | None) -> None:
@@ -176,6 +189,7 @@ def _sink(output: Path | None, resume: bool) -> Iterator[tuple[outputs.Sink, set
 
 @app.command("parse")
 def parse_command(
+    ctx: typer.Context,
     paths: Annotated[list[str] | None, typer.Argument(help="Files, directories, or - for standard input.")] = None,
     format: Annotated[Format | None, typer.Option("--format", help="json (default for one input), jsonl, or parquet "
                                                                    "(four tables in the --output directory).")] = None,
@@ -204,7 +218,7 @@ def parse_command(
     if resume and (to_stdout or format is Format.json):
         typer.echo("imrparse: --resume continues an --output file in JSON Lines (--format jsonl)", err=True)
         raise typer.Exit(2)
-    inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS, max_bytes, output)
+    inputs = collect_inputs(_paths_or_usage(ctx, paths), glob or DEFAULT_GLOBS, max_bytes, output)
     if format is Format.parquet:
         assert output is not None
         _parse_to_parquet(inputs, output, workers, grammar, max_bytes, quiet)
@@ -306,7 +320,7 @@ def _parse_to_parquet(inputs: list[Input], directory: Path, workers: int | None,
 def _report_failure(result: Result) -> None:
     from .report import failure_line
 
-    typer.echo(failure_line(result["source"].get("path") or "<bytes>", result["error"]), err=True)
+    typer.echo(failure_line(result["source"].get("path") or STDIN, result["error"]), err=True)
 
 
 class ReportFormat(enum.StrEnum):
@@ -339,6 +353,7 @@ def _codes(values: list[str] | None) -> list[str] | None:
 
 @app.command("validate")
 def validate_command(
+    ctx: typer.Context,
     paths: Annotated[list[str] | None, typer.Argument(help="Files, directories, or - for standard input.")] = None,
     format: Annotated[ReportFormat, typer.Option("--format", help="text (with the line and a caret), concise "
                                                                            "(path:line:col: CODE message), json, jsonl (a finding "
@@ -364,7 +379,7 @@ def validate_command(
 
     chosen, skipped = _codes(select), _codes(ignore)
     _require_grammar(grammar)
-    inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS, max_bytes, output)
+    inputs = collect_inputs(_paths_or_usage(ctx, paths), glob or DEFAULT_GLOBS, max_bytes, output)
     letters = conforming = errors = warnings = unusable = 0
     collected: list[tuple[str, Any]] = []
     results = validate_many(inputs, workers=workers, grammar=grammar, select=chosen, ignore=skipped,
@@ -375,7 +390,7 @@ def validate_command(
             sink.write(b"[")
         for result in results:
             source = result["source"]
-            path = source["path"] or "<stdin>"
+            path = source["path"] or STDIN
             findings = result["findings"]
             valid = is_valid(findings, strict)
             letters += 1
@@ -415,6 +430,7 @@ def _count(n: int, noun: str) -> str:
 
 @app.command("load")
 def load_command(
+    ctx: typer.Context,
     paths: Annotated[list[str] | None, typer.Argument(help="Files or directories of letters (text or PDF), or - for "
                                                            "standard input.")] = None,
     db: Annotated[Path, typer.Option("--db", help="The DuckDB database file; created if missing, else appended to.")] = Path(
@@ -435,11 +451,9 @@ def load_command(
     """
     from .duck import connect, load, loaded_letters
 
-    if not paths and (sys.stdin is None or sys.stdin.isatty()):
-        typer.echo("imrparse: load needs files or directories of letters (or -, with letters piped to standard input)", err=True)
-        raise typer.Exit(2)
+    paths = _paths_or_usage(ctx, paths)
     _require_grammar(grammar, records=True)
-    inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS, max_bytes, db)
+    inputs = collect_inputs(paths, glob or DEFAULT_GLOBS, max_bytes, db)
     with _usage_errors():
         try:
             connection = connect(db)
@@ -509,24 +523,30 @@ def grammar_show() -> None:
     typer.echo(path.read_text(encoding="utf-8"), nl=False)
 
 
-def _read_letter(path: Path) -> tuple[str, Any]:
-    """The text of a letter file (a PDF's extracted text) and its normalization; exit 2 if unusable."""
+def _read_text(path: str) -> str:
+    """The text of a letter file (a PDF's extracted text), `-` standard input; exit 2 if unusable."""
+    name = STDIN if path == "-" else path
     try:
-        text = letter_text(path.read_bytes(), name=str(path))
+        return letter_text(sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes(), name=name)
     except OSError as exc:
-        typer.echo(f"{path}: cannot be read: {exc.strerror or exc}", err=True)
+        typer.echo(f"{name}: cannot be read: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
     except InputError as exc:
-        typer.echo(f"{path}: {exc.message}", err=True)
+        typer.echo(f"{name}: {exc.message}", err=True)
         raise typer.Exit(2) from None
     except MissingExtra as exc:
         typer.echo(f"imrparse: {exc}", err=True)
         raise typer.Exit(2) from None
+
+
+def _read_letter(path: str) -> tuple[str, Any]:
+    """The text of a letter (see _read_text) and its normalization."""
+    text = _read_text(path)
     return text, normalize(text)
 
 
 @app.command("text")
-def text_command(path: Path) -> None:
+def text_command(path: LetterArgument) -> None:
     """Print the text imrparse reads from a letter (a PDF's extracted text), so that a finding's
     line and column can be looked up in it."""
     text, _ = _read_letter(path)
@@ -534,7 +554,7 @@ def text_command(path: Path) -> None:
 
 
 @debug_app.command("normalize")
-def debug_normalize(path: Path, grammar: GrammarOption = None) -> None:
+def debug_normalize(path: LetterArgument, grammar: GrammarOption = None) -> None:
     """The text as the grammar sees it, each line with its original line number."""
     from .normalize import LineIndex
 
@@ -559,7 +579,7 @@ def _start_symbol(rule: str) -> str:
 
 @debug_app.command("tokens")
 def debug_tokens(
-    path: Path,
+    path: LetterArgument,
     format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
     rule: Annotated[str, typer.Option(callback=_start_symbol, help=f"Start symbol: {', '.join(START_SYMBOLS)}")] = "start",
     grammar: GrammarOption = None,
@@ -581,7 +601,7 @@ def debug_tokens(
 
 @debug_app.command("tree")
 def debug_tree(
-    path: Path,
+    path: LetterArgument,
     rule: Annotated[str, typer.Option(callback=_start_symbol, help=f"Start symbol: {', '.join(START_SYMBOLS)}")] = "start",
     format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
     svg: Annotated[Path | None, typer.Option(help="Also draw the section/item outline as an SVG file.")] = None,
@@ -622,7 +642,7 @@ def debug_tree(
 
 
 @debug_app.command("explain")
-def debug_explain(path: Path, grammar: GrammarOption = None) -> None:
+def debug_explain(path: LetterArgument, grammar: GrammarOption = None) -> None:
     """Outline of what parsed; on failure, where, what was needed there, and the nearest known error."""
     parser = _require_grammar(grammar)
     _, normalized = _read_letter(path)
@@ -634,7 +654,7 @@ def debug_explain(path: Path, grammar: GrammarOption = None) -> None:
 
 @debug_app.command("wording")
 def debug_wording(
-    path: Path,
+    path: LetterArgument,
     format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
     grammar: GrammarOption = None,
 ) -> None:
@@ -652,7 +672,7 @@ def debug_wording(
 
 @debug_app.command("show")
 def debug_show(
-    path: Annotated[str, typer.Argument(help="A letter: text or PDF; '-' reads standard input.")],
+    path: LetterArgument,
     html: Annotated[Path | None, typer.Option("--html", help="Write the view as one self-contained HTML page instead.")] = None,
     grammar: GrammarOption = None,
 ) -> None:
@@ -662,18 +682,7 @@ def debug_show(
     from . import show
 
     _require_grammar(grammar)
-    try:
-        text = show.read_letter(path)
-    except OSError as exc:
-        typer.echo(f"{path}: cannot be read: {exc.strerror or exc}", err=True)
-        raise typer.Exit(2) from None
-    except InputError as exc:
-        typer.echo(f"{path}: {exc.message}", err=True)
-        raise typer.Exit(2) from None
-    except MissingExtra as exc:
-        typer.echo(f"imrparse: {exc}", err=True)
-        raise typer.Exit(2) from None
-    view = show.build_view(text, name="<stdin>" if path == "-" else path, grammar=grammar)
+    view = show.build_view(_read_text(path), name=STDIN if path == "-" else path, grammar=grammar)
     if html is None:
         show.print_view(view)
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -74,3 +75,50 @@ def test_4_parse_failure_lines_carry_the_rule_code(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"{S102}:30:1: S102 item 'MRI of the lumbar spine without contrast'" in result.stderr
     assert f"{missing}: S000 cannot be read: No such file or directory" in result.stderr
+
+
+LETTER = FIXTURES / "letters" / "seed_002_c9bea6becccd0840.txt"
+
+
+def test_7_every_command_that_reads_a_letter_reads_standard_input_as_dash() -> None:
+    letter = LETTER.read_bytes()
+    for command in (["text"], ["debug", "normalize"], ["debug", "tokens"], ["debug", "tree"], ["debug", "explain"],
+                    ["debug", "wording"], ["debug", "show"]):
+        result = runner.invoke(app, [*command, "-"], input=letter)
+        assert result.exit_code == 0, (command, result.output)
+        assert "cannot be read" not in result.output
+    assert runner.invoke(app, ["text", "-"], input=letter).stdout == LETTER.read_text()
+    assert "PLATELET RICH PLASMA" in runner.invoke(app, ["debug", "wording", "-"], input=letter).stdout
+
+
+def test_7_standard_input_has_one_label_everywhere() -> None:
+    broken = S102.read_bytes()
+    parsed = runner.invoke(app, ["parse", "-"], input=LETTER.read_bytes())
+    assert json.loads(parsed.stdout)["source"]["path"] == "<stdin>"
+    failed = runner.invoke(app, ["parse", "-"], input=broken)
+    assert failed.stderr.startswith("<stdin>:30:1: S102 ") and json.loads(failed.stdout)["source"]["path"] == "<stdin>"
+    assert runner.invoke(app, ["validate", "--format", "concise", "-"], input=broken).stdout.startswith("<stdin>:30:1: S102 ")
+    assert runner.invoke(app, ["debug", "show", "-"], input=broken).stdout.startswith("imrparse debug show: <stdin>")
+    assert runner.invoke(app, ["debug", "explain", "-"], input=b"PK\x03\x04 zipped\x00").stderr.startswith("<stdin>: ")
+
+
+def _on_a_terminal(*args: str) -> tuple[int, str]:
+    """Run `imrparse ARGS` with a terminal as standard input; a command that waits for it is ended."""
+    terminal, stdin = pty.openpty()
+    run = subprocess.Popen([sys.executable, "-m", "imrparse", *args], stdin=stdin, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    os.close(stdin)
+    try:
+        _, stderr = run.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.write(terminal, b"\x04")
+        _, stderr = run.communicate(timeout=20)
+    finally:
+        os.close(terminal)
+    return run.returncode, stderr
+
+
+def test_7_no_paths_on_a_terminal_prints_the_usage_and_exits_2(tmp_path: Path) -> None:
+    for command in (["parse"], ["validate"], ["load", "--db", str(tmp_path / "x.duckdb")]):
+        status, stderr = _on_a_terminal(*command)
+        assert status == 2 and f"Usage: imrparse {command[0]}" in stderr and "standard input is a terminal" in stderr, stderr
