@@ -33,6 +33,8 @@ DEFAULT_GLOBS = ["*.txt", "*.pdf"]
 STDIN = "<stdin>"  # standard input's name in messages, reports and records (`source.path`)
 GrammarOption = Annotated[Path | None, typer.Option("--grammar", help="Use this grammar file instead of the shipped one.")]
 WorkersOption = Annotated[int | None, typer.Option(min=1, help="Processes that parse, this one included; default one per CPU.")]
+GlobOption = Annotated[list[str] | None, typer.Option(help="File patterns to take from directories (default *.txt and "
+                                                           "*.pdf): repeat the option or separate patterns with commas.")]
 LetterArgument = Annotated[str, typer.Argument(metavar="PATH", help="A letter: text or PDF; - reads standard input.")]
 MaxBytesOption = Annotated[int, typer.Option("--max-bytes", min=1, help="Refuse inputs larger than this many bytes.")]
 
@@ -65,6 +67,14 @@ class Format(enum.StrEnum):
     json = "json"
     jsonl = "jsonl"
     parquet = "parquet"
+
+
+class DebugFormat(enum.StrEnum):
+    text = "text"
+    json = "json"
+
+
+DebugFormatOption = Annotated[DebugFormat, typer.Option("--format", help="text or json.")]
 
 
 class OnError(enum.StrEnum):
@@ -120,6 +130,12 @@ def _paths_or_usage(ctx: typer.Context, paths: list[str] | None) -> list[str]:
         raise typer.BadParameter("none given, and standard input is a terminal: give files or directories of letters, "
                                  "or - with letters piped to standard input", ctx=ctx, param_hint="PATHS")
     return ["-"]
+
+
+def _globs(values: list[str] | None) -> list[str]:
+    """--glob values; commas separate several, as in --select."""
+    patterns = [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+    return patterns or DEFAULT_GLOBS
 
 
 def _refuse_output_among(names: list[str], output: Path | None) -> None:
@@ -196,10 +212,10 @@ def parse_command(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout; - is stdout.")] = None,
     workers: WorkersOption = None,
     unordered: Annotated[bool, typer.Option(help="Write results as they complete, not in input order.")] = False,
-    glob: Annotated[list[str] | None, typer.Option(help="File patterns to take from directories.")] = None,
+    glob: GlobOption = None,
     on_error: Annotated[OnError, typer.Option(help="record: write error records; skip: omit them; fail: stop, and leave "
                                                     "--output as it was.")] = OnError.record,
-    pretty: Annotated[bool, typer.Option(help="Indent JSON output.")] = False,
+    pretty: Annotated[bool, typer.Option(help="Indent the JSON (implies --format json: one record, or an array).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted --output FILE (JSON Lines): skip inputs whose "
@@ -218,7 +234,13 @@ def parse_command(
     if resume and (to_stdout or format is Format.json):
         typer.echo("imrparse: --resume continues an --output file in JSON Lines (--format jsonl)", err=True)
         raise typer.Exit(2)
-    inputs = collect_inputs(_paths_or_usage(ctx, paths), glob or DEFAULT_GLOBS, max_bytes, output)
+    if pretty and (resume or format in (Format.jsonl, Format.parquet)):
+        typer.echo(f"imrparse: --pretty indents JSON (--format json); {'--resume writes' if resume else f'--format {format} is'} "
+                   f"{'JSON Lines' if resume or format is Format.jsonl else 'Parquet'}", err=True)
+        raise typer.Exit(2)
+    if pretty:
+        format = Format.json
+    inputs = collect_inputs(_paths_or_usage(ctx, paths), _globs(glob), max_bytes, output)
     if format is Format.parquet:
         assert output is not None
         _parse_to_parquet(inputs, output, workers, grammar, max_bytes, quiet)
@@ -245,8 +267,10 @@ def parse_command(
             pass
     if not quiet:
         elapsed = max(time.perf_counter() - started, 1e-9)
-        typer.echo(f"imrparse: {tally.parsed} parsed, {tally.failed} failed, "
-                   f"{(tally.parsed + tally.failed) / elapsed:.1f} letters/s", err=True)
+        letters = tally.parsed + tally.failed
+        # A rate over one letter, or over inputs that all failed before parsing, means nothing.
+        rate = f", {letters / elapsed:.1f} letters/s" if letters > 1 and tally.parsed else ""
+        typer.echo(f"imrparse: {tally.parsed} parsed, {tally.failed} failed{rate}", err=True)
     if tally.failed:
         # One input that could not be used at all (missing, unreadable, binary) is a usage error.
         unusable = len(inputs) == 1 and tally.last_error_kind == "input"
@@ -363,7 +387,7 @@ def validate_command(
     strict: Annotated[bool, typer.Option(help="Warnings make a letter fail too.")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (atomically); - is stdout.")] = None,
     workers: WorkersOption = None,
-    glob: Annotated[list[str] | None, typer.Option(help="File patterns to take from directories.")] = None,
+    glob: GlobOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     grammar: GrammarOption = None,
@@ -379,7 +403,7 @@ def validate_command(
 
     chosen, skipped = _codes(select), _codes(ignore)
     _require_grammar(grammar)
-    inputs = collect_inputs(_paths_or_usage(ctx, paths), glob or DEFAULT_GLOBS, max_bytes, output)
+    inputs = collect_inputs(_paths_or_usage(ctx, paths), _globs(glob), max_bytes, output)
     letters = conforming = errors = warnings = unusable = 0
     collected: list[tuple[str, Any]] = []
     results = validate_many(inputs, workers=workers, grammar=grammar, select=chosen, ignore=skipped,
@@ -438,7 +462,7 @@ def load_command(
     replace: Annotated[bool, typer.Option(help="Parse every input again and replace its rows, even those already "
                                                "loaded as letters.")] = False,
     workers: WorkersOption = None,
-    glob: Annotated[list[str] | None, typer.Option(help="File patterns to take from directories.")] = None,
+    glob: GlobOption = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
     grammar: GrammarOption = None,
@@ -453,7 +477,7 @@ def load_command(
 
     paths = _paths_or_usage(ctx, paths)
     _require_grammar(grammar, records=True)
-    inputs = collect_inputs(paths, glob or DEFAULT_GLOBS, max_bytes, db)
+    inputs = collect_inputs(paths, _globs(glob), max_bytes, db)
     with _usage_errors():
         try:
             connection = connect(db)
@@ -580,7 +604,7 @@ def _start_symbol(rule: str) -> str:
 @debug_app.command("tokens")
 def debug_tokens(
     path: LetterArgument,
-    format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    format: DebugFormatOption = DebugFormat.text,
     rule: Annotated[str, typer.Option(callback=_start_symbol, help=f"Start symbol: {', '.join(START_SYMBOLS)}")] = "start",
     grammar: GrammarOption = None,
 ) -> None:
@@ -588,7 +612,7 @@ def debug_tokens(
     parser = _require_grammar(grammar)
     _, normalized = _read_letter(path)
     rows, error = debugging.tokens(normalized, parser, start=rule)
-    if format == "json":
+    if format is DebugFormat.json:
         typer.echo(orjson.dumps([r.to_dict() for r in rows], option=orjson.OPT_INDENT_2).decode())
     else:
         for r in rows:
@@ -603,7 +627,7 @@ def debug_tokens(
 def debug_tree(
     path: LetterArgument,
     rule: Annotated[str, typer.Option(callback=_start_symbol, help=f"Start symbol: {', '.join(START_SYMBOLS)}")] = "start",
-    format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    format: DebugFormatOption = DebugFormat.text,
     svg: Annotated[Path | None, typer.Option(help="Also draw the section/item outline as an SVG file.")] = None,
     grammar: GrammarOption = None,
 ) -> None:
@@ -621,7 +645,7 @@ def debug_tree(
     data = debugging.tree_to_dict(tree, normalized, LineIndex(normalized.original))
     if svg:
         svg.write_text(debugging.outline_svg(debugging.tokens(normalized, parser, start=rule)[0]), encoding="utf-8")
-    if format == "json":
+    if format is DebugFormat.json:
         typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
         return
     from rich.console import Console
@@ -655,7 +679,7 @@ def debug_explain(path: LetterArgument, grammar: GrammarOption = None) -> None:
 @debug_app.command("wording")
 def debug_wording(
     path: LetterArgument,
-    format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    format: DebugFormatOption = DebugFormat.text,
     grammar: GrammarOption = None,
 ) -> None:
     """How the text between landmarks was read: each guideline paragraph, credentials sentence and
@@ -663,7 +687,7 @@ def debug_wording(
     parser = _require_grammar(grammar)
     _, normalized = _read_letter(path)
     readings = debugging.wording(normalized, parser)
-    if format == "json":
+    if format is DebugFormat.json:
         typer.echo(orjson.dumps(readings, option=orjson.OPT_INDENT_2).decode())
     else:
         for line in debugging.wording_text(readings):

@@ -122,3 +122,36 @@ def test_7_no_paths_on_a_terminal_prints_the_usage_and_exits_2(tmp_path: Path) -
     for command in (["parse"], ["validate"], ["load", "--db", str(tmp_path / "x.duckdb")]):
         status, stderr = _on_a_terminal(*command)
         assert status == 2 and f"Usage: imrparse {command[0]}" in stderr and "standard input is a terminal" in stderr, stderr
+
+
+def test_8_glob_takes_commas_like_select(tmp_path: Path) -> None:
+    for name in ("a.txt", "b.text", "c.md"):
+        (tmp_path / name).write_bytes(LETTER.read_bytes())
+    for command in ("parse", "validate"):
+        result = runner.invoke(app, [command, str(tmp_path), "--glob", "*.txt, *.text", "-o", os.devnull])
+        assert result.exit_code == 0, result.output
+        assert result.stderr.startswith("imrparse: 2 ")
+    result = runner.invoke(app, ["load", str(tmp_path), "--glob", "*.txt,*.text", "--db", str(tmp_path / "x.duckdb")])
+    assert result.exit_code == 0 and "2 inputs" in result.stderr
+
+
+def test_8_a_format_that_is_not_a_choice_is_a_usage_error() -> None:
+    for command in (["debug", "tokens"], ["debug", "tree"], ["debug", "wording"]):
+        result = runner.invoke(app, [*command, str(LETTER), "--format", "xml"])
+        assert result.exit_code == 2 and "'xml' is not one of 'text', 'json'" in result.stderr, (command, result.output)
+
+
+def test_8_pretty_is_never_ignored(tmp_path: Path) -> None:
+    two = [str(LETTER), str(S102)]
+    result = runner.invoke(app, ["parse", *two, "--pretty"])  # several letters: an indented JSON array
+    assert result.stdout.startswith("[{\n  ") and len(json.loads(result.stdout)) == 2
+    for options in (["--format", "jsonl"], ["--format", "parquet", "-o", str(tmp_path / "t")],
+                    ["--resume", "-o", str(tmp_path / "r.jsonl")]):
+        result = runner.invoke(app, ["parse", *two, "--pretty", *options])
+        assert result.exit_code == 2 and "--pretty indents JSON" in result.stderr, options
+
+
+def test_8_no_rate_in_the_summary_when_it_means_nothing(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["parse", str(tmp_path / "missing.txt")]).stderr.endswith("imrparse: 0 parsed, 1 failed\n")
+    assert runner.invoke(app, ["parse", str(LETTER)]).stderr == "imrparse: 1 parsed, 0 failed\n"
+    assert runner.invoke(app, ["parse", str(LETTER), str(LETTER)]).stderr.endswith(" letters/s\n")
