@@ -448,8 +448,8 @@ def validate_command(
         raise typer.Exit(1)
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 @app.command("load")
@@ -524,10 +524,14 @@ app.add_typer(debug_app, name="debug")
 
 @grammar_app.command("check")
 def grammar_check(grammar: Annotated[Path | None, typer.Argument(help="Grammar file; default the shipped one.")] = None) -> None:
-    """Compile the grammar with strict=True; report conflicts and terminal collisions. Exit 1 on any."""
+    """Build the grammar as strict=True does: report every LALR conflict and terminal collision in
+    plain words at its line, and warn about unused rules and terminals. Exit 1 on a conflict or a
+    collision, 2 when collisions cannot be checked (interegular, the grammar extra, is missing)."""
+    from .grammar_check import GRAMMAR_EXTRA, check, collisions_checkable
+
     path = grammar or default_grammar_path()
     try:
-        counts = debugging.check_grammar(path.read_text(encoding="utf-8"))
+        report = check(path.read_text(encoding="utf-8"))
     except OSError as exc:
         typer.echo(f"imrparse: cannot read {path}: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
@@ -536,7 +540,19 @@ def grammar_check(grammar: Annotated[Path | None, typer.Argument(help="Grammar f
         where = f"{path}:{line}:{getattr(exc, 'column', '?')}" if line else str(path)
         typer.echo(f"{where}: the grammar has a problem ({type(exc).__name__}):\n{exc}", err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"{path}: OK, no conflicts or terminal collisions; {counts['rules']} rules, {counts['terminals']} terminals")
+    for finding in report.findings:
+        typer.echo(f"{path}:{finding.line}: {finding.severity}: {finding.message}" if finding.line else
+                   f"{path}: {finding.severity}: {finding.message}", err=True)
+    warnings = len(report.findings) - len(report.errors)
+    if report.errors:
+        typer.echo(f"{path}: {_count(len(report.errors), 'conflict or collision', 'conflicts or collisions')}, "
+                   f"{_count(warnings, 'warning')}", err=True)
+        raise typer.Exit(1)
+    if not collisions_checkable():
+        typer.echo(f"imrparse: {path}: no conflicts; {GRAMMAR_EXTRA}", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"{path}: OK, no conflicts or terminal collisions; {report.rules} rules, {report.terminals} terminals"
+               + (f"; {_count(warnings, 'warning')}" if warnings else ""))
 
 
 @grammar_app.command("show")

@@ -10,11 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import FIXTURES
 from typer.testing import CliRunner
 
 import imrparse
 from imrparse.cli import app
+from imrparse.loader import default_grammar_path
 
 runner = CliRunner()
 RULES_DIR = FIXTURES / "rules"
@@ -155,3 +157,58 @@ def test_8_no_rate_in_the_summary_when_it_means_nothing(tmp_path: Path) -> None:
     assert runner.invoke(app, ["parse", str(tmp_path / "missing.txt")]).stderr.endswith("imrparse: 0 parsed, 1 failed\n")
     assert runner.invoke(app, ["parse", str(LETTER)]).stderr == "imrparse: 1 parsed, 0 failed\n"
     assert runner.invoke(app, ["parse", str(LETTER), str(LETTER)]).stderr.endswith(" letters/s\n")
+
+
+SHIFT_REDUCE = ("summary_text: NARRATIVE_TEXT+", "summary_text: NARRATIVE_TEXT+ | NARRATIVE_TEXT NARRATIVE_TEXT")
+
+
+def _grammar(tmp_path: Path, name: str, old: str, new: str, extra: str = "") -> tuple[Path, str]:
+    shipped = default_grammar_path().read_text()
+    assert old in shipped
+    path = tmp_path / name
+    path.write_text(shipped.replace(old, new) + extra)
+    return path, path.read_text()
+
+
+def _line(text: str, start: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if line.startswith(start))
+
+
+def test_5_grammar_check_reports_conflicts_in_plain_words_at_their_lines(tmp_path: Path) -> None:
+    path, text = _grammar(tmp_path, "sr.lark", *SHIFT_REDUCE)
+    result = runner.invoke(app, ["grammar", "check", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:{_line(text, 'summary_text:')}: error: conflict in summary_text: after reading 'NARRATIVE_TEXT'" in result.stderr
+    path, text = _grammar(tmp_path, "rr.lark", "summary_text: NARRATIVE_TEXT+",
+                          "summary_text: a_text | b_text\na_text: NARRATIVE_TEXT\nb_text: NARRATIVE_TEXT")
+    result = runner.invoke(app, ["grammar", "check", str(path)])
+    assert result.exit_code == 1 and "Reduce/Reduce collision in Terminal(" not in result.output
+    assert (f"{path}:{_line(text, 'a_text:')}: error: conflict between a_text (line {_line(text, 'a_text:')}) and b_text "
+            f"(line {_line(text, 'b_text:')})") in result.stderr
+    path, text = _grammar(tmp_path, "col.lark", "?header_value: CASE_NUMBER | DATE", "?header_value: CASE_NUMBER | CASE_NUMBER2 | DATE",
+                          "\nCASE_NUMBER2.55: /CM[0-9]+-[0-9]+/\n")
+    result = runner.invoke(app, ["grammar", "check", str(path)])
+    assert result.exit_code == 1
+    assert (f"{path}:{_line(text, 'CASE_NUMBER2')}: error: the terminals CASE_NUMBER2 (line {_line(text, 'CASE_NUMBER2')}) and "
+            f"CASE_NUMBER (line {_line(text, 'CASE_NUMBER.')}) can match the same text") in result.stderr
+
+
+def test_5_grammar_check_warns_about_unused_rules_and_terminals(tmp_path: Path) -> None:
+    path, text = _grammar(tmp_path, "unused.lark", "", "", '\nunused_rule: CASE_NUMBER\nUNUSED_T.3: "zzzq"\n')
+    result = runner.invoke(app, ["grammar", "check", str(path)])
+    assert result.exit_code == 0 and "OK, no conflicts or terminal collisions" in result.stdout and "2 warnings" in result.stdout
+    assert f"{path}:{_line(text, 'unused_rule')}: warning: the rule unused_rule is never used" in result.stderr
+    assert f"{path}:{_line(text, 'UNUSED_T')}: warning: the terminal UNUSED_T is never used" in result.stderr
+    assert runner.invoke(app, ["grammar", "check"]).stderr == ""  # the shipped grammar uses everything it defines
+
+
+def test_5_grammar_check_without_interegular_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import lark.lexer
+
+    monkeypatch.setattr(lark.lexer, "has_interegular", False)  # as on `pip install imrparse`
+    result = runner.invoke(app, ["grammar", "check"])
+    assert result.exit_code == 2 and "interegular must be installed" not in result.output
+    assert "no conflicts; terminal collisions were not checked" in result.stderr and "pip install 'imrparse[grammar]'" in result.stderr
+    path, _ = _grammar(tmp_path, "sr.lark", *SHIFT_REDUCE)
+    result = runner.invoke(app, ["grammar", "check", str(path)])
+    assert result.exit_code == 1 and "error: conflict in summary_text" in result.stderr  # conflicts need no extra
