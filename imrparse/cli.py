@@ -67,6 +67,7 @@ class Format(enum.StrEnum):
     json = "json"
     jsonl = "jsonl"
     parquet = "parquet"
+    csv = "csv"
 
 
 class DebugFormat(enum.StrEnum):
@@ -207,8 +208,8 @@ def _sink(output: Path | None, resume: bool) -> Iterator[tuple[outputs.Sink, set
 def parse_command(
     ctx: typer.Context,
     paths: Annotated[list[str] | None, typer.Argument(help="Files, directories, or - for standard input.")] = None,
-    format: Annotated[Format | None, typer.Option("--format", help="json (default for one input), jsonl, or parquet "
-                                                                   "(four tables in the --output directory).")] = None,
+    format: Annotated[Format | None, typer.Option("--format", help="json (default for one input), jsonl, or the four "
+                                                                   "tables in the --output directory as parquet or csv.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout; - is stdout.")] = None,
     workers: WorkersOption = None,
     unordered: Annotated[bool, typer.Option(help="Write results as they complete, not in input order.")] = False,
@@ -228,22 +229,23 @@ def parse_command(
     """
     _require_grammar(grammar, records=True)
     to_stdout = outputs.is_standard_output(output)
-    if format is Format.parquet and (to_stdout or resume):
-        typer.echo("imrparse: --format parquet writes four tables into a directory: give --output DIR (no --resume)", err=True)
+    tables = format in (Format.parquet, Format.csv)
+    if tables and (to_stdout or resume):
+        typer.echo(f"imrparse: --format {format} writes four tables into a directory: give --output DIR (no --resume)", err=True)
         raise typer.Exit(2)
     if resume and (to_stdout or format is Format.json):
         typer.echo("imrparse: --resume continues an --output file in JSON Lines (--format jsonl)", err=True)
         raise typer.Exit(2)
-    if pretty and (resume or format in (Format.jsonl, Format.parquet)):
+    if pretty and (resume or format in (Format.jsonl, Format.parquet, Format.csv)):
         typer.echo(f"imrparse: --pretty indents JSON (--format json); {'--resume writes' if resume else f'--format {format} is'} "
-                   f"{'JSON Lines' if resume or format is Format.jsonl else 'Parquet'}", err=True)
+                   f"{'JSON Lines' if resume or format is Format.jsonl else 'not JSON'}", err=True)
         raise typer.Exit(2)
     if pretty:
         format = Format.json
     inputs = collect_inputs(_paths_or_usage(ctx, paths), _globs(glob), max_bytes, output)
-    if format is Format.parquet:
+    if tables:
         assert output is not None
-        _parse_to_parquet(inputs, output, workers, grammar, max_bytes, quiet)
+        _parse_to_tables(inputs, output, format is Format.csv, workers, grammar, max_bytes, quiet)
         return
     tally = _Tally()
     started = time.perf_counter()
@@ -315,18 +317,18 @@ def _write_results(sink: outputs.Sink, results: Iterable[tuple[bytes, Result | N
         raise _Stopped
 
 
-def _parse_to_parquet(inputs: list[Input], directory: Path, workers: int | None, grammar: Path | None, max_bytes: int,
-                      quiet: bool) -> None:
-    """letters/decisions/citations/errors.parquet in DIRECTORY, a row group every 2,000 letters,
-    swapped in for the previous tables only when all are written."""
-    from .tables import TABLE_FILES, ParquetTables, require_pyarrow
+def _parse_to_tables(inputs: list[Input], directory: Path, csv: bool, workers: int | None, grammar: Path | None, max_bytes: int,
+                     quiet: bool) -> None:
+    """letters/decisions/citations/errors.parquet (or .csv) in DIRECTORY, a row group every 2,000
+    letters, swapped in for the previous tables only when all are written."""
+    from .tables import CSV_FILES, TABLE_FILES, CsvTables, ParquetTables, require_pyarrow
 
     failed = 0
     with _usage_errors():
         require_pyarrow()
-        with outputs.replacing_directory(directory, TABLE_FILES) as partial:
+        with outputs.replacing_directory(directory, CSV_FILES if csv else TABLE_FILES) as partial:
             try:
-                with ParquetTables(partial) as tables:
+                with (CsvTables if csv else ParquetTables)(partial) as tables:
                     for result in parse_many(inputs, workers=workers, grammar=grammar, max_bytes=max_bytes):
                         tables.add(result)
                         if "error" in result:

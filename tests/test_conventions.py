@@ -212,3 +212,30 @@ def test_5_grammar_check_without_interegular_names_the_extra(monkeypatch: pytest
     path, _ = _grammar(tmp_path, "sr.lark", *SHIFT_REDUCE)
     result = runner.invoke(app, ["grammar", "check", str(path)])
     assert result.exit_code == 1 and "error: conflict in summary_text" in result.stderr  # conflicts need no extra
+
+
+def test_2_csv_tables_have_the_parquet_columns_with_lists_joined(tmp_path: Path) -> None:
+    import csv
+
+    import pyarrow.parquet as pq
+
+    letters = [str(path) for path in sorted((FIXTURES / "letters").glob("*.txt"))] + [str(S102)]
+    for fmt in ("parquet", "csv"):
+        result = runner.invoke(app, ["parse", *letters, "--format", fmt, "--output", str(tmp_path / fmt), "--workers", "1"])
+        assert result.exit_code == 1 and f"tables in {tmp_path / fmt}" in result.stderr  # S102 fails: an errors row
+    for name in ("letters", "decisions", "citations", "errors"):
+        expected = pq.read_table(tmp_path / "parquet" / f"{name}.parquet").to_pylist()
+        with open(tmp_path / "csv" / f"{name}.csv", newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            assert reader.fieldnames == pq.read_schema(tmp_path / "parquet" / f"{name}.parquet").names
+            got = list(reader)
+        assert len(got) == len(expected) > 0
+        for want, row in zip(expected, got, strict=True):
+            for column, value in want.items():
+                shown = ("; ".join(value) if isinstance(value, list) else "" if value is None
+                         else str(value).lower() if isinstance(value, bool) else str(value))
+                assert row[column] == shown, (name, column)
+    board = next(row for row in csv.DictReader((tmp_path / "csv" / "letters.csv").open(encoding="utf-8"))
+                 if row["reviewer_specialties"].count("; "))
+    assert board["reviewer_specialties"].split("; ")[0]
+    assert runner.invoke(app, ["parse", str(LETTER), "--format", "csv"]).exit_code == 2  # a directory is needed
