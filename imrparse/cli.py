@@ -6,7 +6,6 @@ import functools
 import os
 import re
 import sys
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from .inputs import MissingExtra, letter_text, require_pdf_extra
 from .loader import START_SYMBOLS, default_grammar_path
 from .normalize import normalize
 from .pool import map_inputs
+from .progress import Progress
 
 app = typer.Typer(no_args_is_help=True, add_completion=True, help="Read IMR final determination letters.")
 
@@ -33,6 +33,8 @@ DEFAULT_GLOBS = ["*.txt", "*.pdf"]
 STDIN = "<stdin>"  # standard input's name in messages, reports and records (`source.path`)
 GrammarOption = Annotated[Path | None, typer.Option("--grammar", help="Use this grammar file instead of the shipped one.")]
 WorkersOption = Annotated[int | None, typer.Option(min=1, help="Processes that parse, this one included; default one per CPU.")]
+QuietOption = Annotated[int, typer.Option("--quiet", "-q", count=True, help="-q: no progress bar or failure lines, only the "
+                                                                           "summary line; -qq: nothing on stderr.")]
 GlobOption = Annotated[list[str] | None, typer.Option(help="File patterns to take from directories (default *.txt and "
                                                            "*.pdf): repeat the option or separate patterns with commas.")]
 LetterArgument = Annotated[str, typer.Argument(metavar="PATH", help="A letter: text or PDF; - reads standard input.")]
@@ -167,19 +169,6 @@ def _walk(top: str, globs: list[str]) -> list[str]:
     return sorted(found + unlisted, key=lambda found_path: found_path.split(os.sep))
 
 
-@contextmanager
-def progress_bar(total: int, enabled: bool) -> Iterator[Any]:
-    """A rich progress bar on stderr that never touches stdout (the JSON stream)."""
-    if not enabled:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(console=Console(stderr=True), redirect_stdout=False, redirect_stderr=False, transient=True) as bar:
-        yield (bar, bar.add_task("parsing", total=total))
-
-
 @dataclass
 class _Tally:
     parsed: int = 0
@@ -217,7 +206,7 @@ def parse_command(
     on_error: Annotated[OnError, typer.Option(help="record: write error records; skip: omit them; fail: stop, and leave "
                                                     "--output as it was.")] = OnError.record,
     pretty: Annotated[bool, typer.Option(help="Indent the JSON (implies --format json: one record, or an array).")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
+    quiet: QuietOption = 0,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted --output FILE (JSON Lines): skip inputs whose "
                                               "sha256 is already in it, append the rest.")] = False,
@@ -248,7 +237,7 @@ def parse_command(
         _parse_to_tables(inputs, output, format is Format.csv, workers, grammar, max_bytes, quiet)
         return
     tally = _Tally()
-    started = time.perf_counter()
+    progress = Progress(0, quiet)  # replaced below, once the inputs left to do are known
     with _usage_errors():
         try:
             with _sink(output, resume) as (sink, done):
@@ -256,23 +245,19 @@ def parse_command(
                 fmt = Format.jsonl if resume else format or (Format.json if len(todo) == 1 else Format.jsonl)
                 one = functools.partial(parse_one_serialized, grammar=grammar, max_bytes=max_bytes,
                                         option=orjson.OPT_INDENT_2 if pretty and fmt is Format.json else 0)
-                show_bar = not quiet and len(todo) > 1 and sys.stderr.isatty()
-                with progress_bar(len(todo), show_bar) as bar:
+                with Progress(len(todo), quiet, "parse") as progress:
+                    if to_stdout:
+                        sink.stream = progress.stdout(sink.stream)
                     lost = functools.partial(lost_one_serialized, max_bytes=max_bytes,
                                              option=orjson.OPT_INDENT_2 if pretty and fmt is Format.json else 0)
                     results = map_inputs(one, todo, workers=workers, ordered=not unordered, lost=lost)
                     # Each line reaches a resumed file (a kill keeps it) or a reader of standard output as
                     # soon as it is written; a new --output file is put in place only when complete.
-                    _write_results(sink, results, tally, fmt=fmt, single=len(todo) == 1, on_error=on_error, quiet=quiet,
-                                   flush=resume or to_stdout, bar=bar)
+                    _write_results(sink, results, tally, fmt=fmt, single=len(todo) == 1, on_error=on_error, progress=progress,
+                                   flush=resume or to_stdout)
         except _Stopped:
             pass
-    if not quiet:
-        elapsed = max(time.perf_counter() - started, 1e-9)
-        letters = tally.parsed + tally.failed
-        # A rate over one letter, or over inputs that all failed before parsing, means nothing.
-        rate = f", {letters / elapsed:.1f} letters/s" if letters > 1 and tally.parsed else ""
-        typer.echo(f"imrparse: {tally.parsed} parsed, {tally.failed} failed{rate}", err=True)
+    progress.summary(f"{tally.parsed} parsed, {tally.failed} failed{progress.rate()}")
     if tally.failed:
         # One input that could not be used at all (missing, unreadable, binary) is a usage error.
         unusable = len(inputs) == 1 and tally.last_error_kind == "input"
@@ -280,7 +265,7 @@ def parse_command(
 
 
 def _write_results(sink: outputs.Sink, results: Iterable[tuple[bytes, Result | None]], tally: _Tally, *, fmt: Format,
-                   single: bool, on_error: OnError, quiet: bool, flush: bool, bar: Any) -> None:
+                   single: bool, on_error: OnError, progress: Progress, flush: bool) -> None:
     """Write and count each result: a JSON Lines line, an element of a JSON array, or the one
     JSON object. Under `--on-error fail`, stop at the first failure (closing an array) and
     raise _Stopped."""
@@ -290,13 +275,11 @@ def _write_results(sink: outputs.Sink, results: Iterable[tuple[bytes, Result | N
     if array:
         sink.write(b"[")
     for data, failure in results:
-        if bar:
-            bar[0].advance(bar[1])
+        progress.advance(failed=failure is not None)
         if failure is not None:
             tally.failed += 1
             tally.last_error_kind = failure["error"]["kind"]
-            if not quiet or on_error is OnError.fail:
-                _report_failure(failure)
+            _report_failure(failure, progress, always=on_error is OnError.fail)
             if on_error is OnError.skip:
                 continue
             if on_error is OnError.fail:
@@ -318,35 +301,39 @@ def _write_results(sink: outputs.Sink, results: Iterable[tuple[bytes, Result | N
 
 
 def _parse_to_tables(inputs: list[Input], directory: Path, csv: bool, workers: int | None, grammar: Path | None, max_bytes: int,
-                     quiet: bool) -> None:
+                     quiet: int) -> None:
     """letters/decisions/citations/errors.parquet (or .csv) in DIRECTORY, a row group every 2,000
     letters, swapped in for the previous tables only when all are written."""
     from .tables import CSV_FILES, TABLE_FILES, CsvTables, ParquetTables, require_pyarrow
 
-    failed = 0
     with _usage_errors():
         require_pyarrow()
         with outputs.replacing_directory(directory, CSV_FILES if csv else TABLE_FILES) as partial:
             try:
-                with (CsvTables if csv else ParquetTables)(partial) as tables:
-                    for result in parse_many(inputs, workers=workers, grammar=grammar, max_bytes=max_bytes):
+                with (CsvTables if csv else ParquetTables)(partial) as tables, Progress(len(inputs), quiet, "parse") as progress:
+                    for result in _counted(parse_many(inputs, workers=workers, grammar=grammar, max_bytes=max_bytes), progress):
                         tables.add(result)
-                        if "error" in result:
-                            failed += 1
-                            if not quiet:
-                                _report_failure(result)
             except OSError as exc:  # a full disk
                 raise outputs.OutputError(f"cannot write {directory}: {exc.strerror or exc}") from None
-    if not quiet:
-        typer.echo(f"imrparse: {len(inputs) - failed} parsed, {failed} failed, tables in {directory}", err=True)
+    failed = progress.failed
+    progress.summary(f"{len(inputs) - failed} parsed, {failed} failed{progress.rate()}, tables in {directory}")
     if failed:
         raise typer.Exit(1)
 
 
-def _report_failure(result: Result) -> None:
+def _report_failure(result: Result, progress: Progress, *, always: bool = False) -> None:
     from .report import failure_line
 
-    typer.echo(failure_line(result["source"].get("path") or STDIN, result["error"]), err=True)
+    progress.failure(failure_line(result["source"].get("path") or STDIN, result["error"]), always=always)
+
+
+def _counted(results: Iterable[Result], progress: Progress) -> Iterator[Result]:
+    """parse_many's results, each counted on the progress display; a failure's line shown above it."""
+    for result in results:
+        progress.advance(failed="error" in result)
+        if "error" in result:
+            _report_failure(result, progress)
+        yield result
 
 
 class ReportFormat(enum.StrEnum):
@@ -390,7 +377,7 @@ def validate_command(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (atomically); - is stdout.")] = None,
     workers: WorkersOption = None,
     glob: GlobOption = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
+    quiet: QuietOption = 0,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     grammar: GrammarOption = None,
 ) -> None:
@@ -411,7 +398,9 @@ def validate_command(
     results = validate_many(inputs, workers=workers, grammar=grammar, select=chosen, ignore=skipped,
                             max_bytes=max_bytes)
     streaming = outputs.is_standard_output(output) and format not in (ReportFormat.json, ReportFormat.junit)
-    with _usage_errors(), outputs.replacing(output) as sink:
+    with _usage_errors(), outputs.replacing(output) as sink, Progress(len(inputs), quiet, "validate") as progress:
+        if outputs.is_standard_output(output):
+            sink.stream = progress.stdout(sink.stream)
         if format is ReportFormat.json:
             sink.write(b"[")
         for result in results:
@@ -419,6 +408,7 @@ def validate_command(
             path = source["path"] or STDIN
             findings = result["findings"]
             valid = is_valid(findings, strict)
+            progress.advance(failed=not valid)
             letters += 1
             conforming += valid
             errors += sum(f["severity"] == "error" for f in findings)
@@ -429,21 +419,20 @@ def validate_command(
                 sink.write("".join(line + "\n" for line in lines).encode())
             elif format is ReportFormat.jsonl:
                 sink.write(report.jsonl_lines(path, result))
-            if streaming and findings:
-                sink.flush()  # a reader of standard output sees each letter's findings as they come
             elif format is ReportFormat.json:
                 entry = {"path": path, **({"path_bytes": source["path_bytes"]} if "path_bytes" in source else {}),
                          "valid": valid, "findings": findings}
                 sink.write((b"" if letters == 1 else b",\n") + orjson.dumps(entry))
             else:
                 collected.append((path, result))
+            if streaming and findings:
+                sink.flush()  # a reader of standard output sees each letter's findings as they come
         if format is ReportFormat.json:
             sink.write(b"]\n")
         elif format is ReportFormat.junit:
             sink.write(report.junit(collected, strict))
-    if not quiet:
-        typer.echo(f"imrparse: {_count(letters, 'letter')}, {conforming} conform, {letters - conforming} do not; "
-                   f"{_count(errors, 'error')}, {_count(warnings, 'warning')}", err=True)
+    progress.summary(f"{_count(letters, 'letter')}, {conforming} conform, {letters - conforming} do not; "
+                     f"{_count(errors, 'error')}, {_count(warnings, 'warning')}")
     if unusable:
         raise typer.Exit(2)
     if conforming < letters:
@@ -466,7 +455,7 @@ def load_command(
     workers: WorkersOption = None,
     glob: GlobOption = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
+    quiet: QuietOption = 0,
     grammar: GrammarOption = None,
 ) -> None:
     """Parse letters into the tables letters, decisions, citations and errors of a DuckDB file.
@@ -494,14 +483,14 @@ def load_command(
             import duckdb  # connect succeeded, so it is installed
 
             try:
-                added, replaced = load(connection, parse_many(todo, workers=workers, grammar=grammar, max_bytes=max_bytes),
-                                       replace=replace)
+                with Progress(len(todo), quiet, "load") as progress:
+                    results = _counted(parse_many(todo, workers=workers, grammar=grammar, max_bytes=max_bytes), progress)
+                    added, replaced = load(connection, results, replace=replace)
             except duckdb.Error as exc:  # a full disk: the batch being written is rolled back, earlier ones are kept
                 raise outputs.OutputError(f"cannot write {db}: {exc}") from None
-    if not quiet:
-        typer.echo(f"imrparse: {len(inputs)} inputs, {len(inputs) - len(todo)} already loaded; added "
-                   + ", ".join(f"{n} {name}" for name, n in added.items())
-                   + f" rows to {db}, replacing {replaced} rows of earlier results", err=True)
+    progress.summary(f"{len(inputs)} inputs, {len(inputs) - len(todo)} already loaded; added "
+                     + ", ".join(f"{n} {name}" for name, n in added.items())
+                     + f" rows to {db}, replacing {replaced} rows of earlier results")
 
 
 @app.command("rules")

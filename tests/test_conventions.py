@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pty
@@ -239,3 +240,51 @@ def test_2_csv_tables_have_the_parquet_columns_with_lists_joined(tmp_path: Path)
                  if row["reviewer_specialties"].count("; "))
     assert board["reviewer_specialties"].split("; ")[0]
     assert runner.invoke(app, ["parse", str(LETTER), "--format", "csv"]).exit_code == 2  # a directory is needed
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
+    """stderr as a terminal: what the progress display draws there."""
+    from rich.console import Console
+
+    import imrparse.progress
+
+    screen = io.StringIO()
+    monkeypatch.setattr(imrparse.progress, "_terminal_console", lambda: Console(file=screen, force_terminal=True, width=160))
+    return screen
+
+
+def _mixed(tmp_path: Path) -> list[str]:
+    """Five letters, two of which fail."""
+    letters = sorted(str(path) for path in (FIXTURES / "letters").glob("*.txt"))[:3]
+    return [*letters, str(S102), str(tmp_path / "missing.txt")]
+
+
+def test_3_parse_validate_and_load_show_one_progress_display(tmp_path: Path, terminal: io.StringIO) -> None:
+    for command, failed in ((["parse", "-o", str(tmp_path / "out.jsonl")], 2), (["parse", "--format", "csv", "-o", str(tmp_path / "t")], 2),
+                            (["validate", "-o", str(tmp_path / "report.txt")], 2), (["load", "--db", str(tmp_path / "x.duckdb")], 2)):
+        terminal.truncate(0)
+        terminal.seek(0)
+        result = runner.invoke(app, [*command, *_mixed(tmp_path), "--workers", "1"])
+        screen = terminal.getvalue()
+        assert f"{command[0]} " in screen and "5/5" in screen and " letters/s" in screen and f"{failed} failed" in screen, command
+        assert "ETA" in screen, command
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("imrparse: "), command  # the summary
+        if command[0] != "validate":  # validate's findings are its report
+            assert f"{tmp_path / 'missing.txt'}: S000 cannot be read" in screen, command  # above the bar, not through it
+            assert screen.index("S000 cannot be read") < screen.rindex("5/5")
+
+
+def test_3_no_display_off_a_terminal_and_quiet_levels(tmp_path: Path, terminal: io.StringIO, monkeypatch: pytest.MonkeyPatch) -> None:
+    import imrparse.progress
+
+    result = runner.invoke(app, ["parse", *_mixed(tmp_path), "-q", "-o", str(tmp_path / "q.jsonl")])
+    assert terminal.getvalue() == "" and result.stderr.startswith("imrparse: 3 parsed, 2 failed")  # -q: the summary only
+    assert result.stderr.count("\n") == 1
+    result = runner.invoke(app, ["parse", *_mixed(tmp_path), "-qq", "-o", str(tmp_path / "qq.jsonl")])
+    assert terminal.getvalue() == "" and result.stderr == "" and result.exit_code == 1  # -qq: nothing
+    assert runner.invoke(app, ["validate", *_mixed(tmp_path), "-qq"]).stderr == ""
+    monkeypatch.undo()
+    assert imrparse.progress._terminal_console() is None  # stderr here is not a terminal: no bar
+    result = runner.invoke(app, ["validate", *_mixed(tmp_path), "-q", "--format", "concise"])
+    assert result.stderr.startswith("imrparse: 5 letters, 3 conform, 2 do not") and "S102" in result.stdout
