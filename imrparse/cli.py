@@ -464,7 +464,7 @@ def load_command(
     row is in `errors` is parsed again, and its new result replaces that row.
     Exit status: 0 loaded (failures are rows of `errors`), 2 bad usage or an unusable database.
     """
-    from .duck import connect, load, loaded_letters
+    from .duck import CASE_VIEW, connect, duplicate_cases, load, loaded_letters
 
     paths = _paths_or_usage(ctx, paths)
     _require_grammar(grammar, records=True)
@@ -488,6 +488,11 @@ def load_command(
                     added, replaced = load(connection, results, replace=replace)
             except duckdb.Error as exc:  # a full disk: the batch being written is rolled back, earlier ones are kept
                 raise outputs.OutputError(f"cannot write {db}: {exc}") from None
+            cases, letters, examples = duplicate_cases(connection)
+    if cases:
+        progress.summary(f"warning: {_count(cases, 'case number is', 'case numbers are')} loaded from more than one source "
+                         f"({letters} letters rows; e.g. {', '.join(examples)}): count letters by case in the view {CASE_VIEW}, "
+                         "which keeps one source per case number")
     progress.summary(f"{len(inputs)} inputs, {len(inputs) - len(todo)} already loaded; added "
                      + ", ".join(f"{n} {name}" for name, n in added.items())
                      + f" rows to {db}, replacing {replaced} rows of earlier results")

@@ -19,6 +19,17 @@ from .tables import TABLES, arrow_schemas, rows
 
 BATCH = 2000  # results per transaction
 
+# One row per case number. The same letter loaded from several sources (its PDF and its text
+# extractions) has one `letters` row per source; of those this view keeps one: the latest
+# decision date (a later letter on the case supersedes an earlier one), then the reading with the
+# most decisions, then the PDF (the posted original) over a text extracted from it, then the
+# first path, so the choice never depends on load order. Letters without a case number are left out.
+CASE_VIEW = "letters_by_case"
+_CASE_VIEW_SQL = f"""CREATE OR REPLACE VIEW {CASE_VIEW} AS
+SELECT * FROM letters WHERE case_number IS NOT NULL
+QUALIFY row_number() OVER (PARTITION BY case_number ORDER BY decision_date DESC NULLS LAST, decisions DESC,
+                           lower(source_path) LIKE '%.pdf' DESC, source_path, source_sha256) = 1"""
+
 
 def connect(database: Path) -> Any:
     """The database, with the four tables created if missing (types from the Arrow schemas).
@@ -44,10 +55,19 @@ def connect(database: Path) -> Any:
             elif set(columns) != set(schema.names):
                 raise OutputError(f"{database} has a table {name} with other columns than imrparse's ({', '.join(columns)}; "
                                   f"imrparse's: {', '.join(schema.names)}): load into a new database")
+        connection.execute(_CASE_VIEW_SQL)
     except BaseException:
         connection.close()
         raise
     return connection
+
+
+def duplicate_cases(connection: Any) -> tuple[int, int, list[str]]:
+    """Case numbers loaded from more than one source: how many, their `letters` rows, and a few of them."""
+    found = connection.execute(
+        "SELECT case_number, count(*) FROM letters WHERE case_number IS NOT NULL GROUP BY case_number HAVING count(*) > 1 "
+        "ORDER BY case_number").fetchall()
+    return len(found), sum(n for _, n in found), [case for case, _ in found[:3]]
 
 
 def _add_columns(connection: Any, name: str, schema: Any, columns: list[str]) -> None:

@@ -288,3 +288,24 @@ def test_3_no_display_off_a_terminal_and_quiet_levels(tmp_path: Path, terminal: 
     assert imrparse.progress._terminal_console() is None  # stderr here is not a terminal: no bar
     result = runner.invoke(app, ["validate", *_mixed(tmp_path), "-q", "--format", "concise"])
     assert result.stderr.startswith("imrparse: 5 letters, 3 conform, 2 do not") and "S102" in result.stdout
+
+
+def test_9_load_warns_about_a_case_loaded_twice_and_the_view_keeps_one_source(tmp_path: Path) -> None:
+    import duckdb
+
+    letter = FIXTURES / "letters" / "layout_21_items_board_sentence.txt"
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.pdftotext.txt").write_bytes(letter.read_bytes())
+    (tmp_path / "in" / "b.layout.txt").write_bytes(letter.read_bytes() + b"\n\n")  # another extraction: other bytes
+    (tmp_path / "in" / "other.txt").write_bytes(LETTER.read_bytes())
+    db = tmp_path / "x.duckdb"
+    result = runner.invoke(app, ["load", str(tmp_path / "in"), "--db", str(db), "--workers", "1"])
+    assert result.exit_code == 0
+    assert ("imrparse: warning: 1 case number is loaded from more than one source (2 letters rows; e.g. CM17-0999021): "
+            "count letters by case in the view letters_by_case") in result.stderr
+    with duckdb.connect(str(db)) as connection:
+        assert connection.execute("SELECT count(*) FROM letters WHERE case_number = 'CM17-0999021'").fetchall() == [(2,)]
+        assert connection.execute("SELECT case_number, source_path FROM letters_by_case WHERE case_number = 'CM17-0999021'"
+                                  ).fetchall() == [("CM17-0999021", str(tmp_path / "in" / "a.pdftotext.txt"))]
+        assert connection.execute("SELECT count(*) = count(DISTINCT case_number) FROM letters_by_case").fetchall() == [(True,)]
+    assert "warning" not in runner.invoke(app, ["load", str(LETTER), "--db", str(tmp_path / "y.duckdb")]).stderr
