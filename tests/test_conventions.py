@@ -309,3 +309,28 @@ def test_9_load_warns_about_a_case_loaded_twice_and_the_view_keeps_one_source(tm
                                   ).fetchall() == [("CM17-0999021", str(tmp_path / "in" / "a.pdftotext.txt"))]
         assert connection.execute("SELECT count(*) = count(DISTINCT case_number) FROM letters_by_case").fetchall() == [(True,)]
     assert "warning" not in runner.invoke(app, ["load", str(LETTER), "--db", str(tmp_path / "y.duckdb")]).stderr
+
+
+ROOT = FIXTURES.parent
+
+
+def test_11_the_benchmark_writes_results_only_when_asked(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for letter in (LETTER, FIXTURES / "letters" / "layout_21_items_board_sentence.txt"):
+        (corpus / letter.name).write_bytes(letter.read_bytes())
+    tracked = (ROOT / "bench" / "results.json").read_bytes()
+    before = sorted(path.name for path in (ROOT / "bench").iterdir())
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), str(corpus), "--quick", "--rounds", "1"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "| measure | result | ratio |" in done.stdout
+    assert (ROOT / "bench" / "results.json").read_bytes() == tracked
+    assert sorted(path.name for path in (ROOT / "bench").iterdir()) == before
+
+
+def test_11_the_readme_load_example_leaves_nothing_to_commit() -> None:
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    done = subprocess.run(["git", "check-ignore", "corpus.duckdb", "imrparse.duckdb"], cwd=ROOT, capture_output=True, text=True)
+    assert done.stdout.split() == ["corpus.duckdb", "imrparse.duckdb"]  # ignored: `imrparse load … --db corpus.duckdb` in the checkout adds no untracked file
