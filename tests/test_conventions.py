@@ -334,3 +334,17 @@ def test_11_the_readme_load_example_leaves_nothing_to_commit() -> None:
         pytest.skip("not a git checkout")
     done = subprocess.run(["git", "check-ignore", "corpus.duckdb", "imrparse.duckdb"], cwd=ROOT, capture_output=True, text=True)
     assert done.stdout.split() == ["corpus.duckdb", "imrparse.duckdb"]  # ignored: `imrparse load … --db corpus.duckdb` in the checkout adds no untracked file
+
+
+def test_12_the_spark_extra_installs_a_pandas_pyspark_supports() -> None:
+    import warnings
+    from importlib.metadata import requires
+
+    pandas = [r for r in requires("imrparse") or [] if r.startswith("pandas") and "spark" in r]
+    assert pandas and "<3" in pandas[0].replace(" ", ""), pandas
+    pytest.importorskip("pyspark")
+    from pyspark.sql.pandas.utils import require_minimum_pandas_version
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pyspark's FutureWarning for pandas >= 3 would fail here
+        require_minimum_pandas_version()
