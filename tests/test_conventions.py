@@ -333,7 +333,8 @@ def test_11_the_readme_load_example_leaves_nothing_to_commit() -> None:
     if not (ROOT / ".git").exists():
         pytest.skip("not a git checkout")
     done = subprocess.run(["git", "check-ignore", "corpus.duckdb", "imrparse.duckdb"], cwd=ROOT, capture_output=True, text=True)
-    assert done.stdout.split() == ["corpus.duckdb", "imrparse.duckdb"]  # ignored: `imrparse load … --db corpus.duckdb` in the checkout adds no untracked file
+    # ignored: `imrparse load … --db corpus.duckdb` in the checkout adds no untracked file
+    assert done.stdout.split() == ["corpus.duckdb", "imrparse.duckdb"]
 
 
 def test_12_the_spark_extra_installs_a_pandas_pyspark_supports() -> None:
