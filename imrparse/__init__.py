@@ -1,5 +1,7 @@
 """imrparse: California DWC IMR Final Determination Letters -> exact, source-linked records."""
 
+__version__ = "0.1.0"  # the one place the version is written: pyproject.toml reads it (hatch)
+
 from .api import decode, dumps, parse, parse_file, parse_normalized, parse_tree, record_schema
 from .batch import parse_many, parse_one, validate_many, validate_one
 from .errors import InputError, ParseError
@@ -11,6 +13,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "InputError",
     "ParseError",
+    "__version__",
     "decode",
     "dumps",
     "normalize",

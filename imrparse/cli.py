@@ -6,7 +6,6 @@ import functools
 import os
 import re
 import sys
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,12 +25,19 @@ from .inputs import MissingExtra, letter_text, require_pdf_extra
 from .loader import START_SYMBOLS, default_grammar_path
 from .normalize import normalize
 from .pool import map_inputs
+from .progress import Progress
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Read IMR final determination letters.")
+app = typer.Typer(no_args_is_help=True, add_completion=True, help="Read IMR final determination letters.")
 
 DEFAULT_GLOBS = ["*.txt", "*.pdf"]
+STDIN = "<stdin>"  # standard input's name in messages, reports and records (`source.path`)
 GrammarOption = Annotated[Path | None, typer.Option("--grammar", help="Use this grammar file instead of the shipped one.")]
 WorkersOption = Annotated[int | None, typer.Option(min=1, help="Processes that parse, this one included; default one per CPU.")]
+QuietOption = Annotated[int, typer.Option("--quiet", "-q", count=True, help="-q: no progress bar or failure lines, only the "
+                                                                           "summary line; -qq: nothing on stderr.")]
+GlobOption = Annotated[list[str] | None, typer.Option(help="File patterns to take from directories (default *.txt and "
+                                                           "*.pdf): repeat the option or separate patterns with commas.")]
+LetterArgument = Annotated[str, typer.Argument(metavar="PATH", help="A letter: text or PDF; - reads standard input.")]
 MaxBytesOption = Annotated[int, typer.Option("--max-bytes", min=1, help="Refuse inputs larger than this many bytes.")]
 
 
@@ -63,6 +69,15 @@ class Format(enum.StrEnum):
     json = "json"
     jsonl = "jsonl"
     parquet = "parquet"
+    csv = "csv"
+
+
+class DebugFormat(enum.StrEnum):
+    text = "text"
+    json = "json"
+
+
+DebugFormatOption = Annotated[DebugFormat, typer.Option("--format", help="text or json.")]
 
 
 class OnError(enum.StrEnum):
@@ -71,8 +86,19 @@ class OnError(enum.StrEnum):
     fail = "fail"
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"imrparse {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def main() -> None:
+def main(
+    version: Annotated[bool, typer.Option("--version", "-V", is_eager=True, callback=_print_version,
+                                          help="Print the version and exit.")] = False,
+) -> None:
     """Read California DWC IMR final determination letters into records."""
 
 
@@ -95,7 +121,24 @@ def collect_inputs(paths: list[str], globs: list[str], max_bytes: int = DEFAULT_
     _refuse_output_among(names, output)
     with _usage_errors():
         require_pdf_extra(name for name in names if name != "-")
-    return [sys.stdin.buffer.read(max_bytes + 1) if name == "-" else name for name in names]
+    return [(STDIN, sys.stdin.buffer.read(max_bytes + 1)) if name == "-" else name for name in names]
+
+
+def _paths_or_usage(ctx: typer.Context, paths: list[str] | None) -> list[str]:
+    """The paths given; none means standard input, unless it is a terminal: a user who typed
+    the bare command gets its usage (exit 2), not a command silently waiting for a letter."""
+    if paths:
+        return paths
+    if sys.stdin is None or sys.stdin.isatty():
+        raise typer.BadParameter("none given, and standard input is a terminal: give files or directories of letters, "
+                                 "or - with letters piped to standard input", ctx=ctx, param_hint="PATHS")
+    return ["-"]
+
+
+def _globs(values: list[str] | None) -> list[str]:
+    """--glob values; commas separate several, as in --select."""
+    patterns = [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+    return patterns or DEFAULT_GLOBS
 
 
 def _refuse_output_among(names: list[str], output: Path | None) -> None:
@@ -126,19 +169,6 @@ def _walk(top: str, globs: list[str]) -> list[str]:
     return sorted(found + unlisted, key=lambda found_path: found_path.split(os.sep))
 
 
-@contextmanager
-def progress_bar(total: int, enabled: bool) -> Iterator[Any]:
-    """A rich progress bar on stderr that never touches stdout (the JSON stream)."""
-    if not enabled:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(console=Console(stderr=True), redirect_stdout=False, redirect_stderr=False, transient=True) as bar:
-        yield (bar, bar.add_task("parsing", total=total))
-
-
 @dataclass
 class _Tally:
     parsed: int = 0
@@ -165,17 +195,18 @@ def _sink(output: Path | None, resume: bool) -> Iterator[tuple[outputs.Sink, set
 
 @app.command("parse")
 def parse_command(
+    ctx: typer.Context,
     paths: Annotated[list[str] | None, typer.Argument(help="Files, directories, or - for standard input.")] = None,
-    format: Annotated[Format | None, typer.Option("--format", help="json (default for one input), jsonl, or parquet "
-                                                                   "(five tables in the --output directory).")] = None,
+    format: Annotated[Format | None, typer.Option("--format", help="json (default for one input), jsonl, or the five "
+                                                                   "tables in the --output directory as parquet or csv.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout; - is stdout.")] = None,
     workers: WorkersOption = None,
     unordered: Annotated[bool, typer.Option(help="Write results as they complete, not in input order.")] = False,
-    glob: Annotated[list[str] | None, typer.Option(help="File patterns to take from directories.")] = None,
+    glob: GlobOption = None,
     on_error: Annotated[OnError, typer.Option(help="record: write error records; skip: omit them; fail: stop, and leave "
                                                     "--output as it was.")] = OnError.record,
-    pretty: Annotated[bool, typer.Option(help="Indent JSON output.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
+    pretty: Annotated[bool, typer.Option(help="Indent the JSON (implies --format json: one record, or an array).")] = False,
+    quiet: QuietOption = 0,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted --output FILE (JSON Lines): skip inputs whose "
                                               "sha256 is already in it, append the rest.")] = False,
@@ -187,19 +218,26 @@ def parse_command(
     """
     _require_grammar(grammar, records=True)
     to_stdout = outputs.is_standard_output(output)
-    if format is Format.parquet and (to_stdout or resume):
-        typer.echo("imrparse: --format parquet writes five tables into a directory: give --output DIR (no --resume)", err=True)
+    tables = format in (Format.parquet, Format.csv)
+    if tables and (to_stdout or resume):
+        typer.echo(f"imrparse: --format {format} writes five tables into a directory: give --output DIR (no --resume)", err=True)
         raise typer.Exit(2)
     if resume and (to_stdout or format is Format.json):
         typer.echo("imrparse: --resume continues an --output file in JSON Lines (--format jsonl)", err=True)
         raise typer.Exit(2)
-    inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS, max_bytes, output)
-    if format is Format.parquet:
+    if pretty and (resume or format in (Format.jsonl, Format.parquet, Format.csv)):
+        typer.echo(f"imrparse: --pretty indents JSON (--format json); {'--resume writes' if resume else f'--format {format} is'} "
+                   f"{'JSON Lines' if resume or format is Format.jsonl else 'not JSON'}", err=True)
+        raise typer.Exit(2)
+    if pretty:
+        format = Format.json
+    inputs = collect_inputs(_paths_or_usage(ctx, paths), _globs(glob), max_bytes, output)
+    if tables:
         assert output is not None
-        _parse_to_parquet(inputs, output, workers, grammar, max_bytes, quiet)
+        _parse_to_tables(inputs, output, format is Format.csv, workers, grammar, max_bytes, quiet)
         return
     tally = _Tally()
-    started = time.perf_counter()
+    progress = Progress(0, quiet)  # replaced below, once the inputs left to do are known
     with _usage_errors():
         try:
             with _sink(output, resume) as (sink, done):
@@ -207,21 +245,19 @@ def parse_command(
                 fmt = Format.jsonl if resume else format or (Format.json if len(todo) == 1 else Format.jsonl)
                 one = functools.partial(parse_one_serialized, grammar=grammar, max_bytes=max_bytes,
                                         option=orjson.OPT_INDENT_2 if pretty and fmt is Format.json else 0)
-                show_bar = not quiet and len(todo) > 1 and sys.stderr.isatty()
-                with progress_bar(len(todo), show_bar) as bar:
+                with Progress(len(todo), quiet, "parse") as progress:
+                    if to_stdout:
+                        sink.stream = progress.stdout(sink.stream)
                     lost = functools.partial(lost_one_serialized, max_bytes=max_bytes,
                                              option=orjson.OPT_INDENT_2 if pretty and fmt is Format.json else 0)
                     results = map_inputs(one, todo, workers=workers, ordered=not unordered, lost=lost)
                     # Each line reaches a resumed file (a kill keeps it) or a reader of standard output as
                     # soon as it is written; a new --output file is put in place only when complete.
-                    _write_results(sink, results, tally, fmt=fmt, single=len(todo) == 1, on_error=on_error, quiet=quiet,
-                                   flush=resume or to_stdout, bar=bar)
+                    _write_results(sink, results, tally, fmt=fmt, single=len(todo) == 1, on_error=on_error, progress=progress,
+                                   flush=resume or to_stdout)
         except _Stopped:
             pass
-    if not quiet:
-        elapsed = max(time.perf_counter() - started, 1e-9)
-        typer.echo(f"imrparse: {tally.parsed} parsed, {tally.failed} failed, "
-                   f"{(tally.parsed + tally.failed) / elapsed:.1f} letters/s", err=True)
+    progress.summary(f"{tally.parsed} parsed, {tally.failed} failed{progress.rate()}")
     if tally.failed:
         # One input that could not be used at all (missing, unreadable, binary) is a usage error.
         unusable = len(inputs) == 1 and tally.last_error_kind == "input"
@@ -229,7 +265,7 @@ def parse_command(
 
 
 def _write_results(sink: outputs.Sink, results: Iterable[tuple[bytes, Result | None]], tally: _Tally, *, fmt: Format,
-                   single: bool, on_error: OnError, quiet: bool, flush: bool, bar: Any) -> None:
+                   single: bool, on_error: OnError, progress: Progress, flush: bool) -> None:
     """Write and count each result: a JSON Lines line, an element of a JSON array, or the one
     JSON object. Under `--on-error fail`, stop at the first failure (closing an array) and
     raise _Stopped."""
@@ -239,13 +275,11 @@ def _write_results(sink: outputs.Sink, results: Iterable[tuple[bytes, Result | N
     if array:
         sink.write(b"[")
     for data, failure in results:
-        if bar:
-            bar[0].advance(bar[1])
+        progress.advance(failed=failure is not None)
         if failure is not None:
             tally.failed += 1
             tally.last_error_kind = failure["error"]["kind"]
-            if not quiet or on_error is OnError.fail:
-                _report_failure(failure)
+            _report_failure(failure, progress, always=on_error is OnError.fail)
             if on_error is OnError.skip:
                 continue
             if on_error is OnError.fail:
@@ -266,41 +300,47 @@ def _write_results(sink: outputs.Sink, results: Iterable[tuple[bytes, Result | N
         raise _Stopped
 
 
-def _parse_to_parquet(inputs: list[Input], directory: Path, workers: int | None, grammar: Path | None, max_bytes: int,
-                      quiet: bool) -> None:
-    """letters/decisions/citations/errors.parquet in DIRECTORY, a row group every 2,000 letters,
-    swapped in for the previous tables only when all are written."""
-    from .tables import TABLE_FILES, ParquetTables, require_pyarrow
+def _parse_to_tables(inputs: list[Input], directory: Path, csv: bool, workers: int | None, grammar: Path | None, max_bytes: int,
+                     quiet: int) -> None:
+    """letters/decisions/citations/errors.parquet (or .csv) in DIRECTORY, a row group every 2,000
+    letters, swapped in for the previous tables only when all are written."""
+    from .tables import CSV_FILES, TABLE_FILES, CsvTables, ParquetTables, require_pyarrow
 
-    failed = 0
     with _usage_errors():
         require_pyarrow()
-        with outputs.replacing_directory(directory, TABLE_FILES) as partial:
+        with outputs.replacing_directory(directory, CSV_FILES if csv else TABLE_FILES) as partial:
             try:
-                with ParquetTables(partial) as tables:
-                    for result in parse_many(inputs, workers=workers, grammar=grammar, max_bytes=max_bytes):
+                with (CsvTables if csv else ParquetTables)(partial) as tables, Progress(len(inputs), quiet, "parse") as progress:
+                    for result in _counted(parse_many(inputs, workers=workers, grammar=grammar, max_bytes=max_bytes), progress):
                         tables.add(result)
-                        if "error" in result:
-                            failed += 1
-                            if not quiet:
-                                _report_failure(result)
             except OSError as exc:  # a full disk
                 raise outputs.OutputError(f"cannot write {directory}: {exc.strerror or exc}") from None
-    if not quiet:
-        typer.echo(f"imrparse: {len(inputs) - failed} parsed, {failed} failed, tables in {directory}", err=True)
+    failed = progress.failed
+    progress.summary(f"{len(inputs) - failed} parsed, {failed} failed{progress.rate()}, tables in {directory}")
     if failed:
         raise typer.Exit(1)
 
 
-def _report_failure(result: Result) -> None:
-    error, source = result["error"], result["source"]
-    where = f":{error['line']}:{error['column']}" if error.get("line") else ""
-    typer.echo(f"{source.get('path') or '<bytes>'}{where}: {error['message']}", err=True)
+def _report_failure(result: Result, progress: Progress, *, always: bool = False) -> None:
+    from .report import failure_line
+
+    progress.failure(failure_line(result["source"].get("path") or STDIN, result["error"]), always=always)
+
+
+def _counted(results: Iterable[Result], progress: Progress) -> Iterator[Result]:
+    """parse_many's results, each counted on the progress display; a failure's line shown above it."""
+    for result in results:
+        progress.advance(failed="error" in result)
+        if "error" in result:
+            _report_failure(result, progress)
+        yield result
 
 
 class ReportFormat(enum.StrEnum):
     text = "text"
+    concise = "concise"
     json = "json"
+    jsonl = "jsonl"
     junit = "junit"
 
 
@@ -326,15 +366,18 @@ def _codes(values: list[str] | None) -> list[str] | None:
 
 @app.command("validate")
 def validate_command(
+    ctx: typer.Context,
     paths: Annotated[list[str] | None, typer.Argument(help="Files, directories, or - for standard input.")] = None,
-    format: Annotated[ReportFormat, typer.Option("--format", help="text, json or junit.")] = ReportFormat.text,
+    format: Annotated[ReportFormat, typer.Option("--format", help="text (with the line and a caret), concise "
+                                                                           "(path:line:col: CODE message), json, jsonl (a finding "
+                                                                           "per line) or junit.")] = ReportFormat.text,
     select: Annotated[list[str] | None, typer.Option(help="Only these rules: codes, prefixes or names, comma-separated.")] = None,
     ignore: Annotated[list[str] | None, typer.Option(help="Not these rules: codes, prefixes or names, comma-separated.")] = None,
     strict: Annotated[bool, typer.Option(help="Warnings make a letter fail too.")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (atomically); - is stdout.")] = None,
     workers: WorkersOption = None,
-    glob: Annotated[list[str] | None, typer.Option(help="File patterns to take from directories.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
+    glob: GlobOption = None,
+    quiet: QuietOption = 0,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     grammar: GrammarOption = None,
 ) -> None:
@@ -349,52 +392,60 @@ def validate_command(
 
     chosen, skipped = _codes(select), _codes(ignore)
     _require_grammar(grammar)
-    inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS, max_bytes, output)
+    inputs = collect_inputs(_paths_or_usage(ctx, paths), _globs(glob), max_bytes, output)
     letters = conforming = errors = warnings = unusable = 0
     collected: list[tuple[str, Any]] = []
     results = validate_many(inputs, workers=workers, grammar=grammar, select=chosen, ignore=skipped,
                             max_bytes=max_bytes)
-    with _usage_errors(), outputs.replacing(output) as sink:
+    streaming = outputs.is_standard_output(output) and format not in (ReportFormat.json, ReportFormat.junit)
+    with _usage_errors(), outputs.replacing(output) as sink, Progress(len(inputs), quiet, "validate") as progress:
+        if outputs.is_standard_output(output):
+            sink.stream = progress.stdout(sink.stream)
         if format is ReportFormat.json:
             sink.write(b"[")
         for result in results:
             source = result["source"]
-            path = source["path"] or "<stdin>"
+            path = source["path"] or STDIN
             findings = result["findings"]
             valid = is_valid(findings, strict)
+            progress.advance(failed=not valid)
             letters += 1
             conforming += valid
             errors += sum(f["severity"] == "error" for f in findings)
             warnings += sum(f["severity"] == "warning" for f in findings)
             unusable += any(f["code"] == "S000" for f in findings)
-            if format is ReportFormat.text:
-                lines = report.finding_lines(path, result)
+            if format in (ReportFormat.text, ReportFormat.concise):
+                lines = (report.finding_lines if format is ReportFormat.text else report.concise_lines)(path, result)
                 sink.write("".join(line + "\n" for line in lines).encode())
+            elif format is ReportFormat.jsonl:
+                sink.write(report.jsonl_lines(path, result))
             elif format is ReportFormat.json:
                 entry = {"path": path, **({"path_bytes": source["path_bytes"]} if "path_bytes" in source else {}),
                          "valid": valid, "findings": findings}
                 sink.write((b"" if letters == 1 else b",\n") + orjson.dumps(entry))
             else:
                 collected.append((path, result))
+            if streaming and findings:
+                sink.flush()  # a reader of standard output sees each letter's findings as they come
         if format is ReportFormat.json:
             sink.write(b"]\n")
         elif format is ReportFormat.junit:
             sink.write(report.junit(collected, strict))
-    if not quiet:
-        typer.echo(f"imrparse: {_count(letters, 'letter')}, {conforming} conform, {letters - conforming} do not; "
-                   f"{_count(errors, 'error')}, {_count(warnings, 'warning')}", err=True)
+    progress.summary(f"{_count(letters, 'letter')}, {conforming} conform, {letters - conforming} do not; "
+                     f"{_count(errors, 'error')}, {_count(warnings, 'warning')}")
     if unusable:
         raise typer.Exit(2)
     if conforming < letters:
         raise typer.Exit(1)
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 @app.command("load")
 def load_command(
+    ctx: typer.Context,
     paths: Annotated[list[str] | None, typer.Argument(help="Files or directories of letters (text or PDF), or - for "
                                                            "standard input.")] = None,
     db: Annotated[Path, typer.Option("--db", help="The DuckDB database file; created if missing, else appended to.")] = Path(
@@ -402,9 +453,9 @@ def load_command(
     replace: Annotated[bool, typer.Option(help="Parse every input again and replace its rows, even those already "
                                                "loaded as letters.")] = False,
     workers: WorkersOption = None,
-    glob: Annotated[list[str] | None, typer.Option(help="File patterns to take from directories.")] = None,
+    glob: GlobOption = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
+    quiet: QuietOption = 0,
     grammar: GrammarOption = None,
 ) -> None:
     """Parse letters into the tables letters, decisions, citations and errors of a DuckDB file.
@@ -413,13 +464,11 @@ def load_command(
     row is in `errors` is parsed again, and its new result replaces that row.
     Exit status: 0 loaded (failures are rows of `errors`), 2 bad usage or an unusable database.
     """
-    from .duck import connect, load, loaded_letters
+    from .duck import CASE_VIEW, connect, duplicate_cases, load, loaded_letters
 
-    if not paths and (sys.stdin is None or sys.stdin.isatty()):
-        typer.echo("imrparse: load needs files or directories of letters (or -, with letters piped to standard input)", err=True)
-        raise typer.Exit(2)
+    paths = _paths_or_usage(ctx, paths)
     _require_grammar(grammar, records=True)
-    inputs = collect_inputs(paths or [], glob or DEFAULT_GLOBS, max_bytes, db)
+    inputs = collect_inputs(paths, _globs(glob), max_bytes, db)
     with _usage_errors():
         try:
             connection = connect(db)
@@ -434,14 +483,19 @@ def load_command(
             import duckdb  # connect succeeded, so it is installed
 
             try:
-                added, replaced = load(connection, parse_many(todo, workers=workers, grammar=grammar, max_bytes=max_bytes),
-                                       replace=replace)
+                with Progress(len(todo), quiet, "load") as progress:
+                    results = _counted(parse_many(todo, workers=workers, grammar=grammar, max_bytes=max_bytes), progress)
+                    added, replaced = load(connection, results, replace=replace)
             except duckdb.Error as exc:  # a full disk: the batch being written is rolled back, earlier ones are kept
                 raise outputs.OutputError(f"cannot write {db}: {exc}") from None
-    if not quiet:
-        typer.echo(f"imrparse: {len(inputs)} inputs, {len(inputs) - len(todo)} already loaded; added "
-                   + ", ".join(f"{n} {name}" for name, n in added.items())
-                   + f" rows to {db}, replacing {replaced} rows of earlier results", err=True)
+            cases, letters, examples = duplicate_cases(connection)
+    if cases:
+        progress.summary(f"warning: {_count(cases, 'case number is', 'case numbers are')} loaded from more than one source "
+                         f"({letters} letters rows; e.g. {', '.join(examples)}): count letters by case in the view {CASE_VIEW}, "
+                         "which keeps one source per case number")
+    progress.summary(f"{len(inputs)} inputs, {len(inputs) - len(todo)} already loaded; added "
+                     + ", ".join(f"{n} {name}" for name, n in added.items())
+                     + f" rows to {db}, replacing {replaced} rows of earlier results")
 
 
 @app.command("rules")
@@ -466,10 +520,14 @@ app.add_typer(debug_app, name="debug")
 
 @grammar_app.command("check")
 def grammar_check(grammar: Annotated[Path | None, typer.Argument(help="Grammar file; default the shipped one.")] = None) -> None:
-    """Compile the grammar with strict=True; report conflicts and terminal collisions. Exit 1 on any."""
+    """Build the grammar as strict=True does: report every LALR conflict and terminal collision in
+    plain words at its line, and warn about unused rules and terminals. Exit 1 on a conflict or a
+    collision, 2 when collisions cannot be checked (interegular, the grammar extra, is missing)."""
+    from .grammar_check import GRAMMAR_EXTRA, check, collisions_checkable
+
     path = grammar or default_grammar_path()
     try:
-        counts = debugging.check_grammar(path.read_text(encoding="utf-8"))
+        report = check(path.read_text(encoding="utf-8"))
     except OSError as exc:
         typer.echo(f"imrparse: cannot read {path}: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
@@ -478,7 +536,19 @@ def grammar_check(grammar: Annotated[Path | None, typer.Argument(help="Grammar f
         where = f"{path}:{line}:{getattr(exc, 'column', '?')}" if line else str(path)
         typer.echo(f"{where}: the grammar has a problem ({type(exc).__name__}):\n{exc}", err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"{path}: OK, no conflicts or terminal collisions; {counts['rules']} rules, {counts['terminals']} terminals")
+    for finding in report.findings:
+        typer.echo(f"{path}:{finding.line}: {finding.severity}: {finding.message}" if finding.line else
+                   f"{path}: {finding.severity}: {finding.message}", err=True)
+    warnings = len(report.findings) - len(report.errors)
+    if report.errors:
+        typer.echo(f"{path}: {_count(len(report.errors), 'conflict or collision', 'conflicts or collisions')}, "
+                   f"{_count(warnings, 'warning')}", err=True)
+        raise typer.Exit(1)
+    if not collisions_checkable():
+        typer.echo(f"imrparse: {path}: no conflicts; {GRAMMAR_EXTRA}", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"{path}: OK, no conflicts or terminal collisions; {report.rules} rules, {report.terminals} terminals"
+               + (f"; {_count(warnings, 'warning')}" if warnings else ""))
 
 
 @grammar_app.command("show")
@@ -489,24 +559,30 @@ def grammar_show() -> None:
     typer.echo(path.read_text(encoding="utf-8"), nl=False)
 
 
-def _read_letter(path: Path) -> tuple[str, Any]:
-    """The text of a letter file (a PDF's extracted text) and its normalization; exit 2 if unusable."""
+def _read_text(path: str) -> str:
+    """The text of a letter file (a PDF's extracted text), `-` standard input; exit 2 if unusable."""
+    name = STDIN if path == "-" else path
     try:
-        text = letter_text(path.read_bytes(), name=str(path))
+        return letter_text(sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes(), name=name)
     except OSError as exc:
-        typer.echo(f"{path}: cannot be read: {exc.strerror or exc}", err=True)
+        typer.echo(f"{name}: cannot be read: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
     except InputError as exc:
-        typer.echo(f"{path}: {exc.message}", err=True)
+        typer.echo(f"{name}: {exc.message}", err=True)
         raise typer.Exit(2) from None
     except MissingExtra as exc:
         typer.echo(f"imrparse: {exc}", err=True)
         raise typer.Exit(2) from None
+
+
+def _read_letter(path: str) -> tuple[str, Any]:
+    """The text of a letter (see _read_text) and its normalization."""
+    text = _read_text(path)
     return text, normalize(text)
 
 
 @app.command("text")
-def text_command(path: Path) -> None:
+def text_command(path: LetterArgument) -> None:
     """Print the text imrparse reads from a letter (a PDF's extracted text), so that a finding's
     line and column can be looked up in it."""
     text, _ = _read_letter(path)
@@ -514,7 +590,7 @@ def text_command(path: Path) -> None:
 
 
 @debug_app.command("normalize")
-def debug_normalize(path: Path, grammar: GrammarOption = None) -> None:
+def debug_normalize(path: LetterArgument, grammar: GrammarOption = None) -> None:
     """The text as the grammar sees it, each line with its original line number."""
     from .normalize import LineIndex
 
@@ -539,8 +615,8 @@ def _start_symbol(rule: str) -> str:
 
 @debug_app.command("tokens")
 def debug_tokens(
-    path: Path,
-    format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    path: LetterArgument,
+    format: DebugFormatOption = DebugFormat.text,
     rule: Annotated[str, typer.Option(callback=_start_symbol, help=f"Start symbol: {', '.join(START_SYMBOLS)}")] = "start",
     grammar: GrammarOption = None,
 ) -> None:
@@ -548,7 +624,7 @@ def debug_tokens(
     parser = _require_grammar(grammar)
     _, normalized = _read_letter(path)
     rows, error = debugging.tokens(normalized, parser, start=rule)
-    if format == "json":
+    if format is DebugFormat.json:
         typer.echo(orjson.dumps([r.to_dict() for r in rows], option=orjson.OPT_INDENT_2).decode())
     else:
         for r in rows:
@@ -561,9 +637,9 @@ def debug_tokens(
 
 @debug_app.command("tree")
 def debug_tree(
-    path: Path,
+    path: LetterArgument,
     rule: Annotated[str, typer.Option(callback=_start_symbol, help=f"Start symbol: {', '.join(START_SYMBOLS)}")] = "start",
-    format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    format: DebugFormatOption = DebugFormat.text,
     svg: Annotated[Path | None, typer.Option(help="Also draw the section/item outline as an SVG file.")] = None,
     grammar: GrammarOption = None,
 ) -> None:
@@ -581,7 +657,7 @@ def debug_tree(
     data = debugging.tree_to_dict(tree, normalized, LineIndex(normalized.original))
     if svg:
         svg.write_text(debugging.outline_svg(debugging.tokens(normalized, parser, start=rule)[0]), encoding="utf-8")
-    if format == "json":
+    if format is DebugFormat.json:
         typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
         return
     from rich.console import Console
@@ -602,7 +678,7 @@ def debug_tree(
 
 
 @debug_app.command("explain")
-def debug_explain(path: Path, grammar: GrammarOption = None) -> None:
+def debug_explain(path: LetterArgument, grammar: GrammarOption = None) -> None:
     """Outline of what parsed; on failure, where, what was needed there, and the nearest known error."""
     parser = _require_grammar(grammar)
     _, normalized = _read_letter(path)
@@ -614,8 +690,8 @@ def debug_explain(path: Path, grammar: GrammarOption = None) -> None:
 
 @debug_app.command("wording")
 def debug_wording(
-    path: Path,
-    format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    path: LetterArgument,
+    format: DebugFormatOption = DebugFormat.text,
     grammar: GrammarOption = None,
 ) -> None:
     """How the text between landmarks was read: each guideline paragraph, credentials sentence and
@@ -623,7 +699,7 @@ def debug_wording(
     parser = _require_grammar(grammar)
     _, normalized = _read_letter(path)
     readings = debugging.wording(normalized, parser)
-    if format == "json":
+    if format is DebugFormat.json:
         typer.echo(orjson.dumps(readings, option=orjson.OPT_INDENT_2).decode())
     else:
         for line in debugging.wording_text(readings):
@@ -632,7 +708,7 @@ def debug_wording(
 
 @debug_app.command("show")
 def debug_show(
-    path: Annotated[str, typer.Argument(help="A letter: text or PDF; '-' reads standard input.")],
+    path: LetterArgument,
     html: Annotated[Path | None, typer.Option("--html", help="Write the view as one self-contained HTML page instead.")] = None,
     grammar: GrammarOption = None,
 ) -> None:
@@ -642,18 +718,7 @@ def debug_show(
     from . import show
 
     _require_grammar(grammar)
-    try:
-        text = show.read_letter(path)
-    except OSError as exc:
-        typer.echo(f"{path}: cannot be read: {exc.strerror or exc}", err=True)
-        raise typer.Exit(2) from None
-    except InputError as exc:
-        typer.echo(f"{path}: {exc.message}", err=True)
-        raise typer.Exit(2) from None
-    except MissingExtra as exc:
-        typer.echo(f"imrparse: {exc}", err=True)
-        raise typer.Exit(2) from None
-    view = show.build_view(text, name="<stdin>" if path == "-" else path, grammar=grammar)
+    view = show.build_view(_read_text(path), name=STDIN if path == "-" else path, grammar=grammar)
     if html is None:
         show.print_view(view)
     else:

@@ -19,6 +19,17 @@ from .tables import TABLES, arrow_schemas, rows
 
 BATCH = 2000  # results per transaction
 
+# One row per case number. The same letter loaded from several sources (its PDF and its text
+# extractions) has one `letters` row per source; of those this view keeps one: the latest
+# decision date (a later letter on the case supersedes an earlier one), then the reading with the
+# most decisions, then the PDF (the posted original) over a text extracted from it, then the
+# first path, so the choice never depends on load order. Letters without a case number are left out.
+CASE_VIEW = "letters_by_case"
+_CASE_VIEW_SQL = f"""CREATE OR REPLACE VIEW {CASE_VIEW} AS
+SELECT * FROM letters WHERE case_number IS NOT NULL
+QUALIFY row_number() OVER (PARTITION BY case_number ORDER BY decision_date DESC NULLS LAST, decisions DESC,
+                           lower(source_path) LIKE '%.pdf' DESC, source_path, source_sha256) = 1"""
+
 
 def connect(database: Path) -> Any:
     """The database, with the five tables created if missing (types from the Arrow schemas).
@@ -53,7 +64,8 @@ def connect(database: Path) -> Any:
 
 def create_views(connection: Any) -> None:
     """`decision_facts`: one row per decision with its letter's dates and reviewer, the year
-    decided and `days_to_decision` (application received to decision date, in days)."""
+    decided and `days_to_decision` (application received to decision date, in days); and
+    `letters_by_case`: one source per case number."""
     connection.execute("""
         CREATE OR REPLACE VIEW decision_facts AS
         SELECT d.*, l.source_path, l.decision_date, l.application_received, l.date_of_injury,
@@ -61,6 +73,15 @@ def create_views(connection: Any) -> None:
                date_diff('day', l.application_received, l.decision_date) AS days_to_decision,
                l.reviewer_specialties, l.reviewer_specialties_canonical, l.age, l.sex
         FROM decisions d JOIN letters l USING (source_sha256)""")
+    connection.execute(_CASE_VIEW_SQL)
+
+
+def duplicate_cases(connection: Any) -> tuple[int, int, list[str]]:
+    """Case numbers loaded from more than one source: how many, their `letters` rows, and a few of them."""
+    found = connection.execute(
+        "SELECT case_number, count(*) FROM letters WHERE case_number IS NOT NULL GROUP BY case_number HAVING count(*) > 1 "
+        "ORDER BY case_number").fetchall()
+    return len(found), sum(n for _, n in found), [case for case, _ in found[:3]]
 
 
 def _add_columns(connection: Any, name: str, schema: Any, columns: list[str]) -> None:

@@ -1,10 +1,13 @@
-"""How `imrparse validate` and `imrparse rules` print: compiler-style text, JUnit XML for CI
-dashboards, and the rule table as text or Markdown (the README's copy is this output)."""
+"""How `imrparse validate` and `imrparse rules` print: compiler-style text (full or concise),
+JSON Lines and JUnit XML for CI and tools, and the rule table as text or Markdown (the README's
+copy is this output). `parse`'s failure lines on stderr are the concise form too."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from typing import Any
+
+import orjson
 
 from .rules import RULES
 from .validate import is_valid
@@ -15,13 +18,35 @@ def finding_lines(path: str, result: dict[str, Any]) -> list[str]:
     out: list[str] = []
     for finding in result["findings"]:
         line, column = finding["line"], finding["column"]
-        where = f"{path}:{line}:{column}" if line is not None else path
-        out.append(f"{where}: {finding['code']} {finding['severity']}: {finding['message']}")
+        out.append(f"{_where(path, line, column)}: {finding['code']} {finding['severity']}: {finding['message']}")
         text = result["lines"].get(line)
         if text is not None and column is not None:
             shown = text.replace("\t", " ").replace("\f", " ")
             out.append(f"    {shown}\n    {' ' * (column - 1)}^")
     return out
+
+
+def _where(path: str, line: int | None, column: int | None) -> str:
+    return f"{path}:{line}:{column}" if line is not None else path
+
+
+def concise_lines(path: str, result: dict[str, Any]) -> list[str]:
+    """`path:line:column: CODE message`, one line per finding (ruff's concise output)."""
+    return [f"{_where(path, f['line'], f['column'])}: {f['code']} {f['message']}" for f in result["findings"]]
+
+
+def failure_line(path: str, error: dict[str, Any]) -> str:
+    """`parse`'s stderr line for an error record: `path:line:column: CODE message`."""
+    code = error.get("code")
+    return f"{_where(path, error.get('line'), error.get('column'))}: {code + ' ' if code else ''}{error['message']}"
+
+
+def jsonl_lines(path: str, result: dict[str, Any]) -> bytes:
+    """One JSON object per finding, each naming its path (and `path_bytes` for a name that is
+    not UTF-8): `{"path", "code", "severity", "message", "line", "column"}`."""
+    source = result["source"]
+    where = {"path": path, **({"path_bytes": source["path_bytes"]} if "path_bytes" in source else {})}
+    return b"".join(orjson.dumps({**where, **finding}) + b"\n" for finding in result["findings"])
 
 
 def junit(results: list[tuple[str, dict[str, Any]]], strict: bool) -> bytes:

@@ -1,7 +1,8 @@
 """Records as flat tables for analysts -- letters, decisions, citations, errors, diagnoses -- with one
 Arrow schema, written as Parquet in row groups so memory stays flat however many letters.
 
-`rows(result)` is plain Python (no pyarrow); `ParquetTables` needs the `imrparse[parquet]` extra.
+`rows(result)` is plain Python (no pyarrow); `ParquetTables` and `CsvTables` (the same tables as
+CSV for spreadsheets, written by pyarrow's CSV writer) need the `imrparse[parquet]` extra.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from .inputs import MissingExtra
 
 TABLES = ("letters", "decisions", "citations", "errors", "diagnoses")
 TABLE_FILES = {f"{name}.parquet" for name in TABLES}
+CSV_FILES = {f"{name}.csv" for name in TABLES}
+LIST_SEPARATOR = "; "  # how a CSV cell holds a list column's items (reviewer_licensure, reviewer_specialties)
 # decisions.treatment_parts as columns: part -> column (the part's value; null where not stated)
 PART_COLUMNS = {"name": "treatment_name", "strength": "strength", "form": "form", "quantity": "quantity", "refills": "refills",
                 "sessions": "sessions", "frequency": "frequency", "duration": "duration", "body_part": "body_part",
@@ -166,11 +169,43 @@ class ParquetTables:
                 self.flush()
 
 
+class CsvTables(ParquetTables):
+    """The five tables as CSV files (letters.csv, ...) with the Parquet tables' columns, for
+    spreadsheets: a header row, dates as YYYY-MM-DD, booleans as true/false, null as an empty
+    cell, and a list column's items joined with LIST_SEPARATOR."""
+
+    def __init__(self, directory: Path, row_group: int = ROW_GROUP) -> None:
+        self.schemas = arrow_schemas()
+        pa = require_pyarrow()
+        import pyarrow.csv as csv
+
+        self.csv_schemas = {name: pa.schema([(f.name, pa.string() if pa.types.is_list(f.type) else f.type) for f in schema])
+                            for name, schema in self.schemas.items()}
+        directory.mkdir(parents=True, exist_ok=True)
+        self.writers = {name: csv.CSVWriter(directory / f"{name}.csv", schema) for name, schema in self.csv_schemas.items()}
+        self.pending = {name: [] for name in TABLES}
+        self.row_group = row_group
+        self.letters = 0
+
+    def flush(self) -> None:
+        pa = require_pyarrow()
+        import pyarrow.compute as pc
+
+        for name, pending in self.pending.items():
+            if pending:
+                table = pa.Table.from_pylist(pending, schema=self.schemas[name])
+                columns = [pc.binary_join(column, LIST_SEPARATOR) if pa.types.is_list(column.type) else column
+                           for column in table.columns]
+                self.writers[name].write_table(pa.Table.from_arrays(columns, schema=self.csv_schemas[name]))
+                pending.clear()
+
+
 def _close(writer: Any) -> None:
     """Close a Parquet writer once: after a failed close, pyarrow's __del__ would try again at
     exit and print the error with a traceback."""
     try:
         writer.close()
     finally:
-        writer.is_open = False
+        with contextlib.suppress(AttributeError):  # a CSV writer has no such flag
+            writer.is_open = False
 

@@ -196,7 +196,7 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
     monkeypatch.setattr(os, "open", refuse)  # root reads any file, so permissions cannot stop it
     status, stderr = _parse_cli(str(path))
-    assert status == 2 and f"{path}: cannot be read: Permission denied" in stderr
+    assert status == 2 and f"{path}: S000 cannot be read: Permission denied" in stderr
 
 
 def test_symlink_loop(tmp_path: Path) -> None:

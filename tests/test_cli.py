@@ -35,7 +35,7 @@ def test_bad_letter_exits_1_with_position_and_no_traceback(tmp_path) -> None:  #
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     line = SEED.read_text().split("\n").index("MAXIMUS guideline: The Expert Reviewer did not base their decision on the MTUS.  ") + 1
-    assert f"{bad}:{line}:1: line {line} reads 'MAXIMUS guidelines:' where the letter needs 'MAXIMUS guideline:'" in result.stderr
+    assert f"{bad}:{line}:1: S102 line {line} reads 'MAXIMUS guidelines:' where the letter needs 'MAXIMUS guideline:'" in result.stderr
     assert json.loads(result.stdout)["error"]["line"] == line
 
 

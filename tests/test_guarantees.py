@@ -396,7 +396,7 @@ def test_09_load_with_no_paths_and_a_terminal_on_standard_input_is_a_usage_error
         _, stderr = run.communicate(timeout=20)
     finally:
         os.close(terminal)
-    assert run.returncode == 2 and "load needs files or directories of letters" in stderr
+    assert run.returncode == 2 and "Usage: imrparse load" in stderr and "standard input is a terminal" in stderr
     assert not db.exists()
 
 

@@ -142,7 +142,7 @@ def test_an_input_a_helper_died_on_is_an_error_record_not_parsed_again(monkeypat
     records = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert result.exit_code == 1 and len(records) == 40
     assert died in [r["error"]["message"] for r in records if "error" in r]
-    assert f".txt: {died}\n" in result.stderr
+    assert f".txt: S000 {died}\n" in result.stderr
 
 
 # -- 3. PDFs without text -----------------------------------------------------------------------
@@ -236,12 +236,12 @@ def test_an_unreadable_folder_is_an_error_record_of_its_own(monkeypatch: pytest.
     out = tmp_path / "out.jsonl"
     result = runner.invoke(app, ["parse", str(tmp_path), "-o", str(out), "--workers", "1", "--glob", "*.txt"])
     assert result.exit_code == 1
-    assert f"{locked}: cannot be read: Permission denied\n" in result.stderr and "1 parsed, 1 failed" in result.stderr
+    assert f"{locked}: S000 cannot be read: Permission denied\n" in result.stderr and "1 parsed, 1 failed" in result.stderr
     good, error = (json.loads(line) for line in out.read_text().splitlines())
     assert good["source"]["path"] == str(tmp_path / "good.txt") and "error" not in good
     assert (error["source"]["path"], error["error"]["message"]) == (str(locked), "cannot be read: Permission denied")
     result = runner.invoke(app, ["parse", str(locked), "--workers", "1"])
-    assert result.exit_code == 2 and result.stderr.startswith(f"{locked}: cannot be read: Permission denied\n")
+    assert result.exit_code == 2 and result.stderr.startswith(f"{locked}: S000 cannot be read: Permission denied\n")
 
 
 def test_extensions_match_in_any_case(tmp_path: Path) -> None:
