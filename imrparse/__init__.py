@@ -6,13 +6,21 @@ from .api import decode, dumps, parse, parse_file, parse_normalized, parse_tree,
 from .batch import parse_many, parse_one, validate_many, validate_one
 from .errors import InputError, ParseError
 from .normalize import normalize
+from .record import Case, Decision, Guideline, Record, Reviewer, Summary, TreatmentParts
 from .transformer import SCHEMA_VERSION, to_record
 from .validate import validate  # last: the function shadows the submodule of the same name
 
 __all__ = [
     "SCHEMA_VERSION",
+    "Case",
+    "Decision",
+    "Guideline",
     "InputError",
     "ParseError",
+    "Record",
+    "Reviewer",
+    "Summary",
+    "TreatmentParts",
     "__version__",
     "decode",
     "dumps",

@@ -11,7 +11,7 @@ from lark.exceptions import GrammarError, LexError, UnexpectedInput
 
 from .diagnosis import TokenRow, diagnose, item_starts, token_row
 from .errors import ParseError, caret_context
-from .loader import build_parser, get_parser, get_record_parser
+from .loader import get_parser, get_record_parser
 from .normalize import LineIndex, Normalized
 from .readers import read_credential_sentence, read_guideline, read_title
 from .wording import HEADINGS, ITEM_LABELS, LANDMARKS, describe
@@ -80,12 +80,6 @@ def grammar_error(path: Path | None, exc: Exception) -> ParseError:
     line = getattr(exc, "line", None)
     column = getattr(exc, "column", None)
     return ParseError(f"the grammar {path or 'shipped'} does not compile: {exc}", line=line, column=column)
-
-
-def check_grammar(text: str) -> dict[str, Any]:
-    """Compile with strict=True: LALR conflicts and terminal collisions are errors."""
-    parser = build_parser(text, strict=True)
-    return {"rules": len({r.origin.name for r in parser.rules}), "terminals": len(parser.terminals)}
 
 
 def tokens(normalized: Normalized, parser: Lark, start: str = "start") -> tuple[list[TokenRow], ParseError | None]:
