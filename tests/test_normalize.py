@@ -101,3 +101,19 @@ def test_crlf_throughout_agrees_with_its_specification(lines: list[str]) -> None
     for i, char in enumerate(norm.text):
         if char.strip():
             assert original[norm.to_original(i)] == char
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", " ", "  ", "\n", "\n\n\n", " \n", "\f", "\t", "\ufb01", "\u200b", ":"]), max_size=30).map("".join))
+def test_crlf_text_maps_as_its_lf_text_does(lf_text: str) -> None:
+    """The same text with CRLF line ends normalizes to the same text, and each offset maps to the
+    LF text's offset moved right by the CRs before it (a line end to its CR)."""
+    crlf_text = lf_text.replace("\n", "\r\n")
+    lf, crlf = normalize(lf_text), normalize(crlf_text)
+    assert crlf.text == lf.text
+    for i in range(len(lf.text) + 1):
+        orig = lf.to_original(i)
+        assert crlf.to_original(i) == orig + lf_text.count("\n", 0, orig)
+        if i < len(lf.text):
+            end = lf.span(i, i + 1)[1]
+            assert crlf.span(i, i + 1)[1] == end + lf_text.count("\n", 0, end)
