@@ -13,10 +13,11 @@ contextual lexer, and every record the same, with less work per token:
     or a `+` helper (their children are spliced into the parent's list, as Lark does), no
     wrapper per callback, no `assert` comparing a `Rule` with a state on every reduction.
 
-The tables are plain data (JSON): the shipped grammar's are built when the package is made and
-shipped beside it (`imrparse/imr_letter.lalr.json`), so a new process, even the first after
-installation, neither builds the grammar nor reads a cache. Another grammar's are compiled from
-its Lark parser when it is loaded.
+The tables are plain data (JSON): the shipped grammar's are made from it ahead
+(`loader.write_shipped_tables`) and shipped beside it (`imrparse/imr_letter.lalr.json`), with the
+lexers' patterns already compiled for the Python they were made on (`sre_code`), so a new
+process, even the first after installation, neither builds the grammar, nor reads a cache, nor
+runs `re`'s compiler. Another grammar's are compiled from its Lark parser when it is loaded.
 
 Skipping whitespace inside a state's pattern is exact only where no terminal that Lark tries
 before the ignored one can start with whitespace; `compile_tables` checks that on each terminal's
@@ -31,6 +32,9 @@ Errors are not this module's business: on any input it cannot parse it raises `R
 
 from __future__ import annotations
 
+import _sre  # type: ignore[import-not-found]  # the regular-expression engine under `re` (CPython's, PyPy's)
+import array
+import base64
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
@@ -208,6 +212,87 @@ def _in_set(members: list[Any], char: str) -> bool:
     return found != negate
 
 
+def lexer_sources(tables: dict[str, Any]) -> list[str]:
+    """Each lexer's pattern: the ignored terminal skipped first where that is exact, then the
+    state's terminals as named groups, in Lark's order."""
+    terminals: dict[str, str] = tables["terminals"]
+    ignore = set(tables["ignore"])
+    skip = "".join(f"(?:{terminals[name]})*+" for name in tables["ignore"])
+    return [
+        (skip if skippable else "") + "(?:" + "|".join(
+            f"(?P<{name}>{terminals[name]})" for name in names if not (skippable and name in ignore)) + ")"
+        for names, skippable in zip(tables["lexers"], tables["skip_ignored"], strict=True)
+    ]
+
+
+# -- the lexers' patterns, compiled ahead ----------------------------------------------------
+#
+# Compiling the patterns a letter needs (22 of 33, 35 KB of regular expressions) is most of a
+# new process's first parse: 18 ms, spent in `re`'s parser and compiler, which are Python. Their
+# output, the regular-expression engine's code, is data: `sre_code` keeps it with the tables, and
+# a process hands it straight to the engine (`_sre.compile`, what `re.compile` ends with). That
+# code is private to one version of CPython: it is used only when the engine's MAGIC, code size
+# and the Python version are the ones it was made with, and the pattern's text is the same;
+# otherwise the pattern is compiled as usual. The engine checks the code it is given.
+
+
+def sre_code(tables: dict[str, Any]) -> dict[str, Any]:
+    """The compiled code of every lexer's pattern, for this Python."""
+    from re import _compiler, _parser  # type: ignore[attr-defined]
+
+    compiled = []
+    for source in lexer_sources(tables):
+        parsed = _parser.parse(source, 0)
+        code = _compiler._code(parsed, 0)
+        groupindex = dict(parsed.state.groupdict)
+        indexgroup: list[str | None] = [None] * parsed.state.groups
+        for name, index in groupindex.items():
+            indexgroup[index] = name
+        compiled.append({"source_sha256": _sha256(source), "flags": parsed.state.flags,
+                         "code": base64.b64encode(array.array(_CODE_TYPE, code).tobytes()).decode("ascii"),
+                         "groups": parsed.state.groups - 1, "groupindex": groupindex, "indexgroup": indexgroup})
+    return {"python": _python(), "magic": _sre.MAGIC, "codesize": _sre.CODESIZE, "lexers": compiled}
+
+
+# The code as base64 of its machine words: a new process decodes only the lexers it reaches,
+# in C (JSON numbers took 4.6 ms to load, all of them).
+_CODE_TYPE = "I"
+
+
+def _python() -> str:
+    import sys
+
+    word = array.array(_CODE_TYPE).itemsize
+    return f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}-{sys.byteorder}-{word}"
+
+
+def _sha256(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _usable_sre(sre: Any, sources: list[str]) -> list[dict[str, Any]] | None:
+    """The shipped code, if it was made by this engine for these patterns' texts."""
+    if not (isinstance(sre, dict) and sre.get("python") == _python() and sre.get("magic") == _sre.MAGIC
+            and sre.get("codesize") == _sre.CODESIZE and len(sre.get("lexers", ())) == len(sources)):
+        return None
+    lexers: list[dict[str, Any]] = sre["lexers"]
+    return lexers
+
+
+def _from_sre(source: str, entry: dict[str, Any]) -> re.Pattern[str] | None:
+    if entry.get("source_sha256") != _sha256(source):
+        return None
+    try:
+        code = array.array(_CODE_TYPE, base64.b64decode(entry["code"])).tolist()
+        pattern: re.Pattern[str] = _sre.compile(source, entry["flags"], code, entry["groups"], entry["groupindex"],
+                                                tuple(entry["indexgroup"]))
+    except (TypeError, ValueError, RuntimeError, OverflowError):  # code the engine does not take: compile the text
+        return None
+    return pattern
+
+
 # -- running them -------------------------------------------------------------------------
 
 
@@ -225,14 +310,10 @@ class LeanParser:
         terminals: dict[str, str] = tables["terminals"]
         ignore: list[str] = tables["ignore"]
         self._ignore = frozenset(ignore)
-        skip = "".join(f"(?:{terminals[name]})*+" for name in ignore)
-        self._rest_ignored = re.compile(skip + r"\Z")
-        self._sources = [
-            (skip if skippable else "") + "(?:" + "|".join(
-                f"(?P<{name}>{terminals[name]})" for name in names if not (skippable and name in self._ignore)) + ")"
-            for names, skippable in zip(tables["lexers"], tables["skip_ignored"], strict=True)
-        ]
+        self._rest_ignored = re.compile("".join(f"(?:{terminals[name]})*+" for name in ignore) + r"\Z")
+        self._sources = lexer_sources(tables)
         self._compiled: list[re.Pattern[str] | None] = [None] * len(self._sources)
+        self._sre = _usable_sre(tables.get("sre"), self._sources)
         size = max(int(state) for state in tables["states"]) + 1
         self._lexer_of = [0] * size
         self._actions: list[dict[str, int]] = [{} for _ in range(size)]
@@ -265,7 +346,9 @@ class LeanParser:
         lexer = self._lexer_of[state]
         compiled = self._compiled[lexer]
         if compiled is None:
-            compiled = self._compiled[lexer] = re.compile(self._sources[lexer])
+            compiled = self._compiled[lexer] = _from_sre(self._sources[lexer], self._sre[lexer]) if self._sre else None
+            if compiled is None:
+                compiled = self._compiled[lexer] = re.compile(self._sources[lexer])
         self._patterns[state] = compiled
         return compiled
 

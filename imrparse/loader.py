@@ -27,9 +27,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+import orjson
 from lark import Lark
 
-from .engine import LeanParser, compile_tables
+from .engine import LeanParser, compile_tables, sre_code
 from .transformer import RecordBuilder
 
 GRAMMAR_NAME = "imr_letter.lark"
@@ -121,8 +122,8 @@ def grammar_digest(grammar_text: str) -> str:
 def shipped_tables(grammar_text: str) -> dict[str, Any] | None:
     """The shipped tables, if they were made from this grammar text."""
     try:
-        tables: dict[str, Any] = json.loads(TABLES_PATH.read_bytes())
-    except (OSError, ValueError):
+        tables: dict[str, Any] = orjson.loads(TABLES_PATH.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
         return None
     return tables if tables.get("grammar_sha256") == grammar_digest(grammar_text) else None
 
@@ -134,6 +135,9 @@ def write_shipped_tables() -> Path:
     if tables is None:
         raise SystemExit("the engine cannot run this grammar exactly; the record parser will run on Lark")
     tables["grammar_sha256"] = grammar_digest(text)
-    TABLES_PATH.write_text(json.dumps(tables, sort_keys=True, indent=0) + "\n", encoding="utf-8")
+    tables["sre"] = sre_code(tables)
+    # A line per key, compact within: the file is data, made and checked by code.
+    lines = (f"{json.dumps(key)}: {json.dumps(tables[key], sort_keys=True, separators=(',', ':'))}" for key in sorted(tables))
+    TABLES_PATH.write_text("{\n" + ",\n".join(lines) + "\n}\n", encoding="utf-8")
     return TABLES_PATH
 

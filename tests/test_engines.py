@@ -116,3 +116,37 @@ def test_threads_parsing_at_once_get_their_own_records() -> None:
     expected = [imrparse.parse(text) for text in texts]
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert list(pool.map(imrparse.parse, texts)) == expected
+
+
+def test_the_shipped_lexer_code_is_this_pythons_own() -> None:
+    """The lexers' compiled code ships with the tables (a new process skips `re`'s compiler);
+    on the Python it was made with, each pattern from it is the pattern `re.compile` makes."""
+    import re
+
+    assert SHIPPED is not None
+    sources = engine.lexer_sources(SHIPPED)
+    shipped = engine._usable_sre(SHIPPED.get("sre"), sources)
+    if shipped is None:
+        pytest.skip(f"the shipped lexer code was made on {SHIPPED['sre']['python']}, not this Python")
+    text = (LETTERS / "seed_000_3ff69cc2fa494158.txt").read_text(encoding="utf-8")
+    for source, entry in zip(sources, shipped, strict=True):
+        pattern = engine._from_sre(source, entry)
+        assert pattern is not None
+        compiled = re.compile(source)
+        assert (pattern.pattern, pattern.flags, pattern.groupindex) == (compiled.pattern, compiled.flags, compiled.groupindex)
+        for pos in range(0, len(text), 97):
+            found, expected = pattern.match(text, pos), compiled.match(text, pos)
+            assert (found and (found.lastgroup, found.span())) == (expected and (expected.lastgroup, expected.span()))
+
+
+def test_lexer_code_that_does_not_fit_is_compiled_from_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert SHIPPED is not None
+    sources = engine.lexer_sources(SHIPPED)
+    entry = dict(SHIPPED["sre"]["lexers"][0])
+    assert engine._from_sre(sources[0] + " ", entry) is None  # another pattern's code
+    entry["code"] = "AAAAAA=="  # code the regular-expression engine refuses
+    assert engine._from_sre(sources[0], entry) is None
+    assert engine._usable_sre({**SHIPPED["sre"], "magic": 0}, sources) is None
+    text = (LETTERS / "seed_000_3ff69cc2fa494158.txt").read_text(encoding="utf-8")
+    expected = imrparse.parse(text)
+    assert _parse_with(engine.LeanParser({**SHIPPED, "sre": None}, RecordBuilder()), monkeypatch, text) == expected
