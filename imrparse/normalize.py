@@ -110,13 +110,26 @@ class Normalized:
         return min(orig, len(self.original))
 
     def span(self, start: int, end: int) -> list[int]:
-        """Map a half-open normalized span to the original text."""
+        """Map a half-open normalized span to the original text. (`to_original` twice, written
+        out: a record maps some twenty spans.)"""
         if end <= start:
             orig = self.to_original(start)
             return [orig, orig]
+        norm_starts, starts, crlf_ends = self._norm_starts, self._orig_starts, self._crlf_ends
+        limit = len(self.original)
+        mapped = []
         # The end is exclusive: map the last character, then step past it in the original.
-        last = self.to_original(end - 1)
-        return [self.to_original(start), last + (2 if self._crlf_ends and self.original.startswith("\r\n", last) else 1)]
+        for offset in (start, end - 1):
+            i = bisect.bisect_right(norm_starts, offset) - 1
+            orig = starts[i] + (offset - norm_starts[i])
+            if i + 1 < len(starts) and orig >= starts[i + 1]:
+                orig = starts[i + 1] - 1
+            if crlf_ends:
+                orig += bisect.bisect_right(crlf_ends, orig)
+            mapped.append(orig if orig < limit else limit)
+        last = mapped[1]
+        mapped[1] = last + (2 if crlf_ends and self.original.startswith("\r\n", last) else 1)
+        return mapped
 
 
 def normalize(original: str) -> Normalized:
