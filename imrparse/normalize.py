@@ -188,6 +188,13 @@ def collapse(text: str) -> str:
     the characters regex `\\s` matches, at a fraction of a regex substitution's cost.)"""
     if "-\n" in text:
         text = _HYPHEN_WRAP.sub(_join_hyphen, text)
+    # Normalized text mostly has single spaces and line ends between words: then joining the
+    # lines is all there is to do, a fourth of the time of splitting into words. (ASCII text that
+    # is printable with its line ends made spaces, and has no two spaces in a row and none at
+    # either end, has no whitespace run but single spaces.)
+    joined = text.replace("\n", " ")
+    if joined.isascii() and joined.isprintable() and "  " not in joined and joined[:1] != " " and joined[-1:] != " ":
+        return joined
     return " ".join(text.split())
 
 

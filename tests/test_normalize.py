@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imrparse.normalize import LineIndex, normalize
+from imrparse.normalize import _HYPHEN_WRAP, LineIndex, _join_hyphen, collapse, normalize
 
 LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"}
 
@@ -120,3 +120,12 @@ def test_crlf_text_maps_as_its_lf_text_does(lf_text: str) -> None:
         if i < len(lf.text):
             end = lf.span(i, i + 1)[1]
             assert crlf.span(i, i + 1)[1] == end + lf_text.count("\n", 0, end)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["ab", "c", " ", "  ", "\n", "\n\n", "-\n", "-", "\t", "\x0b", "\x1c", "\r", "\x01",
+                                 "\u00e9", "\u3000", "\u00a0"]), max_size=20).map("".join))
+def test_collapse_joins_every_whitespace_run_into_one_space(text: str) -> None:
+    """collapse's quick path (single spaces and line ends) gives what splitting into words does."""
+    joined = _HYPHEN_WRAP.sub(_join_hyphen, text) if "-\n" in text else text
+    assert collapse(text) == " ".join(joined.split())
