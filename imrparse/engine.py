@@ -238,20 +238,31 @@ def lexer_sources(tables: dict[str, Any]) -> list[str]:
 
 def sre_code(tables: dict[str, Any]) -> dict[str, Any]:
     """The compiled code of every lexer's pattern, for this Python."""
+    return {**sre_header(), "lexers": [sre_entry(source) for source in lexer_sources(tables)]}
+
+
+def sre_header() -> dict[str, Any]:
+    """What the code is valid for: this Python, its regular-expression engine's MAGIC and word."""
+    return {"python": _python(), "magic": _sre.MAGIC, "codesize": _sre.CODESIZE}
+
+
+def sre_header_matches(shipped: Any) -> bool:
+    return isinstance(shipped, dict) and all(shipped.get(key) == value for key, value in sre_header().items())
+
+
+def sre_entry(source: str, flags: int = 0) -> dict[str, Any]:
+    """The engine code of `source` compiled with `flags`: what `re.compile` hands `_sre.compile`."""
     from re import _compiler, _parser  # type: ignore[attr-defined]
 
-    compiled = []
-    for source in lexer_sources(tables):
-        parsed = _parser.parse(source, 0)
-        code = _compiler._code(parsed, 0)
-        groupindex = dict(parsed.state.groupdict)
-        indexgroup: list[str | None] = [None] * parsed.state.groups
-        for name, index in groupindex.items():
-            indexgroup[index] = name
-        compiled.append({"source_sha256": _sha256(source), "flags": parsed.state.flags,
-                         "code": base64.b64encode(array.array(_CODE_TYPE, code).tobytes()).decode("ascii"),
-                         "groups": parsed.state.groups - 1, "groupindex": groupindex, "indexgroup": indexgroup})
-    return {"python": _python(), "magic": _sre.MAGIC, "codesize": _sre.CODESIZE, "lexers": compiled}
+    parsed = _parser.parse(source, flags)
+    code = _compiler._code(parsed, flags)
+    groupindex = dict(parsed.state.groupdict)
+    indexgroup: list[str | None] = [None] * parsed.state.groups
+    for name, index in groupindex.items():
+        indexgroup[index] = name
+    return {"source_sha256": _sha256(source), "flags": flags, "final_flags": flags | parsed.state.flags,
+            "code": base64.b64encode(array.array(_CODE_TYPE, code).tobytes()).decode("ascii"),
+            "groups": parsed.state.groups - 1, "groupindex": groupindex, "indexgroup": indexgroup}
 
 
 # The code as base64 of its machine words: a new process decodes only the lexers it reaches,
@@ -274,23 +285,25 @@ def _sha256(text: str) -> str:
 
 def _usable_sre(sre: Any, sources: list[str]) -> list[dict[str, Any]] | None:
     """The shipped code, if it was made by this engine for these patterns' texts."""
-    if not (isinstance(sre, dict) and sre.get("python") == _python() and sre.get("magic") == _sre.MAGIC
-            and sre.get("codesize") == _sre.CODESIZE and len(sre.get("lexers", ())) == len(sources)):
+    if not (sre_header_matches(sre) and len(sre.get("lexers", ())) == len(sources)):
         return None
     lexers: list[dict[str, Any]] = sre["lexers"]
     return lexers
 
 
-def _from_sre(source: str, entry: dict[str, Any]) -> re.Pattern[str] | None:
+def from_sre(source: str, entry: dict[str, Any]) -> re.Pattern[str] | None:
+    """The pattern from its shipped code; None if the code is for another text or the engine
+    refuses it (then compile the text)."""
     if entry.get("source_sha256") != _sha256(source):
         return None
     try:
         code = array.array(_CODE_TYPE, base64.b64decode(entry["code"])).tolist()
-        pattern: re.Pattern[str] = _sre.compile(source, entry["flags"], code, entry["groups"], entry["groupindex"],
+        pattern: re.Pattern[str] = _sre.compile(source, entry["final_flags"], code, entry["groups"], entry["groupindex"],
                                                 tuple(entry["indexgroup"]))
-    except (TypeError, ValueError, RuntimeError, OverflowError):  # code the engine does not take: compile the text
+    except (KeyError, TypeError, ValueError, RuntimeError, OverflowError):  # code the engine does not take
         return None
     return pattern
+
 
 
 # -- running them -------------------------------------------------------------------------
@@ -346,7 +359,7 @@ class LeanParser:
         lexer = self._lexer_of[state]
         compiled = self._compiled[lexer]
         if compiled is None:
-            compiled = self._compiled[lexer] = _from_sre(self._sources[lexer], self._sre[lexer]) if self._sre else None
+            compiled = self._compiled[lexer] = from_sre(self._sources[lexer], self._sre[lexer]) if self._sre else None
             if compiled is None:
                 compiled = self._compiled[lexer] = re.compile(self._sources[lexer])
         self._patterns[state] = compiled

@@ -130,7 +130,7 @@ def test_the_shipped_lexer_code_is_this_pythons_own() -> None:
         pytest.skip(f"the shipped lexer code was made on {SHIPPED['sre']['python']}, not this Python")
     text = (LETTERS / "seed_000_3ff69cc2fa494158.txt").read_text(encoding="utf-8")
     for source, entry in zip(sources, shipped, strict=True):
-        pattern = engine._from_sre(source, entry)
+        pattern = engine.from_sre(source, entry)
         assert pattern is not None
         compiled = re.compile(source)
         assert (pattern.pattern, pattern.flags, pattern.groupindex) == (compiled.pattern, compiled.flags, compiled.groupindex)
@@ -143,10 +143,33 @@ def test_lexer_code_that_does_not_fit_is_compiled_from_the_text(monkeypatch: pyt
     assert SHIPPED is not None
     sources = engine.lexer_sources(SHIPPED)
     entry = dict(SHIPPED["sre"]["lexers"][0])
-    assert engine._from_sre(sources[0] + " ", entry) is None  # another pattern's code
+    assert engine.from_sre(sources[0] + " ", entry) is None  # another pattern's code
     entry["code"] = "AAAAAA=="  # code the regular-expression engine refuses
-    assert engine._from_sre(sources[0], entry) is None
+    assert engine.from_sre(sources[0], entry) is None
     assert engine._usable_sre({**SHIPPED["sre"], "magic": 0}, sources) is None
     text = (LETTERS / "seed_000_3ff69cc2fa494158.txt").read_text(encoding="utf-8")
     expected = imrparse.parse(text)
     assert _parse_with(engine.LeanParser({**SHIPPED, "sre": None}, RecordBuilder()), monkeypatch, text) == expected
+
+
+def test_the_precompiled_patterns_are_what_re_compile_makes() -> None:
+    """imrparse/precompiled.json: the patterns imrparse compiles at start, with their code for
+    the Python it was made on, put in re's cache at import; each must be re.compile's own."""
+    import re
+
+    import orjson
+
+    from imrparse import precompiled
+
+    shipped = orjson.loads(precompiled.PATH.read_bytes())
+    if not engine.sre_header_matches(shipped):
+        pytest.skip(f"the precompiled patterns were made on {shipped['python']}, not this Python")
+    assert len(shipped["patterns"]) >= 30
+    sample = (LETTERS / "seed_000_3ff69cc2fa494158.txt").read_text(encoding="utf-8")
+    for entry in shipped["patterns"]:
+        pattern = engine.from_sre(entry["pattern"], entry)
+        assert pattern is not None, entry["pattern"]
+        compiled = re._compiler.compile(entry["pattern"], entry["flags"])  # type: ignore[attr-defined]  # not from re's cache
+        assert (pattern.pattern, pattern.flags, pattern.groupindex) == (compiled.pattern, compiled.flags, compiled.groupindex)
+        assert [m.span() for m in pattern.finditer(sample)] == [m.span() for m in compiled.finditer(sample)]
+    assert precompiled.fill_re_cache(Path("/nonexistent")) == 0

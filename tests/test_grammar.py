@@ -41,5 +41,6 @@ def test_wheel_contains_the_grammar_and_schema(tmp_path: Path) -> None:
     assert "imrparse/grammar/imr_letter.lark" in names
     assert "imrparse/schema/record.schema.json" in names
     assert "imrparse/imr_letter.lalr.json" in names  # the record parser's tables: no grammar build at run time
+    assert "imrparse/precompiled.json" in names  # imrparse's regular expressions, compiled ahead
     shipped = zipfile.ZipFile(wheel).read("imrparse/grammar/imr_letter.lark").decode()
     assert shipped == (ROOT / "grammar" / "imr_letter.lark").read_text(encoding="utf-8")
