@@ -13,6 +13,7 @@ import orjson
 from lark import Token, Tree
 from lark.exceptions import UnexpectedInput
 
+from . import precompiled  # noqa: F401  # first: puts imrparse's patterns in re's cache before the modules below compile them
 from .diagnosis import diagnose
 from .errors import NOT_A_LETTER, ParseError
 from .inputs import decode as decode  # the first stage, re-exported

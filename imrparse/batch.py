@@ -67,10 +67,26 @@ def _read_regular_file(path: str, source: dict[str, Any], max_bytes: int) -> byt
             raise _Unreadable(source, "is not a regular file (a FIFO, device or socket), so it is not read; "
                                       "give a stream as - (standard input)")
         _check_size(source, info.st_size, max_bytes)
-        with open(fd, "rb", closefd=False) as stream:
-            return stream.read(max_bytes + 1)
+        return _read_to_end(fd, info.st_size, max_bytes)
     finally:
         os.close(fd)
+
+
+def _read_to_end(fd: int, size: int, max_bytes: int) -> bytes:
+    """The file's bytes to its end, up to just past `max_bytes`, read in reads sized from its
+    stat `size` (`stream.read(max_bytes + 1)` allocated the whole limit, 32 MiB, per letter).
+    A file that grew since its stat, or a short read, is read on."""
+    chunks = []
+    total = 0
+    want = size + 1
+    while total <= max_bytes:
+        chunk = os.read(fd, min(want, max_bytes + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        want = max(want - len(chunk), 1 << 16)
+    return b"".join(chunks)
 
 
 def result_key(result: Result) -> str:

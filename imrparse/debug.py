@@ -4,7 +4,7 @@ stream, the tree with original line ranges, an outline, and an explanation of a 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from lark import Lark, Token, Tree
 from lark.exceptions import GrammarError, LexError, UnexpectedInput
@@ -71,7 +71,11 @@ def load_grammar(path: Path | None, *, records: bool = False) -> Lark:
     one by default; a grammar that does not compile is a ParseError naming the grammar file's
     own line and column."""
     try:
-        return get_record_parser(path) if records else get_parser(path)
+        if records:
+            # The record parser is built (so a broken grammar fails here), but it is imrparse's
+            # engine unless IMRPARSE_ENGINE=lark; callers only build it, and read nothing from it.
+            return cast(Lark, get_record_parser(path))
+        return get_parser(path)
     except (GrammarError, LexError, UnexpectedInput) as exc:  # UnexpectedInput: the grammar's own syntax
         raise grammar_error(path, exc) from None
 

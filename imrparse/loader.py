@@ -1,31 +1,45 @@
 """Finding the grammar file and building its parsers once per process.
 
-Two parsers are built from one grammar (and one on-disk cache entry):
-  * the record parser runs the record callbacks inline while it parses (LALR `transformer=`):
-    no tree, no position propagation; `parse` uses it;
+Two parsers are built from one grammar:
+  * the record parser runs the record callbacks inline while it parses (as Lark's LALR
+    `transformer=`): no tree, no position propagation; `parse` uses it;
   * the tree parser builds the parse tree with positions on every node; `imrparse debug`,
     `validate` and every error report use it, because errors are reported by re-parsing a
     failing letter with plain Lark (its interactive parser says what was expected).
 Both keep every token, so the callbacks see the same children either way.
 
-The record parser runs on lark-cython (a compiled LALR parser and lexer for Lark) when it is
-installed, the `imrparse[fast]` extra, unless IMRPARSE_PURE_PYTHON=1; otherwise on plain Lark.
-Errors never come from lark-cython, whose exceptions lack what reporting needs (with lark
-1.3.1, `str(e)` and `accepts` fail): a letter it rejects is parsed again by the tree parser.
+The record parser runs on imrparse's own engine (`engine.py`: Lark's LALR tables, a lean loop
+and lexer). For the shipped grammar its tables ship in the package (`imr_letter.lalr.json`, made
+by `loader.write_shipped_tables()`), so no process builds the grammar or reads a cache to parse; a
+test checks they belong to the grammar. Another grammar's tables come from its Lark parser
+(built once per process, through Lark's on-disk cache). IMRPARSE_ENGINE=lark runs the record
+parser on Lark itself instead: on lark-cython (a compiled LALR parser and lexer, the
+`imrparse[fast]` extra) when it is installed, unless IMRPARSE_PURE_PYTHON=1, else on plain Lark.
+Errors never come from the record parser: a letter it rejects is parsed again by the tree parser.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
+import orjson
 from lark import Lark
 
+from .engine import LeanParser, compile_tables, sre_code, sre_entry, sre_header
 from .transformer import RecordBuilder
 
 GRAMMAR_NAME = "imr_letter.lark"
+# The shipped grammar's tables for engine.py, beside this module.
+TABLES_PATH = Path(__file__).resolve().parent / "imr_letter.lalr.json"
+
+# What `parse` runs: the engine of engine.py, or a Lark parser (IMRPARSE_ENGINE=lark).
+RecordParser = LeanParser | Lark
 
 # Extra start symbols let a grammar author parse one part of a letter alone.
 START_SYMBOLS = ("start", "header", "how_section", "summary_section", "decisions_section", "item")
@@ -85,7 +99,95 @@ def get_parser(grammar_path: Path | None = None) -> Lark:
 
 
 @functools.lru_cache(maxsize=8)
-def get_record_parser(grammar_path: Path | None = None) -> Lark:
-    """The record parser for a grammar file, built once per process and path."""
+def get_record_parser(grammar_path: Path | None = None) -> RecordParser:
+    """The record parser for a grammar file, built once per process and path: the engine with
+    the shipped tables when the file is the shipped grammar (byte for byte), else with tables
+    compiled from its tree parser; a Lark parser if the engine cannot run the grammar exactly,
+    or with IMRPARSE_ENGINE=lark."""
     path = grammar_path or default_grammar_path()
-    return build_parser(path.read_text(encoding="utf-8"), records=True)
+    text = path.read_text(encoding="utf-8")
+    if os.environ.get("IMRPARSE_ENGINE") == "lark":
+        return build_parser(text, records=True)
+    tables = shipped_tables(text)
+    if tables is None:
+        tables = compile_tables(get_parser(grammar_path))
+    if tables is None:
+        return build_parser(text, records=True)
+    return LeanParser(tables, RecordBuilder())
+
+
+def grammar_digest(grammar_text: str) -> str:
+    return hashlib.sha256(grammar_text.encode("utf-8")).hexdigest()
+
+
+def shipped_tables(grammar_text: str) -> dict[str, Any] | None:
+    """The shipped tables, if they were made from this grammar text."""
+    try:
+        tables: dict[str, Any] = orjson.loads(TABLES_PATH.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    return tables if tables.get("grammar_sha256") == grammar_digest(grammar_text) else None
+
+
+def write_shipped_tables() -> Path:
+    """Make the shipped grammar's tables (after the grammar changes; a test says when)."""
+    text = default_grammar_path().read_text(encoding="utf-8")
+    tables = compile_tables(build_parser(text, cache=False))
+    if tables is None:
+        raise SystemExit("the engine cannot run this grammar exactly; the record parser will run on Lark")
+    tables["grammar_sha256"] = grammar_digest(text)
+    tables["sre"] = sre_code(tables)
+    _write_json(TABLES_PATH, tables)
+    _write_json(precompiled_path(), {**sre_header(), "patterns": [{"pattern": pattern, **sre_entry(pattern, flags)}
+                                                                   for pattern, flags in _patterns_compiled_at_start()]})
+    return TABLES_PATH
+
+
+def precompiled_path() -> Path:
+    return Path(__file__).resolve().parent / "precompiled.json"
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    """A line per key, compact within: the file is data, made and checked by code."""
+    lines = (f"{json.dumps(key)}: {json.dumps(data[key], sort_keys=True, separators=(',', ':'))}" for key in sorted(data))
+    path.write_text("{\n" + ",\n".join(lines) + "\n}\n", encoding="utf-8")
+
+
+# Run in a new process: which patterns imrparse's modules compile as the command line starts and
+# parses its first letters (imrparse/precompiled.py ships their code).
+_RECORD_COMPILES = """
+import json, re, sys
+seen = set()
+compile_ = re._compile
+def recording(pattern, flags):
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename == compile_.__code__.co_filename:
+        frame = frame.f_back
+    if isinstance(pattern, str) and frame is not None and "imrparse" in frame.f_code.co_filename:
+        seen.add((pattern, int(flags)))
+    return compile_(pattern, flags)
+re._compile = recording
+import imrparse, imrparse.cli
+for path in sys.argv[1:]:
+    imrparse.parse_file(path)
+print(json.dumps(sorted(seen)))
+"""
+
+
+def _patterns_compiled_at_start() -> list[tuple[str, int]]:
+    import subprocess
+
+    letters = sorted((Path(__file__).resolve().parent.parent / "fixtures" / "letters").glob("*.txt"))
+    found = subprocess.run([sys.executable, "-c", _RECORD_COMPILES, *map(str, letters)], check=True, capture_output=True, text=True,
+                           env={**os.environ, "IMRPARSE_PRECOMPILED": "0"})
+    return [(pattern, flags) for pattern, flags in json.loads(found.stdout) if _is_unicode(pattern)]
+
+
+def _is_unicode(text: str) -> bool:
+    """Whether JSON can carry `text` (not a lone surrogate, as inputs' surrogate pattern has)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+

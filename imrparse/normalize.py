@@ -7,8 +7,8 @@ offsets, lines and columns of the text they passed in.
 
 The steps:
   spaces       tab, NBSP and other fixed-width spaces -> " "; form feed, lone CR -> "\\n";
-               the CR of a CRLF -> " " (one character for one, so positions do not move;
-               that space is then trailing, so a CRLF ends up "\\n")
+               a CRLF -> "\\n" (the map counts the CRs back); the CR before a form feed -> " "
+               (then trailing, so a CR and form feed end up "\\n")
   blank_lines  three or more line ends, with only spaces between -> "\\n\\n"
   trailing     spaces before a line end or the end of the text -> removed
   space_run    two or more spaces inside a line -> " "
@@ -24,8 +24,10 @@ keeps lexing linear however long a run a hostile or broken input has.
 Speed: a letter has a space every six characters, and a scan that stops at each one costs more
 than the rest of the step. So each step is found by its own search that starts with a literal
 the text rarely has ("  ", " \\n", a line end), steps that cannot occur are skipped (ASCII
-only), and the pieces found are merged in one pass. Every line end is one LF before the search,
-so texts with CR take the same searches.
+only), and the pieces found are merged in one pass. A CRLF's CR is not one of those pieces
+(pypdfium2's text has one on every line, so it would make a piece per line): the CRs are taken
+out first, in C (`split` and `join`), and the map counts them back (a bisect over where they
+were) on the way out to the original.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 
 # One character for one: positions are unchanged. (A `str.replace` per character costs a tenth
 # of one `str.translate`.)
@@ -81,50 +84,69 @@ def _steps(text: str) -> list[tuple[int, int, str]]:
 class Normalized:
     """The normalized text and the map from its offsets to the original's.
 
-    `_norm_starts[i]` / `_orig_starts[i]` are the starts of the i-th segment in each text;
-    within a segment the texts agree character for character, except in a replaced piece,
-    whose every offset maps to the piece's original start. `_has_crlf`: the original has CRLF
-    line ends, whose positions `to_original` moves from the LF to the CR.
+    The map has two layers. `_norm_starts[i]` / `_orig_starts[i]` are the starts of the i-th
+    segment in the normalized text and in the text with its CRLFs made LFs; within a segment the
+    two agree character for character, except in a replaced piece, whose every offset maps to the
+    piece's start. `_crlf_ends` are the offsets just past each LF that was a CRLF, in that text:
+    an offset there is moved right by the number of them at or before it, so a line end maps to
+    its CR in the original (as in LF text it maps to the LF).
     """
 
     text: str
     original: str
     _norm_starts: tuple[int, ...]
     _orig_starts: tuple[int, ...]
-    _has_crlf: bool
+    _crlf_ends: tuple[int, ...] = ()
 
     def to_original(self, offset: int) -> int:
         """Map an offset of the normalized text to the original text."""
+        starts = self._orig_starts
         i = bisect.bisect_right(self._norm_starts, offset) - 1
-        orig = self._orig_starts[i] + (offset - self._norm_starts[i])
-        if i + 1 < len(self._orig_starts):  # inside a replacement longer than what it replaced ("ﬁ" -> "fi")
-            orig = min(orig, self._orig_starts[i + 1] - 1)
-        orig = min(orig, len(self.original))
-        # A CRLF's CR became a space, dropped as trailing, so its line end maps to the LF; a line
-        # end starts at its CR in the original, as in LF text it starts at the LF.
-        if self._has_crlf and orig and self.original.startswith("\r\n", orig - 1):
-            return orig - 1
-        return orig
+        orig = starts[i] + (offset - self._norm_starts[i])
+        if i + 1 < len(starts) and orig >= starts[i + 1]:  # inside a replacement longer than what it replaced ("ﬁ" -> "fi")
+            orig = starts[i + 1] - 1
+        if self._crlf_ends:
+            orig += bisect.bisect_right(self._crlf_ends, orig)
+        return min(orig, len(self.original))
 
     def span(self, start: int, end: int) -> list[int]:
-        """Map a half-open normalized span to the original text."""
+        """Map a half-open normalized span to the original text. (`to_original` twice, written
+        out: a record maps some twenty spans.)"""
         if end <= start:
             orig = self.to_original(start)
             return [orig, orig]
+        norm_starts, starts, crlf_ends = self._norm_starts, self._orig_starts, self._crlf_ends
+        limit = len(self.original)
+        mapped = []
         # The end is exclusive: map the last character, then step past it in the original.
-        last = self.to_original(end - 1)
-        return [self.to_original(start), last + (2 if self.original.startswith("\r\n", last) else 1)]
+        for offset in (start, end - 1):
+            i = bisect.bisect_right(norm_starts, offset) - 1
+            orig = starts[i] + (offset - norm_starts[i])
+            if i + 1 < len(starts) and orig >= starts[i + 1]:
+                orig = starts[i + 1] - 1
+            if crlf_ends:
+                orig += bisect.bisect_right(crlf_ends, orig)
+            mapped.append(orig if orig < limit else limit)
+        last = mapped[1]
+        mapped[1] = last + (2 if crlf_ends and self.original.startswith("\r\n", last) else 1)
+        return mapped
 
 
 def normalize(original: str) -> Normalized:
     """Return the canonical text the grammar reads, with its offset map."""
     text = original
+    crlf_ends: tuple[int, ...] = ()
+    if "\r" in text:
+        if "\r\f" in text:  # a page break's line end: the CR is a (trailing) space, the form feed the line end
+            text = text.replace("\r\f", " \f")
+        if "\r\n" in text:
+            lines = text.split("\r\n")
+            text = "\n".join(lines)
+            # Just past the i-th joining LF: the lengths of lines 0..i, plus i + 1 LFs.
+            crlf_ends = tuple(accumulate(map(_plus_one, map(len, lines[:-1]))))
+        text = text.replace("\r", "\n")
     for char, replacement in _ASCII_ONE_FOR_ONE if original.isascii() else _ONE_FOR_ONE:
         text = text.replace(char, replacement)
-    has_crlf = False
-    if "\r" in text:
-        has_crlf = "\r\n" in text
-        text = text.replace("\r\n", " \n").replace("\r", "\n")
     parts: list[str] = []
     norm_starts = [0]
     orig_starts = [0]
@@ -143,7 +165,10 @@ def normalize(original: str) -> Normalized:
         orig_starts.append(end)
         last = end
     parts.append(text[last:])
-    return Normalized("".join(parts), original, tuple(norm_starts), tuple(orig_starts), has_crlf)
+    return Normalized("".join(parts), original, tuple(norm_starts), tuple(orig_starts), crlf_ends)
+
+
+_plus_one = (1).__add__
 
 
 # Starts with the literal "-\n" so the scan jumps between candidates instead of trying a
@@ -163,7 +188,19 @@ def collapse(text: str) -> str:
     the characters regex `\\s` matches, at a fraction of a regex substitution's cost.)"""
     if "-\n" in text:
         text = _HYPHEN_WRAP.sub(_join_hyphen, text)
+    # Normalized text mostly has single spaces and line ends between words: then joining the
+    # lines is all there is to do, a fourth of the time of splitting into words. (ASCII text
+    # without the other ASCII whitespace, with its line ends made spaces, no two spaces in a row
+    # and none at either end, has no whitespace run but single spaces. Each test is one C scan;
+    # `isprintable` would be three times slower than all of them.)
+    joined = text.replace("\n", " ")
+    if (joined.isascii() and "  " not in joined and joined[:1] != " " and joined[-1:] != " "
+            and not any(char in joined for char in _OTHER_ASCII_SPACE)):
+        return joined
     return " ".join(text.split())
+
+
+_OTHER_ASCII_SPACE = "\t\r\x0b\x0c\x1c\x1d\x1e\x1f"  # what str.split splits at, besides " " and "\n"
 
 
 class LineIndex:

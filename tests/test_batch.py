@@ -184,3 +184,27 @@ def test_installed_console_script_runs_as_a_subprocess() -> None:
     done = subprocess.run([script, "parse", str(SEED), str(SEED), "--format", "jsonl", "-q"], capture_output=True, check=True)
     records = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(records) == 2 and records[0]["summary"]["age"] == 56
+
+
+def test_a_file_is_read_whole_whatever_its_stat_says(tmp_path: Path) -> None:
+    """Reads are sized from the file's stat, and go on past it: a file that grew since (here: a
+    stat that says less), or one whose stat says 0 bytes (procfs), is still read to its end, and
+    one past the limit is still refused."""
+    import os
+
+    from imrparse import batch
+
+    letter = SEED.read_bytes()
+    fd = os.open(SEED, os.O_RDONLY)
+    try:
+        assert batch._read_to_end(fd, 10, len(letter)) == letter
+    finally:
+        os.close(fd)
+    fd = os.open(SEED, os.O_RDONLY)
+    try:
+        assert batch._read_to_end(fd, 0, 100) == letter[:101]  # just past a limit of 100 bytes
+    finally:
+        os.close(fd)
+    if Path("/proc/self/status").exists():
+        assert batch._read_regular_file("/proc/self/status", {}, 1 << 20).startswith(b"Name:")
+    assert imrparse.parse_one(str(SEED))["source"]["bytes"] == len(letter)

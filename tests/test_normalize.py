@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imrparse.normalize import LineIndex, normalize
+from imrparse.normalize import _HYPHEN_WRAP, LineIndex, _join_hyphen, collapse, normalize
 
 LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"}
 
@@ -101,3 +101,31 @@ def test_crlf_throughout_agrees_with_its_specification(lines: list[str]) -> None
     for i, char in enumerate(norm.text):
         if char.strip():
             assert original[norm.to_original(i)] == char
+
+
+PIECES = ["a", "b", " ", "  ", "\n", "\n\n\n", " \n", "\f", "\t", "\ufb01", "\u200b", ":"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=30).map("".join))
+def test_crlf_text_maps_as_its_lf_text_does(lf_text: str) -> None:
+    """The same text with CRLF line ends normalizes to the same text, and each offset maps to the
+    LF text's offset moved right by the CRs before it (a line end to its CR)."""
+    crlf_text = lf_text.replace("\n", "\r\n")
+    lf, crlf = normalize(lf_text), normalize(crlf_text)
+    assert crlf.text == lf.text
+    for i in range(len(lf.text) + 1):
+        orig = lf.to_original(i)
+        assert crlf.to_original(i) == orig + lf_text.count("\n", 0, orig)
+        if i < len(lf.text):
+            end = lf.span(i, i + 1)[1]
+            assert crlf.span(i, i + 1)[1] == end + lf_text.count("\n", 0, end)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["ab", "c", " ", "  ", "\n", "\n\n", "-\n", "-", "\t", "\x0b", "\x1c", "\r", "\x01",
+                                 "\u00e9", "\u3000", "\u00a0"]), max_size=20).map("".join))
+def test_collapse_joins_every_whitespace_run_into_one_space(text: str) -> None:
+    """collapse's quick path (single spaces and line ends) gives what splitting into words does."""
+    joined = _HYPHEN_WRAP.sub(_join_hyphen, text) if "-\n" in text else text
+    assert collapse(text) == " ".join(joined.split())
