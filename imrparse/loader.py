@@ -130,7 +130,8 @@ def shipped_tables(grammar_text: str) -> dict[str, Any] | None:
 
 
 def write_shipped_tables() -> Path:
-    """Make the shipped grammar's tables (after the grammar changes; a test says when)."""
+    """Make the shipped grammar's tables, the treatment grammar's scanner and the start-up
+    patterns' compiled code (after a grammar or a pattern changes; tests say when)."""
     text = default_grammar_path().read_text(encoding="utf-8")
     tables = compile_tables(build_parser(text, cache=False))
     if tables is None:
@@ -138,6 +139,9 @@ def write_shipped_tables() -> Path:
     tables["grammar_sha256"] = grammar_digest(text)
     tables["sre"] = sre_code(tables)
     _write_json(TABLES_PATH, tables)
+    from . import treatment  # its scanner too: the patterns compiled at start below include it
+
+    treatment.write_shipped_scanner()
     _write_json(precompiled_path(), {**sre_header(), "patterns": [{"pattern": pattern, **sre_entry(pattern, flags)}
                                                                    for pattern, flags in _patterns_compiled_at_start()]})
     return TABLES_PATH

@@ -5,10 +5,13 @@ a week for 6 weeks for the lumbar spine" -> name, frequency, duration, body_part
 grammar knows nothing in keeps `name` = the whole line: reading never fails.
 
 The grammar's one rule is `start: _piece*` over terminals that each read one part, so a line's
-parse is exactly its run of terminals, tried in priority order. Lark compiles the grammar (once,
-from its on-disk cache after the first build); the line is then scanned with the terminals' own
-regular expressions joined in Lark's order, which gives the same pieces as `Lark.parse`
-(tests/test_treatment.py checks that over the corpus) at a fraction of its cost per line.
+parse is exactly its run of terminals, tried in priority order. A line is scanned with the
+terminals' own regular expressions joined in Lark's order, which gives the same pieces as
+`Lark.parse` (tests/test_treatment.py checks that over the corpus) at a fraction of its cost per
+line. That joined pattern ships beside this module (`treatment.scanner.json`, made from the
+grammar by `write_shipped_scanner`, which `loader.write_shipped_tables` runs), so no process
+builds the grammar with Lark (half a second without Lark's cache, as on the first run after
+install); a grammar it was not made from is compiled by Lark instead.
 
 Readings are pure functions of the text and cached, like the wording readers: the same lines
 ("MRI of the lumbar spine") recur across letters.
@@ -18,9 +21,12 @@ from __future__ import annotations
 
 import datetime
 import functools
+import hashlib
 import re
 from pathlib import Path
 from typing import Any, NamedTuple
+
+import orjson
 
 from .normalize import collapse
 
@@ -91,13 +97,42 @@ def parser() -> Any:
     return Lark(default_grammar_path().read_text(encoding="utf-8"), parser="lalr", lexer="basic", cache=True)
 
 
+# The shipped scanner: the grammar's digest and the joined pattern made from it.
+SCANNER_PATH = Path(__file__).resolve().parent / "treatment.scanner.json"
+
+
 @functools.lru_cache(maxsize=1)
 def _scanner() -> re.Pattern[str]:
-    """The grammar's terminals as one alternation of named groups, in the order Lark's basic
-    lexer tries them (priority, then the longest possible match, then the longest pattern)."""
-    terminals = sorted((t for t in parser().terminals if not t.name.startswith("__")),
+    """The grammar's terminals as one alternation of named groups: the shipped one when it was
+    made from this grammar, else built from Lark's compilation of it."""
+    grammar = default_grammar_path().read_text(encoding="utf-8")
+    try:
+        shipped = orjson.loads(SCANNER_PATH.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        shipped = {}
+    if shipped.get("grammar_sha256") == _digest(grammar):
+        return re.compile(shipped["pattern"])
+    return re.compile(scanner_source(parser()))
+
+
+def scanner_source(lark_parser: Any) -> str:
+    """The terminals of a compiled treatment grammar joined in the order Lark's basic lexer tries
+    them (priority, then the longest possible match, then the longest pattern)."""
+    terminals = sorted((t for t in lark_parser.terminals if not t.name.startswith("__")),
                        key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name))
-    return re.compile("|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals))
+    return "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals)
+
+
+def write_shipped_scanner() -> Path:
+    """Make the shipped scanner from the grammar (after it changes; a test says when)."""
+    grammar = default_grammar_path().read_text(encoding="utf-8")
+    SCANNER_PATH.write_bytes(orjson.dumps({"grammar_sha256": _digest(grammar), "pattern": scanner_source(parser())},
+                                          option=orjson.OPT_INDENT_2) + b"\n")
+    return SCANNER_PATH
+
+
+def _digest(grammar: str) -> str:
+    return hashlib.sha256(grammar.encode("utf-8")).hexdigest()
 
 
 _SPACE = re.compile(r"\s*")

@@ -123,3 +123,15 @@ def test_record_parts_point_at_their_text_in_every_corpus_letter() -> None:
                 start, end = part["span"]
                 assert squash(original[start:end]) == squash(part["text"]), (path.name, field)
                 assert decision["title_span"][0] <= start <= end <= decision["title_span"][1]
+
+
+def test_the_shipped_scanner_is_the_one_the_grammar_gives() -> None:
+    """No process builds the treatment grammar with Lark to read a line (half a second without
+    Lark's cache): the joined pattern ships, and must be the grammar's."""
+    import orjson
+
+    shipped = orjson.loads(treatment.SCANNER_PATH.read_bytes())
+    assert shipped["grammar_sha256"] == treatment._digest(treatment.default_grammar_path().read_text(encoding="utf-8")), (
+        "imrparse/treatment.scanner.json was not made from grammar/treatment.lark: run "
+        "python -c 'from imrparse import loader; loader.write_shipped_tables()'")
+    assert shipped["pattern"] == treatment.scanner_source(treatment.parser())
