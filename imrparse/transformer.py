@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime
+import functools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,8 +46,10 @@ CASE_FIELDS = tuple(field for field, _ in HEADER_FIELDS.values())
 _US_DATE = re.compile(r"(\d\d)/(\d\d)/(\d{4})")
 
 
+@functools.lru_cache(maxsize=4096)
 def iso_date(us_date: str) -> str | None:
-    """MM/DD/YYYY -> YYYY-MM-DD; None when it is not written so or names no calendar day."""
+    """MM/DD/YYYY -> YYYY-MM-DD; None when it is not written so or names no calendar day.
+    (Cached: a day's letters share their dates.)"""
     match = _US_DATE.fullmatch(us_date)
     if match is None:
         return None
