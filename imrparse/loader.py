@@ -45,13 +45,14 @@ RecordParser = LeanParser | Lark
 START_SYMBOLS = ("start", "header", "how_section", "summary_section", "decisions_section", "item")
 
 
-def default_grammar_path() -> Path:
-    """The shipped grammar: package data in an installed wheel, `grammar/` in a checkout."""
+def default_grammar_path(name: str = GRAMMAR_NAME) -> Path:
+    """A shipped grammar (the letter's by default): package data in an installed wheel,
+    `grammar/` in a checkout."""
     here = Path(__file__).resolve().parent
-    for candidate in (here / "grammar" / GRAMMAR_NAME, here.parent / "grammar" / GRAMMAR_NAME):
+    for candidate in (here / "grammar" / name, here.parent / "grammar" / name):
         if candidate.is_file():
             return candidate
-    raise FileNotFoundError(f"{GRAMMAR_NAME} is missing from {here} and {here.parent / 'grammar'}")
+    raise FileNotFoundError(f"{name} is missing from {here} and {here.parent / 'grammar'}")
 
 
 def compiled_plugins() -> dict[str, Any]:

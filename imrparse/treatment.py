@@ -81,12 +81,10 @@ class Part(NamedTuple):
 
 
 def default_grammar_path() -> Path:
-    """The shipped treatment grammar: package data in an installed wheel, `grammar/` in a checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "grammar" / GRAMMAR_NAME, here.parent / "grammar" / GRAMMAR_NAME):
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(f"{GRAMMAR_NAME} is missing from {here} and {here.parent / 'grammar'}")
+    """The shipped treatment grammar (found as loader finds the letter's)."""
+    from .loader import default_grammar_path as shipped_grammar  # here, not at the top: loader imports this module's user
+
+    return shipped_grammar(GRAMMAR_NAME)
 
 
 @functools.lru_cache(maxsize=1)

@@ -46,3 +46,13 @@ def skip_because(reason: str, *, missing_privilege: bool = False) -> NoReturn:
     if os.environ.get("CI") == "true":
         pytest.fail(f"under CI this test must run, not skip: {reason}")
     pytest.skip(reason)
+
+
+def without_positions(node: Any, drop: tuple[str, ...] = ()) -> Any:
+    """A record (or any part of one) without its spans and without the keys in `drop`, however
+    deep: what two readings of one letter (two extractions, an edit elsewhere) must agree on."""
+    if isinstance(node, dict):
+        return {k: without_positions(v, drop) for k, v in node.items() if not k.endswith("span") and k != "spans" and k not in drop}
+    if isinstance(node, list):
+        return [without_positions(v, drop) for v in node]
+    return node

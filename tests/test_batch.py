@@ -8,10 +8,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
-from conftest import LETTERS, corpus_dir
+from conftest import LETTERS, corpus_dir, without_positions
 from typer.testing import CliRunner
 
 import imrparse
@@ -20,14 +19,6 @@ from imrparse.inputs import MissingExtra
 
 SEED = LETTERS / "seed_000_3ff69cc2fa494158.txt"
 runner = CliRunner()
-
-
-def _without_spans(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: _without_spans(v) for k, v in node.items() if "span" not in k and k != "source"}
-    if isinstance(node, list):
-        return [_without_spans(v) for v in node]
-    return node
 
 
 def test_every_kind_of_input_gives_one_result_in_order(tmp_path: Path) -> None:
@@ -66,7 +57,7 @@ def test_pdf_gives_the_same_record_as_the_corpus_extractions() -> None:
         for extraction in ("pdfium", "pdftotext"):
             text_record = imrparse.parse_file(corpus_dir() / "text" / f"{stem}.{extraction}.txt")
             if extraction == "pdfium":
-                assert _without_spans(result) == _without_spans(text_record)
+                assert without_positions(result, ("source",)) == without_positions(text_record, ("source",))
             assert result["case"] == result["case"] | {"case_number": stem}
             assert [d["outcome"] for d in result["decisions"]] == [d["outcome"] for d in text_record["decisions"]]
 

@@ -7,7 +7,7 @@ import importlib
 import re
 
 import pytest
-from conftest import LETTERS, ROOT
+from conftest import LETTERS, ROOT, without_positions
 
 import imrparse
 from imrparse import readers, wording
@@ -130,19 +130,11 @@ def test_a_labelled_list_wraps_at_any_word() -> None:
 # -- the fixtures in two extraction styles give one record ------------------------------------
 
 
-def _without_positions(node: object) -> object:
-    if isinstance(node, dict):
-        return {k: _without_positions(v) for k, v in node.items() if not k.endswith("span") and k != "spans"}
-    if isinstance(node, list):
-        return [_without_positions(v) for v in node]
-    return node
-
-
 @pytest.mark.parametrize("name", ["wording_2014_citations", "wording_wrapped_credentials"])
 def test_a_wording_fixture_reads_the_same_in_both_extraction_styles(name: str) -> None:
     records = [imrparse.parse_file(path) for path in sorted(LETTERS.glob(f"{name}.*.txt"))]
     assert len(records) == 2
-    assert _without_positions(records[0]) == _without_positions(records[1])
+    assert without_positions(records[0]) == without_positions(records[1])
     assert not any(d[g]["unrecognized"] for d in records[0]["decisions"]
                    for g in ("claims_administrator_guideline", "reviewer_guideline"))
 
