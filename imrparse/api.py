@@ -52,7 +52,7 @@ def parse_normalized(normalized: Normalized, *, grammar: Path | None = None) -> 
             built: Built = get_record_parser(grammar).parse(normalized.text, start="start")  # type: ignore[assignment]
     except (UnexpectedInput, ParseError):
         # Explained by one interactive parse with the tree parser (same grammar, so it fails
-        # too): it says what was expected, which lark-cython's errors cannot, and keeps what
+        # too): it says what was expected, which the record parser's errors do not, and keeps what
         # was read as the error's partial record.
         error = diagnose(normalized, get_parser(grammar)).error
         assert error is not None, "the tree parser accepted a letter the record parser rejected"
