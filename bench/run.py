@@ -47,9 +47,9 @@ from typing import Any
 import orjson
 
 import imrparse
-from imrparse import loader
-from imrparse.inputs import letter_text
-from imrparse.transformer import building
+from imrparse.grammar import loader
+from imrparse.read.builder import building
+from imrparse.text.inputs import letter_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from rss import peak_rss_mib

@@ -19,7 +19,7 @@ import atheris
 
 with atheris.instrument_imports():
     import imrparse
-    from imrparse.rules import RULES
+    from imrparse.check.rules import RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 STRUCTURE_CODES = {code for code in RULES if code.startswith("S")}

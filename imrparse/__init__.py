@@ -2,13 +2,13 @@
 
 __version__ = "0.1.0"  # the one place the version is written: pyproject.toml reads it (hatch)
 
-from .api import decode, dumps, parse, parse_file, parse_normalized, parse_tree, record_schema
-from .batch import parse_many, parse_one, validate_many, validate_one
-from .errors import InputError, ParseError
-from .normalize import normalize
-from .record import Case, Decision, Guideline, Record, Reviewer, Summary, TreatmentParts
-from .transformer import SCHEMA_VERSION, to_record
-from .validate import validate  # last: the function shadows the submodule of the same name
+from imrparse.api import decode, dumps, parse, parse_file, parse_normalized, parse_tree, record_schema
+from imrparse.check.validate import validate  # last: the function shadows the submodule of the same name
+from imrparse.errors import InputError, ParseError
+from imrparse.etl.batch import parse_many, parse_one, validate_many, validate_one
+from imrparse.read.builder import SCHEMA_VERSION, to_record
+from imrparse.record import Case, Decision, Guideline, Record, Reviewer, Summary, TreatmentParts
+from imrparse.text.normalize import normalize
 
 __all__ = [
     "SCHEMA_VERSION",

@@ -1,3 +1,3 @@
-from .cli import app
+from imrparse.cli.commands import app
 
 app(prog_name="imrparse")

@@ -13,14 +13,14 @@ import orjson
 from lark import Token, Tree
 from lark.exceptions import UnexpectedInput
 
-from . import precompiled  # noqa: F401  # first: puts imrparse's patterns in re's cache before the modules below compile them
-from .diagnosis import diagnose
-from .errors import NOT_A_LETTER, ParseError
-from .inputs import decode as decode  # the first stage, re-exported
-from .inputs import letter_text, text_of
-from .loader import get_parser, get_record_parser
-from .normalize import Normalized, normalize
-from .transformer import Built, building
+from imrparse import precompiled  # noqa: F401  # first: puts imrparse's patterns in re's cache before the modules below compile them
+from imrparse.check.diagnosis import diagnose
+from imrparse.errors import NOT_A_LETTER, ParseError
+from imrparse.grammar.loader import get_parser, get_record_parser
+from imrparse.read.builder import Built, building
+from imrparse.text.inputs import decode as decode  # the first stage, re-exported
+from imrparse.text.inputs import letter_text, text_of
+from imrparse.text.normalize import Normalized, normalize
 
 
 def parse_tree(normalized: Normalized, *, start: str = "start", grammar: Path | None = None) -> Tree[Token]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .normalize import LineIndex, Normalized
+from imrparse.text.normalize import LineIndex, Normalized
 
-# Structure codes (see imrparse/rules.py): what kind of failure a ParseError is.
+# Structure codes (see imrparse/check/rules.py): what kind of failure a ParseError is.
 STRUCTURE = "S100"
 NOT_A_LETTER = "S101"
 MISSING_PARAGRAPH = "S102"
@@ -16,6 +16,12 @@ TITLE_WITHOUT_OUTCOME = "S105"
 HEADER_PAIRING = "S106"
 SECOND_LETTER = "S107"
 UNREADABLE = "S000"
+
+PDF_EXTRA = "reading PDFs needs the pdf extra: pip install 'imrparse[pdf]'"
+
+
+class MissingExtra(ImportError):
+    """An optional dependency the input needs is not installed: a usage error, not a bad letter."""
 
 
 class ParseError(ValueError):

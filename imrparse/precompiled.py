@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from .engine import from_sre, sre_header_matches
+from imrparse.grammar.engine import from_sre, sre_header_matches
 
 PATH = Path(__file__).resolve().parent / "precompiled.json"
 

@@ -20,7 +20,7 @@ from conftest import LETTERS as LETTERS_DIR
 from typer.testing import CliRunner
 
 import imrparse
-from imrparse.cli import app
+from imrparse.cli.commands import app
 
 LETTER = (FIXTURES / "rules" / "D403-duplicate-treatment.pass.txt").read_text(encoding="utf-8")
 RECORD = imrparse.parse(LETTER)

@@ -14,8 +14,8 @@ from conftest import LETTERS, corpus_dir, without_positions
 from typer.testing import CliRunner
 
 import imrparse
-from imrparse.cli import app
-from imrparse.inputs import MissingExtra
+from imrparse.cli.commands import app
+from imrparse.errors import MissingExtra
 
 SEED = LETTERS / "seed_000_3ff69cc2fa494158.txt"
 runner = CliRunner()
@@ -183,7 +183,7 @@ def test_a_file_is_read_whole_whatever_its_stat_says(tmp_path: Path) -> None:
     one past the limit is still refused."""
     import os
 
-    from imrparse import batch
+    from imrparse.etl import batch
 
     letter = SEED.read_bytes()
     fd = os.open(SEED, os.O_RDONLY)

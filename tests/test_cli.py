@@ -9,7 +9,7 @@ import sys
 from conftest import LETTERS
 from typer.testing import CliRunner
 
-from imrparse.cli import app
+from imrparse.cli.commands import app
 
 SEED = LETTERS / "seed_002_c9bea6becccd0840.txt"
 runner = CliRunner()

@@ -16,8 +16,8 @@ from conftest import FIXTURES
 from typer.testing import CliRunner
 
 import imrparse
-from imrparse.cli import app
-from imrparse.loader import default_grammar_path
+from imrparse.cli.commands import app
+from imrparse.grammar.loader import default_grammar_path
 
 runner = CliRunner()
 RULES_DIR = FIXTURES / "rules"
@@ -247,10 +247,9 @@ def terminal(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
     """stderr as a terminal: what the progress display draws there."""
     from rich.console import Console
 
-    import imrparse.progress
 
     screen = io.StringIO()
-    monkeypatch.setattr(imrparse.progress, "_terminal_console", lambda: Console(file=screen, force_terminal=True, width=160))
+    monkeypatch.setattr(imrparse.etl.progress, "_terminal_console", lambda: Console(file=screen, force_terminal=True, width=160))
     return screen
 
 
@@ -277,7 +276,6 @@ def test_3_parse_validate_and_load_show_one_progress_display(tmp_path: Path, ter
 
 
 def test_3_no_display_off_a_terminal_and_quiet_levels(tmp_path: Path, terminal: io.StringIO, monkeypatch: pytest.MonkeyPatch) -> None:
-    import imrparse.progress
 
     result = runner.invoke(app, ["parse", *_mixed(tmp_path), "-q", "-o", str(tmp_path / "q.jsonl")])
     assert terminal.getvalue() == "" and result.stderr.startswith("imrparse: 3 parsed, 2 failed")  # -q: the summary only
@@ -286,7 +284,7 @@ def test_3_no_display_off_a_terminal_and_quiet_levels(tmp_path: Path, terminal: 
     assert terminal.getvalue() == "" and result.stderr == "" and result.exit_code == 1  # -qq: nothing
     assert runner.invoke(app, ["validate", *_mixed(tmp_path), "-qq"]).stderr == ""
     monkeypatch.undo()
-    assert imrparse.progress._terminal_console() is None  # stderr here is not a terminal: no bar
+    assert imrparse.etl.progress._terminal_console() is None  # stderr here is not a terminal: no bar
     result = runner.invoke(app, ["validate", *_mixed(tmp_path), "-q", "--format", "concise"])
     assert result.stderr.startswith("imrparse: 5 letters, 3 conform, 2 do not") and "S102" in result.stdout
 

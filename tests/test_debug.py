@@ -9,8 +9,8 @@ import pytest
 from conftest import LETTERS
 from typer.testing import CliRunner
 
-from imrparse.cli import app
-from imrparse.loader import default_grammar_path
+from imrparse.cli.commands import app
+from imrparse.grammar.loader import default_grammar_path
 
 runner = CliRunner()
 SEEDS = sorted(LETTERS.glob("seed_*.txt"))

@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT, corpus_dir
 from typer.testing import CliRunner
 
-from imrparse.cli import app
+from imrparse.cli.commands import app
 
 runner = CliRunner()
 
@@ -70,7 +70,7 @@ def test_the_readme_queries_give_the_readme_answers(database: Path) -> None:
 
 def test_the_errors_table_carries_the_partial_record_as_json(tmp_path: Path) -> None:
     """Issue 14: `partial`, the record as far as it was read, is JSON text in `errors.partial`."""
-    from imrparse.duck import connect, load
+    from imrparse.etl.duck import connect, load
 
     partial = {"case": {"case_number": "CM16-0000001"}, "decisions": []}
     error = {"kind": "parse", "code": "S104", "message": "the letter ends early", "line": 3, "column": 1, "expected": []}

@@ -14,9 +14,10 @@ from conftest import FIXTURES, LETTERS, corpus_dir
 from lark import Lark
 
 import imrparse
-from imrparse import api, engine, loader
+from imrparse import api
 from imrparse.errors import ParseError
-from imrparse.transformer import RecordBuilder
+from imrparse.grammar import engine, loader
+from imrparse.read.builder import RecordBuilder
 
 GRAMMAR = loader.default_grammar_path().read_text(encoding="utf-8")
 COMPILED = loader.build_parser(GRAMMAR, records=True, compiled=True)
@@ -34,7 +35,7 @@ def _engine(parser: Lark | engine.LeanParser) -> str:
 
 
 def test_the_shipped_tables_belong_to_the_shipped_grammar() -> None:
-    assert SHIPPED is not None, ("imrparse/imr_letter.lalr.json was not made from grammar/imr_letter.lark: run "
+    assert SHIPPED is not None, ("imrparse/grammar/imr_letter.lalr.json was not made from grammar/imr_letter.lark: run "
                                  "python -c 'from imrparse import loader; loader.write_shipped_tables()'")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from imrparse.loader import build_parser, default_grammar_path, get_parser
+from imrparse.grammar.loader import build_parser, default_grammar_path, get_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,8 +40,8 @@ def test_wheel_contains_the_grammar_and_schema(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "imrparse/grammar/imr_letter.lark" in names
     assert "imrparse/schema/record.schema.json" in names
-    assert "imrparse/data/taxonomy.json" in names
-    assert "imrparse/imr_letter.lalr.json" in names  # the record parser's tables: no grammar build at run time
+    assert "imrparse/read/data/taxonomy.json" in names
+    assert "imrparse/grammar/imr_letter.lalr.json" in names  # the record parser's tables: no grammar build at run time
     assert "imrparse/precompiled.json" in names  # imrparse's regular expressions, compiled ahead
     for grammar in ("imr_letter.lark", "treatment.lark"):
         shipped = zipfile.ZipFile(wheel).read(f"imrparse/grammar/{grammar}").decode()

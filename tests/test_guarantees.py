@@ -27,8 +27,7 @@ from conftest import FIXTURES, corpus_dir, skip_because
 from typer.testing import CliRunner
 
 import imrparse
-import imrparse.batch
-from imrparse.cli import app
+from imrparse.cli.commands import app
 from imrparse.errors import ParseError
 
 # The fixture letters a run over fixtures/letters writes a line for.
@@ -89,7 +88,7 @@ def _children(pid: int) -> list[int]:
 
 
 KEEP_PDEATHSIG = "import sys; from imrparse.cli import app; sys.argv[0] = 'imrparse'; app()"
-NO_PDEATHSIG = "import imrparse.pool as pool; pool._die_with_parent = lambda: None; " + KEEP_PDEATHSIG
+NO_PDEATHSIG = "import imrparse.etl.pool as pool; pool._die_with_parent = lambda: None; " + KEEP_PDEATHSIG
 
 
 @pytest.mark.parametrize("code", [KEEP_PDEATHSIG, NO_PDEATHSIG], ids=["linux", "without PR_SET_PDEATHSIG"])
@@ -357,7 +356,7 @@ def test_09_a_reload_parses_failed_inputs_again_and_replaces_their_errors(tmp_pa
         raise ParseError("this grammar does not read these letters yet")
 
     with monkeypatch.context() as patch:
-        patch.setattr(imrparse.batch, "parse", older_grammar)
+        patch.setattr(imrparse.etl.batch, "parse", older_grammar)
         assert _cli("load", str(tmp_path / "in"), "--db", str(db), "--workers", "1").exit_code == 0
     assert _counts(db) == {"letters": 0, "decisions": 0, "citations": 0, "errors": 3}
     result = _cli("load", str(tmp_path / "in"), "--db", str(db), "--workers", "1")
@@ -371,13 +370,13 @@ def test_09_a_reload_skips_loaded_letters_before_parsing_them(tmp_path: Path, mo
     assert _cli("load", str(tmp_path / "in"), "--db", str(db), "--workers", "1").exit_code == 0
     loaded = _counts(db)
     parsed: list[str] = []
-    real_parse = imrparse.batch.parse
+    real_parse = imrparse.etl.batch.parse
 
     def counting(text: str, grammar: Path | None = None) -> dict[str, Any]:
         parsed.append(text)
         return real_parse(text, grammar=grammar)
 
-    monkeypatch.setattr(imrparse.batch, "parse", counting)
+    monkeypatch.setattr(imrparse.etl.batch, "parse", counting)
     result = _cli("load", str(tmp_path / "in"), "--db", str(db), "--workers", "1")
     assert result.exit_code == 0 and "3 inputs, 3 already loaded" in result.stderr and parsed == []
     result = _cli("load", str(tmp_path / "in"), "--db", str(db), "--workers", "1", "--replace")

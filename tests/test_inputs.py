@@ -19,8 +19,7 @@ from conftest import FIXTURES, corpus_dir
 from typer.testing import CliRunner
 
 import imrparse
-import imrparse.batch
-from imrparse.cli import app
+from imrparse.cli.commands import app
 
 runner = CliRunner()
 PDFS = sorted((corpus_dir() / "pdf").glob("*.pdf"))
@@ -118,14 +117,14 @@ def test_a_pdf_bomb_stops_at_the_size_limit_under_a_memory_cap(tmp_path: Path) -
 
 def test_an_input_a_helper_died_on_is_an_error_record_not_parsed_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """As a PDF too large for memory kills its process: re-parsed here, it killed this one too."""
-    parent, real_parse = os.getpid(), imrparse.batch.parse
+    parent, real_parse = os.getpid(), imrparse.etl.batch.parse
 
     def parse(text: str, **kwargs: object) -> object:
         if "KILL" in text and os.getpid() != parent:
             os.kill(os.getpid(), signal.SIGKILL)
         return real_parse(text, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(imrparse.batch, "parse", parse)  # the helpers are forked with it
+    monkeypatch.setattr(imrparse.etl.batch, "parse", parse)  # the helpers are forked with it
     inputs = [(f"{i:02d}", "KILL" if i % 8 == 0 else LETTER) for i in range(40)]
     died = "the process parsing this input died: signal 9 (SIGKILL)"
     results = list(imrparse.parse_many(inputs, workers=2))

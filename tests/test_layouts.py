@@ -7,7 +7,7 @@ import pytest
 from conftest import LETTERS, without_positions
 
 import imrparse
-from imrparse.wording import LAYOUTS
+from imrparse.read.wording import LAYOUTS
 
 
 @pytest.mark.parametrize(("name", "layout"), [("layout_2013_maximus", "maximus-2013"), ("layout_2013_mpr", "mpr-2013")])
@@ -59,7 +59,7 @@ def test_an_unknown_sentence_between_2013_landmarks_is_text() -> None:
 
 
 def test_a_2013_letter_becomes_table_rows_with_nulls_for_what_it_does_not_state() -> None:
-    from imrparse.tables import rows
+    from imrparse.etl.tables import rows
 
     record = imrparse.parse_file(LETTERS / "layout_2013_maximus.pdfium.txt")
     tables = rows({**record, "source": {"path": "x.txt", "sha256": "0" * 64, "bytes": 1}})

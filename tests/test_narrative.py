@@ -8,7 +8,7 @@ import pytest
 from conftest import corpus_dir
 
 import imrparse
-from imrparse import narrative
+from imrparse.read import narrative
 
 AGE_SEX = [
     ("The injured worker is a 48 year old male who sustained", (48, "male")),

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imrparse.normalize import _HYPHEN_WRAP, LineIndex, _join_hyphen, collapse, normalize
+from imrparse.text.normalize import _HYPHEN_WRAP, LineIndex, _join_hyphen, collapse, normalize
 
 LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"}
 

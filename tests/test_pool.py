@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from imrparse.pool import CHUNK, WINDOW, _chunks, map_inputs
+from imrparse.etl.pool import CHUNK, WINDOW, _chunks, map_inputs
 
 PARENT = os.getpid()
 
@@ -110,7 +110,7 @@ def test_chunks_shrink_towards_the_end_of_a_known_number_of_inputs() -> None:
 
 HELPERS_OF_A_KILLED_RUN = """
 import os, time
-from imrparse.pool import map_inputs
+from imrparse.etl.pool import map_inputs
 
 def slow(n):
     time.sleep(0.005)

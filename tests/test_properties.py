@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import imrparse
-from imrparse.rules import RULES
+from imrparse.check.rules import RULES
 
 # The fixture letters and every fifth real text (all three extractors are among them).
 SOURCES = [p.read_text(encoding="utf-8") for p in sorted(LETTERS.glob("*.txt"))] + [

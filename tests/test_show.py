@@ -19,8 +19,8 @@ from rich.console import Console
 from rich.style import Style
 from typer.testing import CliRunner
 
-from imrparse import show
-from imrparse.cli import app
+from imrparse.cli.commands import app
+from imrparse.views import show
 
 runner = CliRunner()
 SEED = LETTERS / "seed_002_c9bea6becccd0840.txt"

@@ -1,4 +1,4 @@
-"""`imrparse.spark` on a local Spark session (local[2]): the corpus PDFs and texts give the
+"""`imrparse.etl.spark` on a local Spark session (local[2]): the corpus PDFs and texts give the
 same rows, with the same types, as the Parquet writer. The slow part of the suite (~30 s)."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from conftest import corpus_dir
 from pyspark.sql import SparkSession
 
 import imrparse
-from imrparse.spark import parse_dataframe
-from imrparse.tables import TABLES, arrow_schemas, rows
+from imrparse.etl.spark import parse_dataframe
+from imrparse.etl.tables import TABLES, arrow_schemas, rows
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import pytest
 from conftest import FIXTURES, corpus_dir
 
 import imrparse
-from imrparse.inputs import letter_text
+from imrparse.text.inputs import letter_text
 
 DIGESTS = FIXTURES / "corpus_record_digests.json"
 TEXTS = sorted((corpus_dir() / "text").glob("*.txt"))
@@ -48,7 +48,7 @@ def test_pdfs_give_the_text_and_record_of_their_pdfium_text() -> None:
     """A PDF is extracted to the very text of its .pdfium.txt (pypdfium2's get_text_range, page
     by page, joined by form feeds), so its record is covered above."""
     pytest.importorskip("pypdfium2")
-    from imrparse.pdf import extract_text
+    from imrparse.text.pdf import extract_text
 
     pdfs = sorted((corpus_dir() / "pdf").glob("*.pdf"))
     assert len(pdfs) == 49

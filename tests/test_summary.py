@@ -15,7 +15,7 @@ from conftest import corpus_dir
 from typer.testing import CliRunner
 
 import imrparse
-from imrparse.cli import app
+from imrparse.cli.commands import app
 
 runner = CliRunner()
 GLOB = "*.pdftotext.txt"

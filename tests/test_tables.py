@@ -14,8 +14,8 @@ from conftest import corpus_dir
 from typer.testing import CliRunner
 
 import imrparse
-from imrparse.cli import app
-from imrparse.tables import PART_COLUMNS, arrow_schemas, rows
+from imrparse.cli.commands import app
+from imrparse.etl.tables import PART_COLUMNS, arrow_schemas, rows
 
 runner = CliRunner()
 
@@ -139,7 +139,7 @@ def _error_record(partial: object, with_key: bool = True) -> dict[str, Any]:
 def test_the_errors_table_carries_the_partial_record_as_json(tmp_path: Path) -> None:
     """Issue 14: an error record's `partial` (the record as far as it was read) is the errors
     table's `partial` column, as JSON text; null when the record has none."""
-    from imrparse.tables import ParquetTables
+    from imrparse.etl.tables import ParquetTables
 
     results = [_error_record(PARTIAL), _error_record(None), _error_record(None, with_key=False)]
     with ParquetTables(tmp_path) as tables:

@@ -1,4 +1,4 @@
-"""Categories, drug classes and canonical specialties (imrparse/data/taxonomy.json), against a
+"""Categories, drug classes and canonical specialties (imrparse/read/data/taxonomy.json), against a
 hand-labelled table of treatments (tests/data/treatment_labels.csv).
 
 The table: every distinct treatment line of the corpus letters (the decided treatment and, for
@@ -20,7 +20,7 @@ import pytest
 from conftest import ROOT, corpus_dir
 
 import imrparse
-from imrparse import taxonomy, treatment
+from imrparse.read import taxonomy, treatment
 
 LABELS = ROOT / "tests" / "data" / "treatment_labels.csv"
 FIELDS = ("category", "drug_class", "quantity", "body_part")

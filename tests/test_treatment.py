@@ -1,4 +1,4 @@
-"""The requested treatment read into its parts by grammar/treatment.lark (imrparse/treatment.py)."""
+"""The requested treatment read into its parts by grammar/treatment.lark (imrparse/read/treatment.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from lark import Lark
 
 import imrparse
-from imrparse import treatment
+from imrparse.read import treatment
 
 TEXT = corpus_dir() / "text"
 
@@ -132,6 +132,6 @@ def test_the_shipped_scanner_is_the_one_the_grammar_gives() -> None:
 
     shipped = orjson.loads(treatment.SCANNER_PATH.read_bytes())
     assert shipped["grammar_sha256"] == treatment._digest(treatment.default_grammar_path().read_text(encoding="utf-8")), (
-        "imrparse/treatment.scanner.json was not made from grammar/treatment.lark: run "
+        "imrparse/read/treatment.scanner.json was not made from grammar/treatment.lark: run "
         "python -c 'from imrparse import loader; loader.write_shipped_tables()'")
     assert shipped["pattern"] == treatment.scanner_source(treatment.parser())

@@ -13,8 +13,8 @@ from conftest import FIXTURES, LETTERS, ROOT, corpus_dir
 from typer.testing import CliRunner
 
 import imrparse
-from imrparse.cli import app
-from imrparse.rules import RULES, select_rules
+from imrparse.check.rules import RULES, select_rules
+from imrparse.cli.commands import app
 
 RULE_FIXTURES = FIXTURES / "rules"
 NAMES = sorted(p.name.removesuffix(".expected.json") for p in RULE_FIXTURES.glob("*.expected.json"))

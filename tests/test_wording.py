@@ -1,4 +1,4 @@
-"""The wording table (imrparse/wording.py) and its readers: every landmark phrase is what its
+"""The wording table (imrparse/read/wording.py) and its readers: every landmark phrase is what its
 terminal matches, every known wording reads its example, and text no row knows is kept."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 from conftest import LETTERS, ROOT, without_positions
 
 import imrparse
-from imrparse import readers, wording
-from imrparse.loader import build_parser, default_grammar_path
+from imrparse.grammar.loader import build_parser, default_grammar_path
+from imrparse.read import readers, wording
 
 GRAMMAR = build_parser(default_grammar_path().read_text(encoding="utf-8"), strict=True)
 TERMINALS = {t.name: t.pattern.to_regexp() for t in GRAMMAR.terminals}

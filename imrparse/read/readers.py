@@ -1,4 +1,4 @@
-"""Reading the text between landmarks with the wording table (imrparse/wording.py).
+"""Reading the text between landmarks with the wording table (imrparse/read/wording.py).
 
 The grammar hands over a guideline paragraph, a credentials sentence or list, or an item title
 as text. These readers extract what a known wording says and keep the rest as text: they never
@@ -17,8 +17,8 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple, TypeVar
 
-from . import wording
-from .normalize import collapse
+from imrparse.read import wording
+from imrparse.text.normalize import collapse
 
 Span = tuple[int, int]
 Reading = TypeVar("Reading")

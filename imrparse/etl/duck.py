@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .batch import result_key
-from .inputs import MissingExtra
-from .outputs import OutputError
-from .tables import TABLES, arrow_schemas, rows
+from imrparse.errors import MissingExtra
+from imrparse.etl.batch import result_key
+from imrparse.etl.outputs import OutputError
+from imrparse.etl.tables import TABLES, arrow_schemas, rows
 
 BATCH = 2000  # results per transaction
 

@@ -32,7 +32,7 @@ from typing import BinaryIO
 
 import orjson
 
-from .batch import result_key
+from imrparse.etl.batch import result_key
 
 
 class OutputError(Exception):

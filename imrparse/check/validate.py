@@ -13,14 +13,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from . import narrative
-from .api import parse_normalized
-from .errors import UNREADABLE, InputError, ParseError, short
-from .inputs import text_of
-from .normalize import LineIndex, normalize
-from .rules import RULES, select_rules
-from .transformer import CASE_FIELDS
-from .wording import FIELD_LABELS, NECESSITY_CLAUSE, NEGATION, PARTIAL_MARK, REQUIRED_2013
+from imrparse.api import parse_normalized
+from imrparse.check.rules import RULES, select_rules
+from imrparse.errors import UNREADABLE, InputError, ParseError, short
+from imrparse.read import narrative
+from imrparse.read.builder import CASE_FIELDS
+from imrparse.read.wording import FIELD_LABELS, NECESSITY_CLAUSE, NEGATION, PARTIAL_MARK, REQUIRED_2013
+from imrparse.text.inputs import text_of
+from imrparse.text.normalize import LineIndex, normalize
 
 Finding = dict[str, Any]
 

@@ -31,10 +31,10 @@ from typing import Any
 import orjson
 from lark import Lark
 
-from .engine import LeanParser, compile_tables, sre_code, sre_entry, sre_header
-from .transformer import RecordBuilder
+from imrparse.grammar.engine import LeanParser, compile_tables, sre_code, sre_entry, sre_header
+from imrparse.grammar.files import default_grammar_path as default_grammar_path
+from imrparse.read.builder import RecordBuilder
 
-GRAMMAR_NAME = "imr_letter.lark"
 # The shipped grammar's tables for engine.py, beside this module.
 TABLES_PATH = Path(__file__).resolve().parent / "imr_letter.lalr.json"
 
@@ -43,16 +43,6 @@ RecordParser = LeanParser | Lark
 
 # Extra start symbols let a grammar author parse one part of a letter alone.
 START_SYMBOLS = ("start", "header", "how_section", "summary_section", "decisions_section", "item")
-
-
-def default_grammar_path(name: str = GRAMMAR_NAME) -> Path:
-    """A shipped grammar (the letter's by default): package data in an installed wheel,
-    `grammar/` in a checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "grammar" / name, here.parent / "grammar" / name):
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(f"{name} is missing from {here} and {here.parent / 'grammar'}")
 
 
 def compiled_plugins() -> dict[str, Any]:
@@ -140,7 +130,7 @@ def write_shipped_tables() -> Path:
     tables["grammar_sha256"] = grammar_digest(text)
     tables["sre"] = sre_code(tables)
     _write_json(TABLES_PATH, tables)
-    from . import treatment  # its scanner too: the patterns compiled at start below include it
+    from imrparse.read import treatment  # its scanner too: the patterns compiled at start below include it
 
     treatment.write_shipped_scanner()
     _write_json(precompiled_path(), {**sre_header(), "patterns": [{"pattern": pattern, **sre_entry(pattern, flags)}

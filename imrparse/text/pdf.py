@@ -11,8 +11,7 @@ import ctypes
 import threading
 from typing import Any
 
-from .errors import InputError
-from .inputs import PDF_EXTRA, MissingExtra
+from imrparse.errors import PDF_EXTRA, InputError, MissingExtra
 
 _PDFIUM = threading.Lock()
 

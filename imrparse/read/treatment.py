@@ -28,9 +28,8 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from .normalize import collapse
-
-GRAMMAR_NAME = "treatment.lark"
+from imrparse.grammar import files
+from imrparse.text.normalize import collapse
 
 # The parts, in the order the record lists them.
 FIELDS = ("name", "strength", "form", "quantity", "refills", "sessions", "frequency", "duration", "body_part",
@@ -81,10 +80,8 @@ class Part(NamedTuple):
 
 
 def default_grammar_path() -> Path:
-    """The shipped treatment grammar (found as loader finds the letter's)."""
-    from .loader import default_grammar_path as shipped_grammar  # here, not at the top: loader imports this module's user
-
-    return shipped_grammar(GRAMMAR_NAME)
+    """The shipped treatment grammar."""
+    return files.default_grammar_path(files.TREATMENT_GRAMMAR)
 
 
 @functools.lru_cache(maxsize=1)

@@ -14,8 +14,8 @@ import datetime
 import re
 from typing import Any
 
-from . import narrative, readers, taxonomy, treatment, wording
-from .normalize import Normalized, collapse
+from imrparse.read import narrative, readers, taxonomy, treatment, wording
+from imrparse.text.normalize import Normalized, collapse
 
 MEDICALLY_NECESSARY = {"upheld": False, "overturned": True}
 

@@ -14,7 +14,7 @@ contextual lexer, and every record the same, with less work per token:
     wrapper per callback, no `assert` comparing a `Rule` with a state on every reduction.
 
 The tables are plain data (JSON): the shipped grammar's are made from it ahead
-(`loader.write_shipped_tables`) and shipped beside it (`imrparse/imr_letter.lalr.json`), with the
+(`loader.write_shipped_tables`) and shipped beside it (`imrparse/grammar/imr_letter.lalr.json`), with the
 lexers' patterns already compiled for the Python they were made on (`sre_code`), so a new
 process, even the first after installation, neither builds the grammar, nor reads a cache, nor
 runs `re`'s compiler. Another grammar's are compiled from its Lark parser when it is loaded.

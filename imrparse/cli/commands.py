@@ -16,16 +16,16 @@ import orjson
 import typer
 from lark import Lark
 
-from . import debug as debugging
-from . import outputs
-from .batch import DEFAULT_MAX_BYTES, Input, Result, input_key, lost_one_serialized, parse_many, parse_one_serialized
-from .debug import load_grammar
-from .errors import InputError, ParseError
-from .inputs import MissingExtra, letter_text, require_pdf_extra
-from .loader import START_SYMBOLS, default_grammar_path
-from .normalize import normalize
-from .pool import map_inputs
-from .progress import Progress
+from imrparse.errors import InputError, MissingExtra, ParseError
+from imrparse.etl import outputs
+from imrparse.etl.batch import DEFAULT_MAX_BYTES, Input, Result, input_key, lost_one_serialized, parse_many, parse_one_serialized
+from imrparse.etl.pool import map_inputs
+from imrparse.etl.progress import Progress
+from imrparse.grammar.loader import START_SYMBOLS, default_grammar_path
+from imrparse.text.inputs import letter_text, require_pdf_extra
+from imrparse.text.normalize import normalize
+from imrparse.views import debug as debugging
+from imrparse.views.debug import load_grammar
 
 app = typer.Typer(no_args_is_help=True, add_completion=True, help="Read IMR final determination letters.")
 
@@ -88,7 +88,7 @@ class OnError(enum.StrEnum):
 
 def _print_version(value: bool) -> None:
     if value:
-        from . import __version__
+        from imrparse import __version__
 
         typer.echo(f"imrparse {__version__}")
         raise typer.Exit()
@@ -304,7 +304,7 @@ def _parse_to_tables(inputs: list[Input], directory: Path, csv: bool, workers: i
                      quiet: int) -> None:
     """letters/decisions/citations/errors.parquet (or .csv) in DIRECTORY, a row group every 2,000
     letters, swapped in for the previous tables only when all are written."""
-    from .tables import CSV_FILES, TABLE_FILES, CsvTables, ParquetTables, require_pyarrow
+    from imrparse.etl.tables import CSV_FILES, TABLE_FILES, CsvTables, ParquetTables, require_pyarrow
 
     with _usage_errors():
         require_pyarrow()
@@ -322,7 +322,7 @@ def _parse_to_tables(inputs: list[Input], directory: Path, csv: bool, workers: i
 
 
 def _report_failure(result: Result, progress: Progress, *, always: bool = False) -> None:
-    from .report import failure_line
+    from imrparse.check.report import failure_line
 
     progress.failure(failure_line(result["source"].get("path") or STDIN, result["error"]), always=always)
 
@@ -352,7 +352,7 @@ class RulesFormat(enum.StrEnum):
 
 def _codes(values: list[str] | None) -> list[str] | None:
     """--select/--ignore values, each a code, prefix or name; commas separate several."""
-    from .rules import unknown_patterns
+    from imrparse.check.rules import unknown_patterns
 
     if not values:
         return None
@@ -386,9 +386,9 @@ def validate_command(
     Exit status: 0 every letter conforms (warnings allowed unless --strict), 1 at least one
     letter has an error (or a warning under --strict), 2 bad usage or an unusable input.
     """
-    from . import report
-    from .batch import validate_many
-    from .validate import is_valid
+    from imrparse.check import report
+    from imrparse.check.validate import is_valid
+    from imrparse.etl.batch import validate_many
 
     chosen, skipped = _codes(select), _codes(ignore)
     _require_grammar(grammar)
@@ -464,7 +464,7 @@ def load_command(
     row is in `errors` is parsed again, and its new result replaces that row.
     Exit status: 0 loaded (failures are rows of `errors`), 2 bad usage or an unusable database.
     """
-    from .duck import CASE_VIEW, connect, duplicate_cases, load, loaded_letters
+    from imrparse.etl.duck import CASE_VIEW, connect, duplicate_cases, load, loaded_letters
 
     paths = _paths_or_usage(ctx, paths)
     _require_grammar(grammar, records=True)
@@ -503,8 +503,8 @@ def rules_command(
     format: Annotated[RulesFormat, typer.Option("--format", help="text, json or markdown.")] = RulesFormat.text,
 ) -> None:
     """Every rule `validate` checks: code, default severity, name and description."""
-    from . import report
-    from .rules import RULES
+    from imrparse.check import report
+    from imrparse.check.rules import RULES
 
     if format is RulesFormat.json:
         typer.echo(orjson.dumps([rule.to_dict() for rule in RULES.values()], option=orjson.OPT_INDENT_2).decode())
@@ -523,7 +523,7 @@ def grammar_check(grammar: Annotated[Path | None, typer.Argument(help="Grammar f
     """Build the grammar as strict=True does: report every LALR conflict and terminal collision in
     plain words at its line, and warn about unused rules and terminals. Exit 1 on a conflict or a
     collision, 2 when collisions cannot be checked (interegular, the grammar extra, is missing)."""
-    from .grammar_check import GRAMMAR_EXTRA, check, collisions_checkable
+    from imrparse.grammar.check import GRAMMAR_EXTRA, check, collisions_checkable
 
     path = grammar or default_grammar_path()
     try:
@@ -592,7 +592,7 @@ def text_command(path: LetterArgument) -> None:
 @debug_app.command("normalize")
 def debug_normalize(path: LetterArgument, grammar: GrammarOption = None) -> None:
     """The text as the grammar sees it, each line with its original line number."""
-    from .normalize import LineIndex
+    from imrparse.text.normalize import LineIndex
 
     _require_grammar(grammar)  # normalization does not depend on it, but a broken --grammar is reported
     _, normalized = _read_letter(path)
@@ -644,8 +644,8 @@ def debug_tree(
     grammar: GrammarOption = None,
 ) -> None:
     """The parse tree with original line ranges on each node."""
-    from .api import parse_tree
-    from .normalize import LineIndex
+    from imrparse.api import parse_tree
+    from imrparse.text.normalize import LineIndex
 
     parser = _require_grammar(grammar)
     _, normalized = _read_letter(path)
@@ -715,7 +715,7 @@ def debug_show(
     """The letter's own text with every landmark and extracted field highlighted by kind, validate's
     findings at their line and column, and for a letter that does not parse the partial record and
     where reading stopped. Exit 1 when the letter does not parse."""
-    from . import show
+    from imrparse.views import show
 
     _require_grammar(grammar)
     view = show.build_view(_read_text(path), name=STDIN if path == "-" else path, grammar=grammar)
@@ -742,7 +742,7 @@ def summary_command(
 
     Exit status: 0 printed, 2 bad usage or a database that is missing or not imrparse's.
     """
-    from . import summary
+    from imrparse.etl import archive_report as summary
 
     if format not in ("text", "json"):
         typer.echo(f"imrparse: --format must be text or json, not {format!r}", err=True)

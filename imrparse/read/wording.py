@@ -7,7 +7,7 @@ Two kinds of wording live here, and nowhere else in Python:
   matches its terminal, and that every terminal has an entry.
 * The sentences between landmarks, which drift from year to year: the guideline citations,
   the credentials sentence and lists, the partial-authorization titles. Each known way of
-  saying a thing is one `Wording` row; `imrparse/readers.py` reads text with these rows, and
+  saying a thing is one `Wording` row; `imrparse/read/readers.py` reads text with these rows, and
   keeps what no row recognizes as text. Adding a wording is adding a row (and a fixture).
 """
 

@@ -17,13 +17,13 @@ from typing import Any, Union
 
 import orjson
 
-from .api import parse
-from .errors import InputError, ParseError
-from .inputs import DEFAULT_MAX_BYTES as DEFAULT_MAX_BYTES  # re-exported: the command line's default
-from .inputs import letter_text, path_fields, refuse_single
-from .normalize import LineIndex
-from .pool import map_inputs
-from .validate import unreadable_finding, validate
+from imrparse.api import parse
+from imrparse.check.validate import unreadable_finding, validate
+from imrparse.errors import InputError, ParseError
+from imrparse.etl.pool import map_inputs
+from imrparse.text.inputs import DEFAULT_MAX_BYTES as DEFAULT_MAX_BYTES  # re-exported: the command line's default
+from imrparse.text.inputs import letter_text, path_fields, refuse_single
+from imrparse.text.normalize import LineIndex
 
 # A path, the bytes of a letter, or an (id, text) pair (text as str, or the bytes of a file).
 Input = Union[str, "os.PathLike[str]", bytes, tuple[str, str | bytes]]

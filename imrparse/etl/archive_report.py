@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from imrparse.errors import InputError
 
 _OVERTURNED = "sum(CASE WHEN d.outcome = 'overturned' THEN 1 ELSE 0 END)"
 _RATE = f"round(100.0 * {_OVERTURNED} / count(*), 1)"

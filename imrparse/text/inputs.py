@@ -16,14 +16,12 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from .errors import InputError
-from .normalize import LineIndex
+from imrparse.errors import PDF_EXTRA, InputError, MissingExtra
+from imrparse.text.normalize import LineIndex
 
 # Inputs larger than this are refused before they are read: a letter is ~6 KB of text, a
 # posted PDF well under 1 MB. Configurable per call and with `--max-bytes`.
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
-
-PDF_EXTRA = "reading PDFs needs the pdf extra: pip install 'imrparse[pdf]'"
 
 # Byte-order marks, UTF-32 first: its little-endian mark starts with UTF-16's.
 _BOMS = (
@@ -54,10 +52,6 @@ _SIGNATURES = (
 )
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-class MissingExtra(ImportError):
-    """An optional dependency the input needs is not installed: a usage error, not a bad letter."""
 
 
 def decode(data: bytes) -> str:
@@ -124,7 +118,7 @@ def letter_text(data: bytes, *, name: str = "", max_bytes: int = DEFAULT_MAX_BYT
     """The text of a letter file's bytes: a PDF's extracted text (up to `max_bytes`
     characters), else the decoded text. `name` is the file's name, if it has one."""
     if is_pdf(data, name):
-        from .pdf import extract_text
+        from imrparse.text.pdf import extract_text
 
         return extract_text(data, max_bytes)
     return decode(data)

@@ -9,8 +9,8 @@ from typing import Any
 
 import orjson
 
-from .rules import RULES
-from .validate import is_valid
+from imrparse.check.rules import RULES
+from imrparse.check.validate import is_valid
 
 
 def finding_lines(path: str, result: dict[str, Any]) -> list[str]:

@@ -29,14 +29,14 @@ from rich.style import Style
 from rich.terminal_theme import DEFAULT_TERMINAL_THEME
 from rich.text import Text
 
-from . import narrative, wording
-from .api import parse_normalized
-from .errors import ParseError
-from .inputs import letter_text
-from .loader import get_parser
-from .normalize import LineIndex, Normalized, normalize
-from .readers import mtus_entries, read_credential_sentence, read_guideline, split_names
-from .validate import validate
+from imrparse.api import parse_normalized
+from imrparse.check.validate import validate
+from imrparse.errors import ParseError
+from imrparse.grammar.loader import get_parser
+from imrparse.read import narrative, wording
+from imrparse.read.readers import mtus_entries, read_credential_sentence, read_guideline, split_names
+from imrparse.text.inputs import letter_text
+from imrparse.text.normalize import LineIndex, Normalized, normalize
 
 Finding = dict[str, Any]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from .inputs import MissingExtra
+from imrparse.errors import MissingExtra
 
 TABLES = ("letters", "decisions", "citations", "errors", "diagnoses")
 TABLE_FILES = {f"{name}.parquet" for name in TABLES}

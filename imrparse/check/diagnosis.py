@@ -21,7 +21,7 @@ from typing import Any
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from .errors import (
+from imrparse.errors import (
     MISSING_PARAGRAPH,
     MISSING_SECTION,
     NOT_A_LETTER,
@@ -34,9 +34,9 @@ from .errors import (
     error_at,
     short,
 )
-from .normalize import LineIndex, Normalized
-from .transformer import RecordBuilder, building, letter_record
-from .wording import HEADINGS, ITEM_LABELS, LANDMARKS, LAYOUTS, LETTER_STARTS, TITLE_PARTS, describe
+from imrparse.read.builder import RecordBuilder, building, letter_record
+from imrparse.read.wording import HEADINGS, ITEM_LABELS, LANDMARKS, LAYOUTS, LETTER_STARTS, TITLE_PARTS, describe
+from imrparse.text.normalize import LineIndex, Normalized
 
 
 @dataclass

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .normalize import Normalized
+from imrparse.text.normalize import Normalized
 
 
 def spans_within(normalized: Normalized, start: int, end: int) -> Callable[[int, int], list[int]]:

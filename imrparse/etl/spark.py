@@ -1,6 +1,6 @@
 """Parsing letters in Spark, for archives larger than one machine (extra `imrparse[spark]`).
 
-    tables = imrparse.spark.parse_dataframe(spark.read.format("binaryFile").load("letters/"))
+    tables = parse_dataframe(spark.read.format("binaryFile").load("letters/"))
     tables["decisions"].groupBy("outcome").count().show()
 
 Each letter is parsed once, in `mapInArrow` (the parser is built once per Python worker and
@@ -16,8 +16,8 @@ from typing import Any
 
 import orjson
 
-from .batch import parse_one
-from .tables import TABLES, arrow_schemas, rows
+from imrparse.etl.batch import parse_one
+from imrparse.etl.tables import TABLES, arrow_schemas, rows
 
 
 def parse_dataframe(

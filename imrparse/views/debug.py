@@ -9,12 +9,12 @@ from typing import Any, cast
 from lark import Lark, Token, Tree
 from lark.exceptions import GrammarError, LexError, UnexpectedInput
 
-from .diagnosis import TokenRow, diagnose, item_starts, token_row
-from .errors import ParseError, caret_context
-from .loader import get_parser, get_record_parser
-from .normalize import LineIndex, Normalized
-from .readers import read_credential_sentence, read_guideline, read_title
-from .wording import HEADINGS, ITEM_LABELS, LANDMARKS, describe
+from imrparse.check.diagnosis import TokenRow, diagnose, item_starts, token_row
+from imrparse.errors import ParseError, caret_context
+from imrparse.grammar.loader import get_parser, get_record_parser
+from imrparse.read.readers import read_credential_sentence, read_guideline, read_title
+from imrparse.read.wording import HEADINGS, ITEM_LABELS, LANDMARKS, describe
+from imrparse.text.normalize import LineIndex, Normalized
 
 # Terminals that mark the outline of a letter: headings, the header and each paragraph label.
 OUTLINE_TERMINALS = {

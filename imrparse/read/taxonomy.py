@@ -1,5 +1,5 @@
 """A treatment's category and drug class, and a reviewer specialty's canonical name, from the
-taxonomy data file `imrparse/data/taxonomy.json` (its "about" notes say how it is read).
+taxonomy data file `imrparse/read/data/taxonomy.json` (its "about" notes say how it is read).
 
 Pure functions of their text, cached: the same treatments and specialties recur across letters.
 """
@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from . import treatment
+from imrparse.read import treatment
 
 TAXONOMY_PATH = Path(__file__).resolve().parent / "data" / "taxonomy.json"
 OTHER = "other"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import lark
 from lark.exceptions import GrammarError
 
-from .loader import START_SYMBOLS, build_parser
+from imrparse.grammar.loader import START_SYMBOLS, build_parser
 
 GRAMMAR_EXTRA = "terminal collisions were not checked: that needs interegular: pip install 'imrparse[grammar]'"
 

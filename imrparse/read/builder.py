@@ -23,10 +23,11 @@ from typing import Any, NamedTuple
 
 from lark import Token, Transformer, Tree
 
-from . import layouts_2013, narrative, readers, spanmap, taxonomy, treatment
-from .errors import HEADER_PAIRING, error_at
-from .normalize import Normalized, collapse
-from .wording import HEADER_FIELDS, LANDMARKS
+from imrparse.errors import HEADER_PAIRING, error_at
+from imrparse.read import layouts_2013, narrative, readers, taxonomy, treatment
+from imrparse.read.wording import HEADER_FIELDS, LANDMARKS
+from imrparse.text import spanmap
+from imrparse.text.normalize import Normalized, collapse
 
 SCHEMA_VERSION = 1
 
