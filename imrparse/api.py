@@ -11,9 +11,8 @@ from typing import Any
 
 import orjson
 from lark import Token, Tree
-from lark.exceptions import UnexpectedInput
+from lark.exceptions import UnexpectedInput, VisitError
 
-from imrparse import precompiled  # noqa: F401  # first: puts imrparse's patterns in re's cache before the modules below compile them
 from imrparse.check.diagnosis import diagnose
 from imrparse.errors import NOT_A_LETTER, ParseError
 from imrparse.grammar.loader import get_parser, get_record_parser
@@ -50,7 +49,7 @@ def parse_normalized(normalized: Normalized, *, grammar: Path | None = None) -> 
     try:
         with building(normalized):
             built: Built = get_record_parser(grammar).parse(normalized.text, start="start")  # type: ignore[assignment]
-    except (UnexpectedInput, ParseError):
+    except (UnexpectedInput, ParseError, VisitError):  # Lark wraps a callback's ParseError in a VisitError
         # Explained by one interactive parse with the tree parser (same grammar, so it fails
         # too): it says what was expected, which the record parser's errors do not, and keeps what
         # was read as the error's partial record.

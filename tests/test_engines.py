@@ -16,16 +16,29 @@ from lark import Lark
 import imrparse
 from imrparse import api
 from imrparse.errors import ParseError
-from imrparse.grammar import engine, loader
+from imrparse.grammar import engine, lark_seam, loader
 from imrparse.read.builder import RecordBuilder
 
 GRAMMAR = loader.default_grammar_path().read_text(encoding="utf-8")
-COMPILED = loader.build_parser(GRAMMAR, records=True, compiled=True)
-PURE = loader.build_parser(GRAMMAR, records=True, compiled=False)
-SHIPPED = loader.shipped_tables(GRAMMAR)
-LEAN = engine.LeanParser(SHIPPED or {}, RecordBuilder())
 TEXTS = sorted((corpus_dir() / "text").glob("*.txt")) + sorted(LETTERS.glob("*.txt"))
 FAILING = sorted((FIXTURES / "bad").glob("*.txt")) + sorted((FIXTURES / "rules").glob("S1*.fail.txt"))
+
+
+@pytest.fixture(scope="module")
+def shipped() -> dict[str, Any]:
+    """The shipped tables; a stale file fails here, with what to run, not at collection."""
+    tables = loader.shipped_tables(GRAMMAR)
+    assert tables is not None, ("imrparse/grammar/imr_letter.lalr.json was not made from grammar/imr_letter.lark: run "
+                                "python -c 'from imrparse.grammar import loader; loader.write_shipped_tables()'")
+    return tables
+
+
+@pytest.fixture(scope="module")
+def parsers(shipped: dict[str, Any]) -> dict[str, Lark | engine.LeanParser]:
+    """The record parser three ways: imrparse's engine, Lark on lark-cython, plain Lark."""
+    return {"lean": engine.LeanParser(shipped, RecordBuilder()),
+            "compiled": loader.build_parser(GRAMMAR, records=True, compiled=True),
+            "pure": loader.build_parser(GRAMMAR, records=True, compiled=False)}
 
 
 def _engine(parser: Lark | engine.LeanParser) -> str:
@@ -34,9 +47,8 @@ def _engine(parser: Lark | engine.LeanParser) -> str:
     return type(parser.parser.parser).__module__.split(".")[0]
 
 
-def test_the_shipped_tables_belong_to_the_shipped_grammar() -> None:
-    assert SHIPPED is not None, ("imrparse/grammar/imr_letter.lalr.json was not made from grammar/imr_letter.lark: run "
-                                 "python -c 'from imrparse import loader; loader.write_shipped_tables()'")
+def test_the_shipped_tables_belong_to_the_shipped_grammar(shipped: dict[str, Any]) -> None:
+    assert shipped["grammar_sha256"] == loader.grammar_digest(GRAMMAR)
 
 
 def test_the_record_parser_is_the_engine_and_lark_on_request(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -50,27 +62,28 @@ def test_the_record_parser_is_the_engine_and_lark_on_request(monkeypatch: pytest
         loader.get_record_parser.cache_clear()
 
 
-def test_the_compiled_engine_is_lark_cython_and_the_fallback_plain_lark() -> None:
-    assert _engine(COMPILED) == "lark_cython"
-    assert _engine(PURE) == "lark"
+def test_the_compiled_engine_is_lark_cython_and_the_fallback_plain_lark(parsers: dict[str, Any]) -> None:
+    assert _engine(parsers["compiled"]) == "lark_cython"
+    assert _engine(parsers["pure"]) == "lark"
 
 
-def test_tables_compiled_at_run_time_match_the_shipped_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tables_compiled_at_run_time_match_the_shipped_ones(monkeypatch: pytest.MonkeyPatch, shipped: dict[str, Any],
+                                                            parsers: dict[str, Any]) -> None:
     """What a grammar other than the shipped one gets: tables compiled from its Lark parser.
     (Lark numbers its states differently from one process to the next, so the tables are
     compared by what they parse.)"""
     compiled = engine.compile_tables(loader.get_parser())
-    assert compiled is not None and SHIPPED is not None
-    assert compiled["terminals"] == SHIPPED["terminals"] and len(compiled["states"]) == len(SHIPPED["states"])
+    assert compiled is not None
+    assert compiled["terminals"] == shipped["terminals"] and len(compiled["states"]) == len(shipped["states"])
     lean = engine.LeanParser(compiled, RecordBuilder())
     for path in TEXTS[:20]:
         text = path.read_text(encoding="utf-8")
-        assert _parse_with(lean, monkeypatch, text) == _parse_with(PURE, monkeypatch, text)
+        assert _parse_with(lean, monkeypatch, text) == _parse_with(parsers["pure"], monkeypatch, text)
 
 
 def test_without_lark_cython_the_record_parser_is_plain_lark(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "lark_cython", None)  # import fails as if not installed
-    assert loader.compiled_plugins() == {}
+    assert lark_seam.compiled_plugins() == {}
     assert _engine(loader.build_parser(GRAMMAR, records=True)) == "lark"
 
 
@@ -85,10 +98,11 @@ def _parse_with(parser: Lark | engine.LeanParser, monkeypatch: pytest.MonkeyPatc
 
 
 @pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.name)
-def test_every_engine_builds_the_same_record(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_engine_builds_the_same_record(path: Path, monkeypatch: pytest.MonkeyPatch, parsers: dict[str, Any]) -> None:
+    """Plain Lark is what imrparse runs on with the engine deleted: the corpus parses the same."""
     text = path.read_text(encoding="utf-8")
-    lean = _parse_with(LEAN, monkeypatch, text)
-    assert lean == _parse_with(COMPILED, monkeypatch, text) == _parse_with(PURE, monkeypatch, text)
+    lean, compiled, pure = (_parse_with(parsers[name], monkeypatch, text) for name in ("lean", "compiled", "pure"))
+    assert lean == compiled == pure
     assert lean["decisions"]
 
 
@@ -101,10 +115,10 @@ def _error_with(parser: Lark | engine.LeanParser, monkeypatch: pytest.MonkeyPatc
 
 
 @pytest.mark.parametrize("path", FAILING, ids=lambda p: p.name)
-def test_every_engine_reports_the_same_error(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_engine_reports_the_same_error(path: Path, monkeypatch: pytest.MonkeyPatch, parsers: dict[str, Any]) -> None:
     text = path.read_text(encoding="utf-8")
-    lean = _error_with(LEAN, monkeypatch, text)
-    assert lean == _error_with(COMPILED, monkeypatch, text) == _error_with(PURE, monkeypatch, text)
+    lean, compiled, pure = (_error_with(parsers[name], monkeypatch, text) for name in ("lean", "compiled", "pure"))
+    assert lean == compiled == pure
     assert lean["line"] is not None and lean["column"] is not None
 
 
@@ -119,58 +133,25 @@ def test_threads_parsing_at_once_get_their_own_records() -> None:
         assert list(pool.map(imrparse.parse, texts)) == expected
 
 
-def test_the_shipped_lexer_code_is_this_pythons_own() -> None:
-    """The lexers' compiled code ships with the tables (a new process skips `re`'s compiler);
-    on the Python it was made with, each pattern from it is the pattern `re.compile` makes."""
-    import re
+def test_every_lark_seam_reaches_what_it_reads() -> None:
+    """lark_seam is the one place imrparse reads Lark's private parts: each of its functions must
+    still find them in the installed Lark (a release that moves one fails here, by name)."""
+    from lark import Tree
 
-    assert SHIPPED is not None
-    sources = engine.lexer_sources(SHIPPED)
-    shipped = engine._usable_sre(SHIPPED.get("sre"), sources)
-    if shipped is None:
-        pytest.skip(f"the shipped lexer code was made on {SHIPPED['sre']['python']}, not this Python")
-    text = (LETTERS / "seed_000_3ff69cc2fa494158.txt").read_text(encoding="utf-8")
-    for source, entry in zip(sources, shipped, strict=True):
-        pattern = engine.from_sre(source, entry)
-        assert pattern is not None
-        compiled = re.compile(source)
-        assert (pattern.pattern, pattern.flags, pattern.groupindex) == (compiled.pattern, compiled.flags, compiled.groupindex)
-        for pos in range(0, len(text), 97):
-            found, expected = pattern.match(text, pos), compiled.match(text, pos)
-            assert (found and (found.lastgroup, found.span())) == (expected and (expected.lastgroup, expected.span()))
+    parser = loader.get_parser()
+    table = lark_seam.parse_table(parser)
+    assert set(table.start_states) >= {"start", "item"} and table.states
+    interactive = parser.parse_interactive("HOW THE IMR FINAL DETERMINATION WAS MADE", start="start")
+    for _ in interactive.iter_parse():
+        pass
+    assert isinstance(lark_seam.values_so_far(interactive), list)
+    tree = lark_seam.grammar_syntax_tree(GRAMMAR)
+    assert isinstance(tree, Tree) and tree.children
 
 
-def test_lexer_code_that_does_not_fit_is_compiled_from_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert SHIPPED is not None
-    sources = engine.lexer_sources(SHIPPED)
-    entry = dict(SHIPPED["sre"]["lexers"][0])
-    assert engine.from_sre(sources[0] + " ", entry) is None  # another pattern's code
-    entry["code"] = "AAAAAA=="  # code the regular-expression engine refuses
-    assert engine.from_sre(sources[0], entry) is None
-    assert engine._usable_sre({**SHIPPED["sre"], "magic": 0}, sources) is None
-    text = (LETTERS / "seed_000_3ff69cc2fa494158.txt").read_text(encoding="utf-8")
-    expected = imrparse.parse(text)
-    assert _parse_with(engine.LeanParser({**SHIPPED, "sre": None}, RecordBuilder()), monkeypatch, text) == expected
+def test_a_moved_lark_attribute_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Moved:
+        parser = None
 
-
-def test_the_precompiled_patterns_are_what_re_compile_makes() -> None:
-    """imrparse/precompiled.json: the patterns imrparse compiles at start, with their code for
-    the Python it was made on, put in re's cache at import; each must be re.compile's own."""
-    import re
-
-    import orjson
-
-    from imrparse import precompiled
-
-    shipped = orjson.loads(precompiled.PATH.read_bytes())
-    if not engine.sre_header_matches(shipped):
-        pytest.skip(f"the precompiled patterns were made on {shipped['python']}, not this Python")
-    assert len(shipped["patterns"]) >= 30
-    sample = (LETTERS / "seed_000_3ff69cc2fa494158.txt").read_text(encoding="utf-8")
-    for entry in shipped["patterns"]:
-        pattern = engine.from_sre(entry["pattern"], entry)
-        assert pattern is not None, entry["pattern"]
-        compiled = re._compiler.compile(entry["pattern"], entry["flags"])  # type: ignore[attr-defined]  # not from re's cache
-        assert (pattern.pattern, pattern.flags, pattern.groupindex) == (compiled.pattern, compiled.flags, compiled.groupindex)
-        assert [m.span() for m in pattern.finditer(sample)] == [m.span() for m in compiled.finditer(sample)]
-    assert precompiled.fill_re_cache(Path("/nonexistent")) == 0
+    with pytest.raises(lark_seam.LarkChanged, match=r"lark_seam\.parse_table"):
+        lark_seam.parse_table(Moved())  # type: ignore[arg-type]

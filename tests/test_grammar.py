@@ -42,7 +42,6 @@ def test_wheel_contains_the_grammar_and_schema(tmp_path: Path) -> None:
     assert "imrparse/schema/record.schema.json" in names
     assert "imrparse/read/data/taxonomy.json" in names
     assert "imrparse/grammar/imr_letter.lalr.json" in names  # the record parser's tables: no grammar build at run time
-    assert "imrparse/precompiled.json" in names  # imrparse's regular expressions, compiled ahead
     for grammar in ("imr_letter.lark", "treatment.lark"):
         shipped = zipfile.ZipFile(wheel).read(f"imrparse/grammar/{grammar}").decode()
         assert shipped == (ROOT / "grammar" / grammar).read_text(encoding="utf-8")

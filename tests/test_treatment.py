@@ -133,5 +133,5 @@ def test_the_shipped_scanner_is_the_one_the_grammar_gives() -> None:
     shipped = orjson.loads(treatment.SCANNER_PATH.read_bytes())
     assert shipped["grammar_sha256"] == treatment._digest(treatment.default_grammar_path().read_text(encoding="utf-8")), (
         "imrparse/read/treatment.scanner.json was not made from grammar/treatment.lark: run "
-        "python -c 'from imrparse import loader; loader.write_shipped_tables()'")
+        "python -c 'from imrparse.grammar import loader; loader.write_shipped_tables()'")
     assert shipped["pattern"] == treatment.scanner_source(treatment.parser())

@@ -34,7 +34,8 @@ from imrparse.errors import (
     error_at,
     short,
 )
-from imrparse.read.builder import RecordBuilder, building, letter_record
+from imrparse.grammar import lark_seam
+from imrparse.read.builder import build, building, letter_record
 from imrparse.read.wording import HEADINGS, ITEM_LABELS, LANDMARKS, LAYOUTS, LETTER_STARTS, TITLE_PARTS, describe
 from imrparse.text.normalize import LineIndex, Normalized
 
@@ -73,13 +74,13 @@ def diagnose(normalized: Normalized, parser: Lark, start: str = "start") -> Diag
         stop = from_lark(exc, normalized, interactive.accepts())  # type: ignore[no-untyped-call]
         error = restate(stop, rows, normalized)
         if start == "start":
-            error.partial = partial_record(interactive.parser_state.value_stack, normalized)
+            error.partial = partial_record(lark_seam.values_so_far(interactive), normalized)
         return Diagnosis(rows, error, stop)
     if start != "start":
         return Diagnosis(rows, None, None)
     try:  # the callbacks check what the grammar cannot (the header's labels against its values)
         with building(normalized):
-            RecordBuilder().transform(tree)
+            build(tree)
     except ParseError as error:
         error.partial = partial_record(tree.children, normalized)
         return Diagnosis(rows, error, error)
@@ -113,7 +114,7 @@ def partial_record(values: list[Any], normalized: Normalized) -> dict[str, Any] 
     with building(normalized):
         for tree in _reduced_parts(values):
             try:
-                built = RecordBuilder().transform(tree)
+                built = build(tree)
             except ParseError:
                 continue
             if tree.data == "item":

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import lark
 from lark.exceptions import GrammarError
 
+from imrparse.grammar import lark_seam
 from imrparse.grammar.loader import START_SYMBOLS, build_parser
 
 GRAMMAR_EXTRA = "terminal collisions were not checked: that needs interegular: pip install 'imrparse[grammar]'"
@@ -103,9 +104,8 @@ def _definitions(text: str) -> _Definitions:
     """Where each rule and terminal is defined, and what each definition refers to, read from
     the grammar's syntax tree before Lark inlines terminals into one another."""
     from lark.lexer import Token
-    from lark.load_grammar import _get_parser
 
-    tree = _get_parser().parse(text + "\n")  # type: ignore[no-untyped-call]
+    tree = lark_seam.grammar_syntax_tree(text)
     lines: dict[str, int] = {}
     uses: dict[str, set[str]] = {}
     roots: set[str] = set()

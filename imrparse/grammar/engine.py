@@ -14,10 +14,13 @@ contextual lexer, and every record the same, with less work per token:
     wrapper per callback, no `assert` comparing a `Rule` with a state on every reduction.
 
 The tables are plain data (JSON): the shipped grammar's are made from it ahead
-(`loader.write_shipped_tables`) and shipped beside it (`imrparse/grammar/imr_letter.lalr.json`), with the
-lexers' patterns already compiled for the Python they were made on (`sre_code`), so a new
-process, even the first after installation, neither builds the grammar, nor reads a cache, nor
-runs `re`'s compiler. Another grammar's are compiled from its Lark parser when it is loaded.
+(`loader.write_shipped_tables`) and shipped beside it (`imrparse/grammar/imr_letter.lalr.json`), so a
+new process, even the first after installation, neither builds the grammar nor reads a cache.
+Another grammar's are compiled from its Lark parser when it is loaded. Lark's parse table is read
+through `lark_seam.parse_table`, the one place imrparse reaches into Lark.
+
+This module is an accelerator, nothing more: without it (`IMRPARSE_ENGINE=lark`, or a grammar it
+cannot run) the record parser is Lark's own, and `tests/test_engines.py` runs the corpus both ways.
 
 Skipping whitespace inside a state's pattern is exact only where no terminal that Lark tries
 before the ignored one can start with whitespace; `compile_tables` checks that on each terminal's
@@ -32,14 +35,13 @@ Errors are not this module's business: on any input it cannot parse it raises `R
 
 from __future__ import annotations
 
-import _sre  # type: ignore[import-not-found]  # the regular-expression engine under `re` (CPython's, PyPy's)
-import array
-import base64
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from lark.exceptions import UnexpectedInput
+
+from imrparse.grammar import lark_seam
 
 TABLES_FORMAT = 1
 
@@ -79,7 +81,7 @@ def compile_tables(lark: Any) -> dict[str, Any] | None:
     terminals = {t.name: t for t in lark.terminals}
     if any(t.pattern.type != "re" for t in terminals.values()):
         return None  # string terminals: Lark's "unless" retyping is not reproduced here
-    table = lark.parser.parser._parse_table
+    table = lark_seam.parse_table(lark)
     ignore = list(conf.ignore)
 
     lexers: list[list[str]] = []
@@ -225,87 +227,6 @@ def lexer_sources(tables: dict[str, Any]) -> list[str]:
     ]
 
 
-# -- the lexers' patterns, compiled ahead ----------------------------------------------------
-#
-# Compiling the patterns a letter needs (22 of 33, 35 KB of regular expressions) is most of a
-# new process's first parse: 18 ms, spent in `re`'s parser and compiler, which are Python. Their
-# output, the regular-expression engine's code, is data: `sre_code` keeps it with the tables, and
-# a process hands it straight to the engine (`_sre.compile`, what `re.compile` ends with). That
-# code is private to one version of CPython: it is used only when the engine's MAGIC, code size
-# and the Python version are the ones it was made with, and the pattern's text is the same;
-# otherwise the pattern is compiled as usual. The engine checks the code it is given.
-
-
-def sre_code(tables: dict[str, Any]) -> dict[str, Any]:
-    """The compiled code of every lexer's pattern, for this Python."""
-    return {**sre_header(), "lexers": [sre_entry(source) for source in lexer_sources(tables)]}
-
-
-def sre_header() -> dict[str, Any]:
-    """What the code is valid for: this Python, its regular-expression engine's MAGIC and word."""
-    return {"python": _python(), "magic": _sre.MAGIC, "codesize": _sre.CODESIZE}
-
-
-def sre_header_matches(shipped: Any) -> bool:
-    return isinstance(shipped, dict) and all(shipped.get(key) == value for key, value in sre_header().items())
-
-
-def sre_entry(source: str, flags: int = 0) -> dict[str, Any]:
-    """The engine code of `source` compiled with `flags`: what `re.compile` hands `_sre.compile`."""
-    from re import _compiler, _parser  # type: ignore[attr-defined]
-
-    parsed = _parser.parse(source, flags)
-    code = _compiler._code(parsed, flags)
-    groupindex = dict(parsed.state.groupdict)
-    indexgroup: list[str | None] = [None] * parsed.state.groups
-    for name, index in groupindex.items():
-        indexgroup[index] = name
-    return {"source_sha256": _sha256(source), "flags": flags, "final_flags": flags | parsed.state.flags,
-            "code": base64.b64encode(array.array(_CODE_TYPE, code).tobytes()).decode("ascii"),
-            "groups": parsed.state.groups - 1, "groupindex": groupindex, "indexgroup": indexgroup}
-
-
-# The code as base64 of its machine words: a new process decodes only the lexers it reaches,
-# in C (JSON numbers took 4.6 ms to load, all of them).
-_CODE_TYPE = "I"
-
-
-def _python() -> str:
-    import sys
-
-    word = array.array(_CODE_TYPE).itemsize
-    return f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}-{sys.byteorder}-{word}"
-
-
-def _sha256(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _usable_sre(sre: Any, sources: list[str]) -> list[dict[str, Any]] | None:
-    """The shipped code, if it was made by this engine for these patterns' texts."""
-    if not (sre_header_matches(sre) and len(sre.get("lexers", ())) == len(sources)):
-        return None
-    lexers: list[dict[str, Any]] = sre["lexers"]
-    return lexers
-
-
-def from_sre(source: str, entry: dict[str, Any]) -> re.Pattern[str] | None:
-    """The pattern from its shipped code; None if the code is for another text or the engine
-    refuses it (then compile the text)."""
-    if entry.get("source_sha256") != _sha256(source):
-        return None
-    try:
-        code = array.array(_CODE_TYPE, base64.b64decode(entry["code"])).tolist()
-        pattern: re.Pattern[str] = _sre.compile(source, entry["final_flags"], code, entry["groups"], entry["groupindex"],
-                                                tuple(entry["indexgroup"]))
-    except (KeyError, TypeError, ValueError, RuntimeError, OverflowError):  # code the engine does not take
-        return None
-    return pattern
-
-
-
 # -- running them -------------------------------------------------------------------------
 
 
@@ -326,7 +247,6 @@ class LeanParser:
         self._rest_ignored = re.compile("".join(f"(?:{terminals[name]})*+" for name in ignore) + r"\Z")
         self._sources = lexer_sources(tables)
         self._compiled: list[re.Pattern[str] | None] = [None] * len(self._sources)
-        self._sre = _usable_sre(tables.get("sre"), self._sources)
         size = max(int(state) for state in tables["states"]) + 1
         self._lexer_of = [0] * size
         self._actions: list[dict[str, int]] = [{} for _ in range(size)]
@@ -359,9 +279,7 @@ class LeanParser:
         lexer = self._lexer_of[state]
         compiled = self._compiled[lexer]
         if compiled is None:
-            compiled = self._compiled[lexer] = from_sre(self._sources[lexer], self._sre[lexer]) if self._sre else None
-            if compiled is None:
-                compiled = self._compiled[lexer] = re.compile(self._sources[lexer])
+            compiled = self._compiled[lexer] = re.compile(self._sources[lexer])
         self._patterns[state] = compiled
         return compiled
 
@@ -369,7 +287,7 @@ class LeanParser:
         state, end_state = self._starts[start]
         patterns, actions, gotos, rules, ignore = self._patterns, self._actions, self._gotos, self._rules, self._ignore
         state_stack = [state]
-        value_stack: list[Any] = []
+        values: list[Any] = []
         pos = 0
         while True:
             pattern = patterns[state] or self._pattern(state)
@@ -389,8 +307,8 @@ class LeanParser:
             while action is not None and action < 0:  # reduce
                 origin, size, callback, expand1, keep = rules[-1 - action]
                 if size:
-                    children = value_stack[-size:]
-                    del value_stack[-size:]
+                    children = values[-size:]
+                    del values[-size:]
                     del state_stack[-size:]
                 else:
                     children = []
@@ -404,7 +322,7 @@ class LeanParser:
                     value = callback(children)
                 state = gotos[state_stack[-1]][origin]
                 state_stack.append(state)
-                value_stack.append(value)
+                values.append(value)
                 if token is None and state == end_state:
                     return value
                 action = actions[state].get(kind)
@@ -412,7 +330,7 @@ class LeanParser:
                 raise Rejected(pos if token is None else token.start_pos)
             state = action
             state_stack.append(state)
-            value_stack.append(token)
+            values.append(token)
 
 
 def _kept(children: list[Any], keep: list[list[Any]]) -> list[Any]:

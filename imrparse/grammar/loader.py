@@ -24,14 +24,14 @@ import functools
 import hashlib
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import orjson
 from lark import Lark
 
-from imrparse.grammar.engine import LeanParser, compile_tables, sre_code, sre_entry, sre_header
+from imrparse.grammar import lark_seam
+from imrparse.grammar.engine import LeanParser, compile_tables
 from imrparse.grammar.files import default_grammar_path as default_grammar_path
 from imrparse.read.builder import RecordBuilder
 
@@ -43,17 +43,6 @@ RecordParser = LeanParser | Lark
 
 # Extra start symbols let a grammar author parse one part of a letter alone.
 START_SYMBOLS = ("start", "header", "how_section", "summary_section", "decisions_section", "item")
-
-
-def compiled_plugins() -> dict[str, Any]:
-    """lark-cython's parser and lexer classes, or {} when it is absent or turned off."""
-    if os.environ.get("IMRPARSE_PURE_PYTHON") == "1":
-        return {}
-    try:
-        import lark_cython
-    except ImportError:
-        return {}
-    return dict(lark_cython.plugins)
 
 
 def build_parser(grammar_text: str, *, strict: bool = False, cache: bool = True, records: bool = False,
@@ -78,7 +67,7 @@ def build_parser(grammar_text: str, *, strict: bool = False, cache: bool = True,
         transformer=RecordBuilder() if records else None,
         strict=strict,
         cache=cache and not strict,
-        _plugins=compiled_plugins() if records and compiled else {},
+        _plugins=lark_seam.compiled_plugins() if records and compiled else {},
     )
 
 
@@ -121,68 +110,21 @@ def shipped_tables(grammar_text: str) -> dict[str, Any] | None:
 
 
 def write_shipped_tables() -> Path:
-    """Make the shipped grammar's tables, the treatment grammar's scanner and the start-up
-    patterns' compiled code (after a grammar or a pattern changes; tests say when)."""
+    """Make the shipped grammar's tables and the treatment grammar's scanner (after a grammar
+    changes; tests say when)."""
     text = default_grammar_path().read_text(encoding="utf-8")
     tables = compile_tables(build_parser(text, cache=False))
     if tables is None:
         raise SystemExit("the engine cannot run this grammar exactly; the record parser will run on Lark")
     tables["grammar_sha256"] = grammar_digest(text)
-    tables["sre"] = sre_code(tables)
     _write_json(TABLES_PATH, tables)
-    from imrparse.read import treatment  # its scanner too: the patterns compiled at start below include it
+    from imrparse.read import treatment
 
     treatment.write_shipped_scanner()
-    _write_json(precompiled_path(), {**sre_header(), "patterns": [{"pattern": pattern, **sre_entry(pattern, flags)}
-                                                                   for pattern, flags in _patterns_compiled_at_start()]})
     return TABLES_PATH
-
-
-def precompiled_path() -> Path:
-    return Path(__file__).resolve().parent / "precompiled.json"
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     """A line per key, compact within: the file is data, made and checked by code."""
     lines = (f"{json.dumps(key)}: {json.dumps(data[key], sort_keys=True, separators=(',', ':'))}" for key in sorted(data))
     path.write_text("{\n" + ",\n".join(lines) + "\n}\n", encoding="utf-8")
-
-
-# Run in a new process: which patterns imrparse's modules compile as the command line starts and
-# parses its first letters (imrparse/precompiled.py ships their code).
-_RECORD_COMPILES = """
-import json, re, sys
-seen = set()
-compile_ = re._compile
-def recording(pattern, flags):
-    frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename == compile_.__code__.co_filename:
-        frame = frame.f_back
-    if isinstance(pattern, str) and frame is not None and "imrparse" in frame.f_code.co_filename:
-        seen.add((pattern, int(flags)))
-    return compile_(pattern, flags)
-re._compile = recording
-import imrparse, imrparse.cli
-for path in sys.argv[1:]:
-    imrparse.parse_file(path)
-print(json.dumps(sorted(seen)))
-"""
-
-
-def _patterns_compiled_at_start() -> list[tuple[str, int]]:
-    import subprocess
-
-    letters = sorted((Path(__file__).resolve().parent.parent / "fixtures" / "letters").glob("*.txt"))
-    found = subprocess.run([sys.executable, "-c", _RECORD_COMPILES, *map(str, letters)], check=True, capture_output=True, text=True,
-                           env={**os.environ, "IMRPARSE_PRECOMPILED": "0"})
-    return [(pattern, flags) for pattern, flags in json.loads(found.stdout) if _is_unicode(pattern)]
-
-
-def _is_unicode(text: str) -> bool:
-    """Whether JSON can carry `text` (not a lone surrogate, as inputs' surrogate pattern has)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-

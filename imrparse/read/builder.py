@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from lark import Token, Transformer, Tree
+from lark.exceptions import VisitError
 
 from imrparse.errors import HEADER_PAIRING, error_at
 from imrparse.read import layouts_2013, narrative, readers, taxonomy, treatment
@@ -99,9 +100,6 @@ def _values(children: list[Child]) -> list[Any]:
 
 class RecordBuilder(Transformer[Token, Built]):
     """The record's callbacks, one per rule (or alias); each takes the rule's children."""
-
-    def _call_userfunc(self, tree: Tree[Token], new_children: list[Any] | None = None) -> Any:
-        return getattr(self, tree.data)(tree.children if new_children is None else new_children)
 
     # -- positions ---------------------------------------------------------------------
 
@@ -321,8 +319,16 @@ def letter_record(parts: dict[str, Any], span: list[int] | None, layout: str = "
     }
 
 
+def build(tree: Tree[Token]) -> Built:
+    """Run the callbacks over a parse tree (of a letter or one of its parts) inside `building`;
+    a callback's own error (a header pairing) is raised as it was, not wrapped by Lark."""
+    try:
+        return RecordBuilder().transform(tree)
+    except VisitError as exc:
+        raise exc.orig_exc from None
+
+
 def to_record(tree: Tree[Token], normalized: Normalized) -> dict[str, Any]:
     """Build the record from a full-letter parse tree (one built with every token kept)."""
     with building(normalized):
-        built: Built = RecordBuilder().transform(tree)
-    return built.value  # type: ignore[no-any-return]
+        return build(tree).value  # type: ignore[no-any-return]
