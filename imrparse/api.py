@@ -28,7 +28,7 @@ def parse_tree(normalized: Normalized, *, start: str = "start", grammar: Path | 
     try:
         return parser.parse(normalized.text, start=start)
     except UnexpectedInput:
-        error = diagnose(normalized, parser, start).error
+        error = diagnose(normalized, parser, start, grammar).error
         assert error is not None, "the interactive parser accepted what the parser rejected"
         raise error from None
 
@@ -47,13 +47,13 @@ def parse_normalized(normalized: Normalized, *, grammar: Path | None = None) -> 
     if not normalized.text.strip():
         raise ParseError("the input is empty: there is no letter to parse", code=NOT_A_LETTER)
     try:
-        with building(normalized):
+        with building(normalized, grammar):
             built: Built = get_record_parser(grammar).parse(normalized.text, start="start")  # type: ignore[assignment]
     except (UnexpectedInput, ParseError, VisitError):  # Lark wraps a callback's ParseError in a VisitError
         # Explained by one interactive parse with the tree parser (same grammar, so it fails
         # too): it says what was expected, which the record parser's errors do not, and keeps what
         # was read as the error's partial record.
-        error = diagnose(normalized, get_parser(grammar)).error
+        error = diagnose(normalized, get_parser(grammar), grammar=grammar).error
         assert error is not None, "the tree parser accepted a letter the record parser rejected"
         raise error from None
     return built.value  # type: ignore[no-any-return]

@@ -111,9 +111,46 @@ class Decision(TypedDict):
 
 class Record(TypedDict):
     schema_version: Literal[1]
-    layout: Literal["fdl-2014", "maximus-2013", "mpr-2013"]
+    layout: str  # a layout module's name (imrparse/read/layouts/): "fdl-2014", "maximus-2013", "mpr-2013"
     case: Case
     reviewer: Reviewer
     summary: Summary | None
     decisions: list[Decision]
     span: Span
+
+
+# -- one constructor per part: every layout builds its parts with these, so a part's keys and
+# their order (which the JSON output keeps) are written once.
+
+
+def no_case() -> Case:
+    """The case of a letter without a header: every field null."""
+    return {"case_number": None, "date_assigned": None, "date_of_injury": None, "decision_date": None, "ur_denial_date": None,
+            "priority": None, "application_received": None, "span": None, "spans": {}}
+
+
+def reviewer(*, licensure: list[str], specialties: list[str], specialties_canonical: list[str], board_certified: bool | None,
+             unrecognized: list[Unrecognized], span: Span | None) -> Reviewer:
+    return {"licensure": licensure, "specialties": specialties, "board_certified": board_certified, "unrecognized": unrecognized,
+            "specialties_canonical": specialties_canonical, "span": span}
+
+
+def summary(*, text: str, age: int | None, sex: Literal["male", "female"] | None, diagnoses: list[Diagnosis], span: Span) -> Summary:
+    """The clinical summary; its date of injury is read later, with the decision's year."""
+    return {"text": text, "age": age, "sex": sex, "date_of_injury": None, "diagnoses": diagnoses, "span": span}
+
+
+def guideline(*, text: str, mtus: list[str], non_mtus: list[str], cited: bool | None, unrecognized: list[Unrecognized],
+              span: Span) -> Guideline:
+    return {"text": text, "mtus": mtus, "non_mtus": non_mtus, "cited": cited, "unrecognized": unrecognized, "span": span}
+
+
+def decision(*, number: int | None, title: str, treatment: str | None, treatment_parts: TreatmentParts, category: str,
+             drug_class: str | None, original_request: str | None, authorized: str | None, title_span: Span | None,
+             outcome: str | None, medically_necessary: bool | None, claims_administrator_guideline: Guideline | None,
+             reviewer_guideline: Guideline | None, rationale: str | None, rationale_span: Span | None, span: Span) -> Decision:
+    return {"number": number, "title": title, "treatment": treatment, "treatment_parts": treatment_parts, "category": category,
+            "drug_class": drug_class, "original_request": original_request, "authorized": authorized, "title_span": title_span,
+            "outcome": outcome, "medically_necessary": medically_necessary,
+            "claims_administrator_guideline": claims_administrator_guideline, "reviewer_guideline": reviewer_guideline,
+            "rationale": rationale, "rationale_span": rationale_span, "span": span}

@@ -7,7 +7,8 @@ import pytest
 from conftest import LETTERS, without_positions
 
 import imrparse
-from imrparse.read.wording import LAYOUTS
+from imrparse.grammar.landmarks import landmarks
+from imrparse.read.layouts import layouts
 
 
 @pytest.mark.parametrize(("name", "layout"), [("layout_2013_maximus", "maximus-2013"), ("layout_2013_mpr", "mpr-2013")])
@@ -47,8 +48,9 @@ def test_an_unknown_opening_is_refused_naming_every_layout() -> None:
     with pytest.raises(imrparse.ParseError) as info:
         imrparse.parse("INDEPENDENT REVIEW ORGANIZATION DETERMINATION\nThe request for an MRI is denied.\n")
     assert info.value.code == "S101"
-    for opening in LAYOUTS.values():
-        assert opening in info.value.message
+    for layout in layouts().values():
+        assert layout.opening(landmarks()) in info.value.message
+    assert "'MEDICAL PROFESSIONAL REVIEW' (2013)" in info.value.message
 
 
 def test_an_unknown_sentence_between_2013_landmarks_is_text() -> None:

@@ -7,8 +7,9 @@ accepted at the failure (Lark's interactive parser, unlike the LALR-merged looka
 the parts of the letter already reduced, from which the partial record is built: what was read
 of a letter whose landmarks are broken is not lost.
 
-The failure is then restated in the letter's words (wording.py): which item lacks which
-paragraph, which line is a misspelled heading or label, where a truncated letter ends.
+The failure is then restated in the letter's words (the grammar's own, through
+imrparse/grammar/landmarks.py): which item lacks which paragraph, which line is a misspelled
+heading or label, where a truncated letter ends.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from lark import Lark, Token, Tree
@@ -35,8 +37,9 @@ from imrparse.errors import (
     short,
 )
 from imrparse.grammar import lark_seam
+from imrparse.grammar.landmarks import HEADINGS, ITEM_LABELS, LETTER_STARTS, TITLE_PARTS, Landmarks, of_parser
+from imrparse.read import layouts
 from imrparse.read.builder import build, building, letter_record
-from imrparse.read.wording import HEADINGS, ITEM_LABELS, LANDMARKS, LAYOUTS, LETTER_STARTS, TITLE_PARTS, describe
 from imrparse.text.normalize import LineIndex, Normalized
 
 
@@ -60,9 +63,10 @@ class Diagnosis:
     stop: ParseError | None  # where and on what the parser stopped, as the parser sees it
 
 
-def diagnose(normalized: Normalized, parser: Lark, start: str = "start") -> Diagnosis:
-    """Parse `normalized` once, interactively, with the tree parser: the tokens, and on failure
-    the error in the letter's words with the partial record."""
+def diagnose(normalized: Normalized, parser: Lark, start: str = "start", grammar: Path | None = None) -> Diagnosis:
+    """Parse `normalized` once, interactively, with the tree parser of `grammar`: the tokens, and
+    on failure the error in the letter's words with the partial record."""
+    lm = of_parser(parser)
     index = LineIndex(normalized.original)
     rows: list[TokenRow] = []
     interactive = parser.parse_interactive(normalized.text, start=start)
@@ -71,18 +75,18 @@ def diagnose(normalized: Normalized, parser: Lark, start: str = "start") -> Diag
             rows.append(token_row(token, normalized, index))
         tree = interactive.feed_eof()  # type: ignore[no-untyped-call]
     except UnexpectedInput as exc:
-        stop = from_lark(exc, normalized, interactive.accepts())  # type: ignore[no-untyped-call]
-        error = restate(stop, rows, normalized)
+        stop = from_lark(exc, normalized, lm, interactive.accepts())  # type: ignore[no-untyped-call]
+        error = restate(stop, rows, normalized, lm)
         if start == "start":
-            error.partial = partial_record(lark_seam.values_so_far(interactive), normalized)
+            error.partial = partial_record(lark_seam.values_so_far(interactive), normalized, grammar)
         return Diagnosis(rows, error, stop)
     if start != "start":
         return Diagnosis(rows, None, None)
     try:  # the callbacks check what the grammar cannot (the header's labels against its values)
-        with building(normalized):
+        with building(normalized, grammar):
             build(tree)
     except ParseError as error:
-        error.partial = partial_record(tree.children, normalized)
+        error.partial = partial_record(tree.children, normalized, grammar)
         return Diagnosis(rows, error, error)
     return Diagnosis(rows, None, None)
 
@@ -102,16 +106,15 @@ def item_starts(rows: list[TokenRow]) -> list[TokenRow]:
 
 # The parts of a letter that become parts of its record once the parser has reduced them.
 _PARTS = frozenset({"header", "how_section", "summary_section", "decisions_section", "item"})
-_LAYOUTS = frozenset({"start", "fdl_2014"})
 
 
-def partial_record(values: list[Any], normalized: Normalized) -> dict[str, Any] | None:
+def partial_record(values: list[Any], normalized: Normalized, grammar: Path | None = None) -> dict[str, Any] | None:
     """The record as far as it was read, from the values the parser had reduced: case,
     reviewer, summary and every complete decision; a part not read is null. A part whose
     callbacks fail (a header label without its value) is left out."""
     parts: dict[str, Any] = {}
     decisions: list[dict[str, Any]] = []
-    with building(normalized):
+    with building(normalized, grammar):
         for tree in _reduced_parts(values):
             try:
                 built = build(tree)
@@ -125,7 +128,7 @@ def partial_record(values: list[Any], normalized: Normalized) -> dict[str, Any] 
     if not parts and not decisions:
         return None
     parts.setdefault("decisions", decisions)
-    record = letter_record(parts, None)
+    record = letter_record(parts, None, layouts.layouts()["fdl_2014"].name)
     if "case" not in parts:
         record["case"] = None
     return record
@@ -140,7 +143,7 @@ def _reduced_parts(values: list[Any]) -> list[Tree[Token]]:
             continue
         if value.data in _PARTS:
             found.append(value)
-        elif str(value.data).startswith("_") or value.data in _LAYOUTS:
+        elif str(value.data).startswith("_") or value.data == "start" or value.data in layouts.layouts():
             found += _reduced_parts(value.children)
     return found
 
@@ -153,7 +156,7 @@ def _found(text: str, pos: int) -> str:
     return repr(snippet) if snippet else "a line break"
 
 
-def from_lark(exc: UnexpectedInput, normalized: Normalized, accepted: set[str] | None = None) -> ParseError:
+def from_lark(exc: UnexpectedInput, normalized: Normalized, lm: Landmarks, accepted: set[str] | None = None) -> ParseError:
     """A Lark error as a ParseError at the original position, with the terminals the parser
     accepted there (`accepted`, from the interactive parser, is exact)."""
     text = normalized.text
@@ -182,11 +185,11 @@ def from_lark(exc: UnexpectedInput, normalized: Normalized, accepted: set[str] |
     at_start = not text[:pos].strip()
     if at_start:
         message = ("this is not an IMR Final Determination Letter in a layout imrparse knows: it should begin with "
-                   + "; or ".join(LAYOUTS.values()) + "; found " + found)
+                   + "; or ".join(layout.opening(lm) for layout in layouts.layouts().values()) + "; found " + found)
     elif found_type in LETTER_STARTS:
         message = f"another letter begins here ({found}) before this one has ended: a file must hold one letter"
     else:
-        message = f"found {found}; expected {describe(expected)}"
+        message = f"found {found}; expected {lm.describe(expected)}"
     code = classify(expected, found_type, at_start)
     return error_at(message, normalized, pos, code=code, expected=expected, found=found_type)
 
@@ -208,20 +211,18 @@ def classify(expected: list[str], found: str | None, at_start: bool) -> str:
     return STRUCTURE
 
 
-_TITLE_LINE = re.compile(r":\s*(?:Upheld|Overturned)\s*$")
+def _title_line(lm: Landmarks) -> re.Pattern[str]:
+    """A line that ends as an item's title does: ": Upheld" or ": Overturned"."""
+    return re.compile(r":\s*(?:" + re.escape(lm.phrase("UPHELD")) + "|" + re.escape(lm.phrase("OVERTURNED")) + r")\s*$")
 
 
-def _phrase(terminal: str) -> str:
-    return LANDMARKS[terminal].phrase
-
-
-def restate(error: ParseError, rows: list[TokenRow], normalized: Normalized) -> ParseError:
+def restate(error: ParseError, rows: list[TokenRow], normalized: Normalized, lm: Landmarks) -> ParseError:
     """The error with its message (and position) in the letter's terms: which item lacks what,
     which line is a misspelled heading or label, where the letter ends."""
     if error.line is None or error.code not in (MISSING_PARAGRAPH, MISSING_SECTION, TRUNCATED, TITLE_WITHOUT_OUTCOME):
         return error
     index = LineIndex(normalized.original)
-    restated = _restated(error, rows, index)
+    restated = _restated(error, rows, index, lm)
     if restated is None:
         return error
     code, message, line, column = restated
@@ -230,52 +231,53 @@ def restate(error: ParseError, rows: list[TokenRow], normalized: Normalized) -> 
                       found=error.found, context=caret_context(index, line, column))
 
 
-def _restated(error: ParseError, rows: list[TokenRow], index: LineIndex) -> tuple[str, str, int, int] | None:
+def _restated(error: ParseError, rows: list[TokenRow], index: LineIndex, lm: Landmarks) -> tuple[str, str, int, int] | None:
     assert error.line is not None
     structural = [row for row in rows if row.terminal.startswith("_") or row.terminal.endswith("_LABEL")]
     first_line = structural[-1].line + 1 if structural else 1
     phrases = [t for t in error.expected if t in _SPELLED]
-    misspelled = _misspelled(index, first_line, error.line, phrases)
+    misspelled = _misspelled(index, first_line, error.line, phrases, lm)
     if misspelled is not None:
         terminal, line, column, written = misspelled
         code = MISSING_SECTION if terminal in HEADINGS else MISSING_PARAGRAPH
-        return code, f"line {line} reads {written!r} where the letter needs {_phrase(terminal)!r}", line, column
+        return code, f"line {line} reads {written!r} where the letter needs {lm.phrase(terminal)!r}", line, column
     items = [row for row in item_starts(rows) if row.line <= error.line]
     item = f"item {short(items[-1].text)!r} (line {items[-1].line})" if items else None
     needed = [t for t in ITEM_LABELS if t in error.expected]
     if error.code == TRUNCATED:
         labels = [row.terminal for row in rows if row.terminal in ITEM_LABELS and items and row.line >= items[-1].line]
         if item and needed:
-            message = f"the letter ends at line {error.line} in {item}, before its {_phrase(needed[0])!r} paragraph"
+            message = f"the letter ends at line {error.line} in {item}, before its {lm.phrase(needed[0])!r} paragraph"
         elif item and labels:
-            message = f"the letter ends at line {error.line} in {item}, inside its {_phrase(labels[-1])!r} paragraph"
+            message = f"the letter ends at line {error.line} in {item}, inside its {lm.phrase(labels[-1])!r} paragraph"
         else:
-            message = f"the letter ends at line {error.line}, before {describe(error.expected)}"
+            message = f"the letter ends at line {error.line}, before {lm.describe(error.expected)}"
         return error.code, message, error.line, error.column or 1
     if error.code == TITLE_WITHOUT_OUTCOME:
         previous = _previous_line(index, error.line)
         if previous is None:
             return None
         line, text = previous
-        paragraph = _phrase(error.found) if error.found in ITEM_LABELS else "paragraph"
-        return (error.code, f"the title {short(text)!r} (line {line}) has no outcome (': Upheld' or ': Overturned'), so the "
+        paragraph = lm.phrase(error.found) if error.found in ITEM_LABELS else "paragraph"
+        return (error.code, f"the title {short(text)!r} (line {line}) has no outcome (': {lm.phrase('UPHELD')}' or "
+                            f"': {lm.phrase('OVERTURNED')}'), so the "
                             f"{paragraph!r} paragraph at line {error.line} belongs to no item", line, len(text.rstrip()) + 1)
     if error.code == MISSING_PARAGRAPH and item and needed:
-        paragraph = f"{_phrase(needed[0])!r} paragraph"
+        paragraph = f"{lm.phrase(needed[0])!r} paragraph"
         if error.found in TITLE_PARTS:
-            title_text = short(_TITLE_LINE.sub("", index.line_text(error.line)))
+            title_text = short(_title_line(lm).sub("", index.line_text(error.line)))
             return (error.code, f"{item} has no {paragraph} before the next item, {title_text!r} at line {error.line}",
                     error.line, error.column or 1)
-        title = _title_between(index, items[-1].line + 1, error.line)
+        title = _title_between(index, items[-1].line + 1, error.line, lm)
         if title is not None:
             line, text = title
-            return (error.code, f"{item} has no {paragraph} before the next item, {short(_TITLE_LINE.sub('', text))!r} at line {line}",
+            return (error.code, f"{item} has no {paragraph} before the next item, {short(_title_line(lm).sub('', text))!r} at line {line}",
                     line, 1 + len(text) - len(text.lstrip()))
-        after = f"its {_phrase(error.found)!r} paragraph" if error.found in ITEM_LABELS else repr(short(index.line_text(error.line)))
+        after = f"its {lm.phrase(error.found)!r} paragraph" if error.found in ITEM_LABELS else repr(short(index.line_text(error.line)))
         return error.code, f"{item} has no {paragraph}: line {error.line} starts {after} instead", error.line, error.column or 1
     if error.code == MISSING_SECTION:
         heading = next(t for t in HEADINGS if t in error.expected)
-        return (error.code, f"the letter needs the heading {_phrase(heading)!r} before line {error.line}, "
+        return (error.code, f"the letter needs the heading {lm.phrase(heading)!r} before line {error.line}, "
                             f"which has {short(index.line_text(error.line))!r}", error.line, error.column or 1)
     return None
 
@@ -284,14 +286,14 @@ def _restated(error: ParseError, rows: list[TokenRow], index: LineIndex) -> tupl
 _SPELLED = (*HEADINGS, *ITEM_LABELS, "_CREDENTIALS_INTRO", "_LICENSURE_LABEL", "_SPECIALTY_LABEL")
 
 
-def _misspelled(index: LineIndex, first: int, last: int, terminals: list[str]) -> tuple[str, int, int, str] | None:
+def _misspelled(index: LineIndex, first: int, last: int, terminals: list[str], lm: Landmarks) -> tuple[str, int, int, str] | None:
     """A line between `first` and `last` that begins almost like one of the expected phrases:
     the misspelled heading or label the prose before the failure swallowed."""
     for line in range(max(first, last - 400), last + 1):
         text = index.line_text(line)
         stripped = text.lstrip()
         for terminal in terminals:
-            phrase = _phrase(terminal)
+            phrase = lm.phrase(terminal)
             if stripped.startswith(phrase):
                 continue
             ratio, written = max((difflib.SequenceMatcher(None, stripped[: len(phrase) + k].lower(), phrase.lower()).ratio(),
@@ -309,10 +311,10 @@ def _previous_line(index: LineIndex, line: int) -> tuple[int, str] | None:
     return None
 
 
-def _title_between(index: LineIndex, first: int, last: int) -> tuple[int, str] | None:
+def _title_between(index: LineIndex, first: int, last: int, lm: Landmarks) -> tuple[int, str] | None:
     """The first line from `first` to before `last` that ends like an item title."""
     for line in range(first, last):
         text = index.line_text(line)
-        if _TITLE_LINE.search(text):
+        if _title_line(lm).search(text):
             return line, text
     return None

@@ -16,9 +16,10 @@ from typing import Any
 from imrparse.api import parse_normalized
 from imrparse.check.rules import RULES, select_rules
 from imrparse.errors import UNREADABLE, InputError, ParseError, short
-from imrparse.read import narrative
-from imrparse.read.builder import CASE_FIELDS
-from imrparse.read.wording import FIELD_LABELS, NECESSITY_CLAUSE, NEGATION, PARTIAL_MARK, REQUIRED_2013
+from imrparse.grammar.landmarks import Landmarks, landmarks
+from imrparse.read import layouts, narrative
+from imrparse.read.builder import CASE_FIELDS, FIELD_LABELS
+from imrparse.read.wording import NECESSITY_CLAUSE, PARTIAL_MARK, negated
 from imrparse.text.inputs import text_of
 from imrparse.text.normalize import LineIndex, normalize
 
@@ -53,7 +54,8 @@ def validate(
     except ParseError as exc:  # already in the letter's terms (diagnosis.py)
         finding = _finding(exc.code, exc.message, exc.line or 1, exc.column or 1)
         return [finding] if finding["code"] in codes else []
-    found = [finding for check in CHECKS for finding in check(Letter(record, normalized.original)) if finding["code"] in codes]
+    letter = Letter(record, normalized.original, landmarks(grammar))
+    found = [finding for check in CHECKS for finding in check(letter) if finding["code"] in codes]
     return sorted(found, key=lambda f: (f["line"], f["column"], f["code"]))
 
 
@@ -71,12 +73,19 @@ def unreadable_finding(error: InputError) -> Finding:
 
 
 class Letter:
-    """A parsed letter with its original text, for rules that locate findings by span."""
+    """A parsed letter with its original text, for rules that locate findings by span, and its
+    grammar's landmarks, for rules that name or look for them."""
 
-    def __init__(self, record: dict[str, Any], original: str) -> None:
+    def __init__(self, record: dict[str, Any], original: str, landmarks: Landmarks) -> None:
         self.record = record
         self.original = original
         self.index = LineIndex(original)
+        self.landmarks = landmarks
+        self.layout = layouts.by_name(record["layout"])
+
+    def label(self, field: str) -> str:
+        """The header label of a case field, as the letter writes it ("Date of Injury:")."""
+        return self.landmarks.phrase(FIELD_LABELS[field])
 
     def at(self, code: str, message: str, offset: int) -> Finding:
         line, column = self.index.line_col(offset)
@@ -100,22 +109,22 @@ def check(function: Check) -> Check:
 
 @check
 def header_fields(letter: Letter) -> Iterator[Finding]:
-    """The 2014 layout's header has its seven fields; a 2013 letter states its dates elsewhere."""
+    """A layout with a header table has its seven fields (a 2013 letter states its dates elsewhere)."""
     case = letter.record["case"]
-    current = letter.record["layout"] == "fdl-2014"
+    current = letter.layout is not None and letter.layout.header_required
     if case["span"] is None:
         if current:
             yield letter.at("H201", "the letter has no header block (Case Number, dates, Priority)", letter.start())
         return
     for field in CASE_FIELDS if current else ():
         if field not in case["spans"]:
-            yield letter.at("H202", f"the header has no {FIELD_LABELS[field]!r}", case["span"][0])
+            yield letter.at("H202", f"the header has no {letter.label(field)!r}", case["span"][0])
     for field, span in case["spans"].items():
         raw = letter.slice(span)
         if field == "case_number" and not _CASE_NUMBER.fullmatch(raw):
             yield letter.at("H205", f"the case number {raw!r} is not written CMyy-nnnnnnn (e.g. CM16-0213037)", span[0])
         elif field in DATE_ORDER and case[field] is None:  # transformer.iso_date: not MM/DD/YYYY or no such day
-            yield letter.at("H203", f"{FIELD_LABELS[field]!r} {raw!r} is not a calendar date written MM/DD/YYYY", span[0])
+            yield letter.at("H203", f"{letter.label(field)!r} {raw!r} is not a calendar date written MM/DD/YYYY", span[0])
 
 
 @check
@@ -128,7 +137,7 @@ def date_order(letter: Letter) -> Iterator[Finding]:
             continue
         if latest is not None and value < case[latest]:
             written, earlier = letter.slice(case["spans"][field]), letter.slice(case["spans"][latest])
-            yield letter.at("H204", f"{FIELD_LABELS[field]!r} {written} is before {FIELD_LABELS[latest]!r} {earlier}; "
+            yield letter.at("H204", f"{letter.label(field)!r} {written} is before {letter.label(latest)!r} {earlier}; "
                                     "the dates run injury, UR denial, application received, assigned, decision",
                             case["spans"][field][0])
         else:
@@ -140,12 +149,12 @@ def credentials(letter: Letter) -> Iterator[Finding]:
     reviewer = letter.record["reviewer"]
     span = reviewer["span"] or [letter.start(), letter.start()]  # a 2013 letter without its credentials sentence
     for key, code, label, what in (
-        ("licensure", "R301", r"State\(s\)\s+of\s+Licensure:", "state of licensure"),
-        ("specialties", "R302", r"Certification\(s\)/Specialty:", "certification or specialty"),
+        ("licensure", "R301", "_LICENSURE_LABEL", "state of licensure"),
+        ("specialties", "R302", "_SPECIALTY_LABEL", "certification or specialty"),
     ):
         if reviewer[key]:
             continue
-        labelled = re.search(label, letter.slice(span))
+        labelled = letter.landmarks.regex(label).search(letter.slice(span))
         if labelled:
             yield letter.at(code, f"{labelled.group()!r} names no {what}", span[0] + labelled.end())
         else:
@@ -156,13 +165,14 @@ def credentials(letter: Letter) -> Iterator[Finding]:
 @check
 def decisions(letter: Letter) -> Iterator[Finding]:
     seen: dict[str, int] = {}
+    upheld, overturned = letter.landmarks.phrase("UPHELD"), letter.landmarks.phrase("OVERTURNED")
     for decision in letter.record["decisions"]:
         title_span = decision["title_span"] or decision["span"]
-        written = _OUTCOME_AT_END.search(letter.slice(title_span)) if letter.record["layout"] == "fdl-2014" else None
-        if written and written.group(1) not in ("Upheld", "Overturned"):
+        written = _OUTCOME_AT_END.search(letter.slice(title_span)) if letter.layout and letter.layout.outcome_after_title else None
+        if written and written.group(1) not in (upheld, overturned):
             word = " ".join(written.group(1).split())
-            yield letter.at("D401", f"the outcome {word!r} of {_name(decision)!r} is neither 'Upheld' nor "
-                                    "'Overturned'", title_span[0] + written.start(1))
+            yield letter.at("D401", f"the outcome {word!r} of {_name(decision)!r} is neither {upheld!r} nor {overturned!r}",
+                            title_span[0] + written.start(1))
         yield from _contradiction(letter, decision)
         key = " ".join((decision["treatment"] or "").lower().split())
         if key in seen:
@@ -187,10 +197,10 @@ def _contradiction(letter: Letter, decision: dict[str, Any]) -> Iterator[Finding
     if not clauses or decision["medically_necessary"] is None:
         return
     clause = clauses[-1]
-    necessary = not any(NEGATION.search(part or "") for part in clause.group("copula", "qualifiers", "non"))
+    necessary = not negated(*clause.group("copula", "qualifiers", "non"))
     if necessary == decision["medically_necessary"]:
         return
-    outcome = "Upheld" if decision["outcome"] == "upheld" else "Overturned"
+    outcome = letter.landmarks.phrase("OVERTURNED" if decision["medically_necessary"] else "UPHELD")
     said = "is medically necessary" if necessary else "is not medically necessary"
     sentence = _SENTENCE_START.search(rationale, 0, clause.start())
     start = sentence.start() if sentence else clause.start()
@@ -253,15 +263,16 @@ def injury_date(letter: Letter) -> Iterator[Finding]:
     offset = span[0] + match.start() if match else span[0]
     said = " ".join(match.group().split()) if match else stated
     header_written = letter.slice(letter.record["case"]["spans"]["date_of_injury"])
-    yield letter.at("N501", f"the case summary says {said!r}; the header's 'Date of Injury:' is {header_written}", offset)
+    yield letter.at("N501", f"the case summary says {said!r}; the header's {letter.label('date_of_injury')!r} is {header_written}", offset)
 
 
 @check
 def layout_parts(letter: Letter) -> Iterator[Finding]:
-    """A 2013 letter has its layout's parts (wording.REQUIRED_2013), found by their headings."""
-    for part, heading in REQUIRED_2013.get(letter.record["layout"], {}).items():
-        if not re.search(heading, letter.original):
-            yield letter.at("L601", f"this {letter.record['layout']} letter has no {part}", letter.start())
+    """A letter has the parts its layout requires (Layout.required), found by the terminals that open them."""
+    for terminals in letter.layout.required if letter.layout else ():
+        if not any(letter.landmarks.regex(terminal).search(letter.original) for terminal in terminals):
+            yield letter.at("L601", f"this {letter.record['layout']} letter has no {letter.landmarks.description(terminals[0])}",
+                            letter.start())
 
 
 def is_valid(findings: list[Finding], strict: bool = False) -> bool:

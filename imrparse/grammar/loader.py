@@ -21,22 +21,18 @@ Errors never come from the record parser: a letter it rejects is parsed again by
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Any
 
-import orjson
 from lark import Lark
 
-from imrparse.grammar import lark_seam
+from imrparse.grammar import landmarks, lark_seam
 from imrparse.grammar.engine import LeanParser, compile_tables
+from imrparse.grammar.files import TABLES_PATH, grammar_digest, shipped_tables
 from imrparse.grammar.files import default_grammar_path as default_grammar_path
 from imrparse.read.builder import RecordBuilder
-
-# The shipped grammar's tables for engine.py, beside this module.
-TABLES_PATH = Path(__file__).resolve().parent / "imr_letter.lalr.json"
 
 # What `parse` runs: the engine of engine.py, or a Lark parser (IMRPARSE_ENGINE=lark).
 RecordParser = LeanParser | Lark
@@ -96,19 +92,6 @@ def get_record_parser(grammar_path: Path | None = None) -> RecordParser:
     return LeanParser(tables, RecordBuilder())
 
 
-def grammar_digest(grammar_text: str) -> str:
-    return hashlib.sha256(grammar_text.encode("utf-8")).hexdigest()
-
-
-def shipped_tables(grammar_text: str) -> dict[str, Any] | None:
-    """The shipped tables, if they were made from this grammar text."""
-    try:
-        tables: dict[str, Any] = orjson.loads(TABLES_PATH.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        return None
-    return tables if tables.get("grammar_sha256") == grammar_digest(grammar_text) else None
-
-
 def write_shipped_tables() -> Path:
     """Make the shipped grammar's tables and the treatment grammar's scanner (after a grammar
     changes; tests say when)."""
@@ -117,6 +100,7 @@ def write_shipped_tables() -> Path:
     if tables is None:
         raise SystemExit("the engine cannot run this grammar exactly; the record parser will run on Lark")
     tables["grammar_sha256"] = grammar_digest(text)
+    tables["landmarks"] = landmarks.terminal_patterns(text)
     _write_json(TABLES_PATH, tables)
     from imrparse.read import treatment
 

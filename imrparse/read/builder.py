@@ -14,52 +14,41 @@ token does.
 from __future__ import annotations
 
 import contextvars
-import datetime
 import functools
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from lark import Token, Transformer, Tree
 from lark.exceptions import VisitError
 
+from imrparse import record
 from imrparse.errors import HEADER_PAIRING, error_at
-from imrparse.read import layouts_2013, narrative, readers, taxonomy, treatment
-from imrparse.read.wording import HEADER_FIELDS, LANDMARKS
-from imrparse.text import spanmap
+from imrparse.grammar.landmarks import Landmarks, landmarks
+from imrparse.read import layouts, narrative, parts, readers, taxonomy, treatment
+from imrparse.read.dates import us_date
 from imrparse.text.normalize import Normalized, collapse
 
 SCHEMA_VERSION = 1
 
-# An Upheld denial means the treatment is not medically necessary; any other outcome word
-# (which `validate` reports) says nothing, so the record holds null.
-MEDICALLY_NECESSARY = {"upheld": False, "overturned": True}
-
-HEADER_VALUES = frozenset(value for _, value in HEADER_FIELDS.values())
-# The 2013 layouts' tokens, as layouts_2013 reads them.
-_PIECES_2013 = {
-    **dict.fromkeys(("NOTICE", "M13_HEADING", "MPR_HEADING", "_HOW_HEADING", "_SUMMARY_HEADING"), "heading"),
-    "DETERMINATION": "determination", "CREDENTIAL_SENTENCE": "credentials", "M13_TEXT": "text",
+# The header: each label terminal's record field and the value terminal it takes.
+HEADER_FIELDS = {
+    "CASE_NUMBER_LABEL": ("case_number", "CASE_NUMBER"),
+    "DATE_ASSIGNED_LABEL": ("date_assigned", "DATE"),
+    "DATE_OF_INJURY_LABEL": ("date_of_injury", "DATE"),
+    "DECISION_DATE_LABEL": ("decision_date", "DATE"),
+    "UR_DENIAL_DATE_LABEL": ("ur_denial_date", "DATE"),
+    "PRIORITY_LABEL": ("priority", "PRIORITY"),
+    "APPLICATION_RECEIVED_LABEL": ("application_received", "DATE"),
 }
+HEADER_VALUES = frozenset(value for _, value in HEADER_FIELDS.values())
 CASE_FIELDS = tuple(field for field, _ in HEADER_FIELDS.values())
+FIELD_LABELS = {field: label for label, (field, _) in HEADER_FIELDS.items()}  # case field -> its label's terminal
 
 
-_US_DATE = re.compile(r"(\d\d)/(\d\d)/(\d{4})")
-
-
-@functools.lru_cache(maxsize=4096)
-def iso_date(us_date: str) -> str | None:
-    """MM/DD/YYYY -> YYYY-MM-DD; None when it is not written so or names no calendar day.
-    (Cached: a day's letters share their dates.)"""
-    match = _US_DATE.fullmatch(us_date)
-    if match is None:
-        return None
-    month, day, year = (int(part) for part in match.groups())
-    try:
-        return datetime.date(year, month, day).isoformat()
-    except ValueError:
-        return None
+class LayoutError(LookupError):
+    """The grammar has a layout (an alternative of `start`) that no layout module reads."""
 
 
 class Built(NamedTuple):
@@ -74,19 +63,23 @@ class Built(NamedTuple):
 # Tokens (lark's or lark-cython's) and Built values both have start_pos / end_pos.
 Child = Any
 
-# The letter being built. The inline callbacks belong to one parser shared by the process, so
-# the text they map positions into is per call; a context variable keeps threads apart.
+# The letter being built, and its grammar's landmarks. The inline callbacks belong to one parser
+# shared by the process, so the text they map positions into is per call; a context variable keeps
+# threads apart.
 _current: contextvars.ContextVar[Normalized] = contextvars.ContextVar("imrparse_normalized")
+_landmarks: contextvars.ContextVar[Landmarks] = contextvars.ContextVar("imrparse_landmarks")
 
 
 @contextmanager
-def building(normalized: Normalized) -> Iterator[None]:
-    """Make `normalized` the text the callbacks read while it is parsed."""
+def building(normalized: Normalized, grammar: Path | None = None) -> Iterator[None]:
+    """Make `normalized` the text the callbacks read while it is parsed with `grammar`."""
     reset = _current.set(normalized)
+    reset_landmarks = _landmarks.set(landmarks(grammar))
     try:
         yield
     finally:
         _current.reset(reset)
+        _landmarks.reset(reset_landmarks)
 
 
 def _bounds(children: list[Child]) -> tuple[int, int]:
@@ -117,28 +110,24 @@ class RecordBuilder(Transformer[Token, Built]):
 
     # -- layout ------------------------------------------------------------------------
 
-    def start(self, children: list[Built]) -> Built:
+    def start(self, children: list[Any]) -> Built:
+        if not isinstance(children[0], Built):  # Lark made a tree: no module reads this layout
+            rule = getattr(children[0], "data", children[0])
+            raise LayoutError(f"the grammar's layout {rule!r} has no module: add imrparse/read/layouts/{rule}.py "
+                              "(README: How to add a layout)")
         return children[0]
 
-    def fdl_2014(self, children: list[Built]) -> Built:
+    def __getattr__(self, rule: str) -> Any:
+        """A layout's rule (`fdl_2014`, ...): read by its module in imrparse/read/layouts/."""
+        layout = layouts.layouts().get(rule)
+        if layout is None:
+            raise AttributeError(rule)
+        return functools.partial(self._letter, layout)
+
+    def _letter(self, layout: layouts.Layout, children: list[Child]) -> Built:
         start, end = _bounds(children)
-        return Built(start, end, letter_record(dict(_values(children)), self._span(start, end)))
-
-    def maximus_2013(self, children: list[Child]) -> Built:
-        return self._layout_2013("maximus-2013", children)
-
-    def mpr_2013(self, children: list[Child]) -> Built:
-        return self._layout_2013("mpr-2013", children)
-
-    def _layout_2013(self, layout: str, children: list[Child]) -> Built:
-        normalized = _current.get()
-        parts = dict(_values(children))
-        case = parts.get("case") or {**dict.fromkeys(CASE_FIELDS), "span": None, "spans": {}}
-        pieces = [layouts_2013.Piece(_PIECES_2013[child.type], child.value, child.start_pos, child.end_pos)
-                  for child in children if not isinstance(child, Built) and child.type in _PIECES_2013]
-        start, end = _bounds(children)
-        read = layouts_2013.letter_2013(layout, case, pieces, normalized)
-        return Built(start, end, letter_record(read, self._span(start, end), layout))
+        read = layout.read(children, _current.get(), _landmarks.get())
+        return Built(start, end, letter_record(read, self._span(start, end), layout.name))
 
     # -- header ------------------------------------------------------------------------
 
@@ -146,7 +135,8 @@ class RecordBuilder(Transformer[Token, Built]):
         labels = [t for t in tokens if t.type in HEADER_FIELDS]
         values = [t for t in tokens if t.type in HEADER_VALUES]
         normalized = _current.get()
-        case: dict[str, Any] = dict.fromkeys(CASE_FIELDS)
+        case: dict[str, Any] = dict(record.no_case())
+        del case["span"], case["spans"]
         spans: dict[str, list[int]] = {}
         for i, label in enumerate(labels):
             field, value_type = HEADER_FIELDS[label.type]
@@ -157,12 +147,13 @@ class RecordBuilder(Transformer[Token, Built]):
             value_text = str(value.value)
             if value.type != value_type:
                 raise error_at(
-                    f"the header's {' '.join(label_text.split())!r} needs {LANDMARKS[value_type].description}, found {value_text!r}",
+                    f"the header's {' '.join(label_text.split())!r} needs {_landmarks.get().description(value_type)}, "
+                    f"found {value_text!r}",
                     normalized, value.start_pos, code=HEADER_PAIRING,
                 )
             if case[field] is not None:
                 raise error_at(f"the header repeats {label_text.strip()!r}", normalized, label.start_pos, code=HEADER_PAIRING)
-            case[field] = iso_date(value_text) if value_type == "DATE" else value_text
+            case[field] = us_date(value_text) if value_type == "DATE" else value_text
             spans[field] = normalized.span(value.start_pos, value.end_pos)
         if len(values) > len(labels):
             extra = values[len(labels)]
@@ -183,19 +174,18 @@ class RecordBuilder(Transformer[Token, Built]):
                     reviewer[key] += value
                 else:
                     reviewer[key] += [v for v in value if v not in reviewer[key]]
-        reviewer["specialties_canonical"] = taxonomy.canonical_specialties(reviewer["specialties"])
-        reviewer["span"] = self._span(*_bounds(children))
-        return self._built(children, ("reviewer", reviewer))
+        return self._built(children, ("reviewer", record.reviewer(
+            licensure=reviewer["licensure"], specialties=reviewer["specialties"],
+            specialties_canonical=taxonomy.canonical_specialties(reviewer["specialties"]), board_certified=reviewer["board_certified"],
+            unrecognized=reviewer["unrecognized"], span=self._span(*_bounds(children)))))
 
     def how_text(self, children: list[Child]) -> Built:
         sentences = [self._credential_sentence(child) for child in children if child.type == "CREDENTIAL_SENTENCE"]
         return self._built(children, sentences[-1] if sentences else {})
 
-    def _credential_sentence(self, token: Token) -> dict[str, Any]:
-        reading = readers.read_credential_sentence(token.value)
-        return {"specialties": list(reading.specialties), "licensure": list(reading.licensure),
-                "board_certified": True if reading.board_certified else None,
-                "unrecognized": [self._unrecognized(token.start_pos or 0, piece) for piece in reading.unrecognized]}
+    @staticmethod
+    def _credential_sentence(token: Token) -> dict[str, Any]:
+        return parts.credentials_sentence(_current.get(), token.start_pos or 0, token.end_pos or 0, _landmarks.get())
 
     def credentials(self, children: list[Child]) -> Built:
         licensure, specialties = _values(children)
@@ -211,25 +201,11 @@ class RecordBuilder(Transformer[Token, Built]):
     def _names(children: list[Child], kind: str) -> list[str]:
         return readers.split_names(children[-1].value, kind) if len(children) > 1 else []
 
-    def _unrecognized(self, offset: int, piece: tuple[int, int]) -> dict[str, Any]:
-        """Text no wording row knows, at `piece` (offsets relative to `offset`)."""
-        start, end = offset + piece[0], offset + piece[1]
-        return {"text": self._text(start, end), "span": self._span(start, end)}
-
     # -- clinical case summary ---------------------------------------------------------
 
     def summary_section(self, children: list[Child]) -> Built:
-        narrative_text = children[-1]
-        text = narrative_text.value
-        age, sex = narrative.age_and_sex(text)
-        start = narrative_text.start_pos
-        raw = _current.get().text[start:narrative_text.end_pos]
-        stated = narrative.diagnoses(raw)
-        span = spanmap.spans_within(_current.get(), start + stated[0].start, start + stated[-1].end) if stated else self._span
-        diagnoses = [{"text": collapse(raw[d.start:d.end]), "span": span(start + d.start, start + d.end)} for d in stated]
-        summary = {"text": text, "age": age, "sex": sex, "date_of_injury": None, "diagnoses": diagnoses,
-                   "span": self._span(*_bounds(children))}
-        return self._built(children, ("summary", summary))
+        prose = children[-1]
+        return self._built(children, ("summary", parts.summary(_current.get(), prose.start_pos, prose.end_pos, _bounds(children))))
 
     def summary_text(self, children: list[Child]) -> Built:
         start, end = _bounds(children)
@@ -243,33 +219,21 @@ class RecordBuilder(Transformer[Token, Built]):
     def item(self, children: list[Built]) -> Built:
         title, ca, reviewer, rationale = children
         body = title.value
-        outcome = body.pop("outcome")
-        return self._built(children, {
-            **body,
-            "outcome": outcome,
-            "medically_necessary": MEDICALLY_NECESSARY.get(outcome),
-            "claims_administrator_guideline": ca.value,
-            "reviewer_guideline": reviewer.value,
-            "rationale": rationale.value,
-            "rationale_span": self._span(rationale.start_pos, rationale.end_pos),
-            "span": self._span(title.start_pos, rationale.end_pos),
-        })
+        return self._built(children, record.decision(
+            **body, medically_necessary=parts.necessity(body["outcome"], _landmarks.get()),
+            claims_administrator_guideline=ca.value, reviewer_guideline=reviewer.value, rationale=rationale.value,
+            rationale_span=self._span(rationale.start_pos, rationale.end_pos), span=self._span(title.start_pos, rationale.end_pos)))
 
     def title(self, children: list[Child]) -> Built:
         first, text, outcome = children[0], children[-3], children[-1]
-        number = int(first.value) if first.type == "ITEM_NUMBER" else None
         reading = readers.read_title(text.value)
         # The treatment's own text: the whole title, or the end of a partial authorization's.
         cut = 0 if reading.original_request is None else treatment.suffix_start(text.value, reading.treatment)
-        kind = taxonomy.classify(reading.treatment)
         return self._built(children, {
-            "number": number,
+            "number": int(first.value) if first.type == "ITEM_NUMBER" else None,
             "title": collapse(text.value),
             "treatment": reading.treatment,
-            "treatment_parts": treatment.record_parts(text.value[cut:] if cut else text.value, text.start_pos + cut,
-                                                      spanmap.spans_within(_current.get(), text.start_pos + cut, text.end_pos)),
-            "category": kind.category,
-            "drug_class": kind.drug_class,
+            **parts.treatment_fields(_current.get(), text.value[cut:], text.start_pos + cut, text.end_pos, reading.treatment),
             "original_request": reading.original_request,
             "authorized": reading.authorized,
             "title_span": self._span(*_bounds(children)),
@@ -279,19 +243,9 @@ class RecordBuilder(Transformer[Token, Built]):
     def ca_guideline(self, children: list[Child]) -> Built:
         label = children[0]
         if len(children) == 1:  # an empty paragraph: `validate` reports it
-            return Built(label.end_pos, label.end_pos, {"text": "", "mtus": [], "non_mtus": [], "cited": None, "unrecognized": [],
-                                                        "span": self._span(label.end_pos, label.end_pos)})
+            return Built(label.end_pos, label.end_pos, parts.empty_guideline(_current.get(), label.end_pos))
         token = children[-1]
-        reading = readers.read_guideline(token.value)
-        start, end = token.start_pos, token.end_pos
-        return Built(start, end, {
-            "text": self._text(start, end),
-            "mtus": list(reading.mtus),
-            "non_mtus": list(reading.non_mtus),
-            "cited": reading.cited,
-            "unrecognized": [self._unrecognized(start, (s.start, s.end)) for s in reading.unrecognized],
-            "span": self._span(start, end),
-        })
+        return Built(token.start_pos, token.end_pos, parts.guideline(_current.get(), token.start_pos, token.end_pos))
 
     reviewer_guideline = ca_guideline
 
@@ -300,11 +254,11 @@ class RecordBuilder(Transformer[Token, Built]):
         return Built(start, end, self._text(start, end))
 
 
-def letter_record(parts: dict[str, Any], span: list[int] | None, layout: str = "fdl-2014") -> dict[str, Any]:
+def letter_record(read: dict[str, Any], span: list[int] | None, layout: str) -> dict[str, Any]:
     """The letter's record from its parts ("case", "reviewer", "summary", "decisions"); a letter
     without a header has a case of nulls."""
-    case = parts.get("case") or {**dict.fromkeys(CASE_FIELDS), "span": None, "spans": {}}
-    summary = parts.get("summary")
+    case: dict[str, Any] = read.get("case") or dict(record.no_case())
+    summary = read.get("summary")
     if summary is not None:
         decision_year = int(case["decision_date"][:4]) if case.get("decision_date") else None
         summary["date_of_injury"] = narrative.injury_date(summary["text"], decision_year)
@@ -312,9 +266,9 @@ def letter_record(parts: dict[str, Any], span: list[int] | None, layout: str = "
         "schema_version": SCHEMA_VERSION,
         "layout": layout,
         "case": case,
-        "reviewer": parts.get("reviewer"),
+        "reviewer": read.get("reviewer"),
         "summary": summary,
-        "decisions": parts.get("decisions", []),
+        "decisions": read.get("decisions", []),
         "span": span,
     }
 
@@ -328,7 +282,7 @@ def build(tree: Tree[Token]) -> Built:
         raise exc.orig_exc from None
 
 
-def to_record(tree: Tree[Token], normalized: Normalized) -> dict[str, Any]:
+def to_record(tree: Tree[Token], normalized: Normalized, grammar: Path | None = None) -> dict[str, Any]:
     """Build the record from a full-letter parse tree (one built with every token kept)."""
-    with building(normalized):
+    with building(normalized, grammar):
         return build(tree).value  # type: ignore[no-any-return]

@@ -12,6 +12,8 @@ import datetime
 import re
 from typing import NamedTuple
 
+from imrparse.read.dates import iso_date
+
 _AGE_SEX = re.compile(
     r"\b(?P<age>\d{1,3})\s*-?\s*(?:years?|yr)\s*-?\s*old\b"
     r"(?:\s+(?P<sex>male|female|man|woman|gentleman|lady|boy|girl)\b)?",
@@ -57,10 +59,7 @@ def injury_date(text: str, pivot_year: int | None = None) -> str | None:
         if len(m.group("y")) == 2:
             pivot = pivot_year or datetime.date.today().year
             year += 2000 if 2000 + year <= pivot else 1900
-    try:
-        return datetime.date(year, month, day).isoformat()
-    except ValueError:
-        return None
+    return iso_date(year, month, day)
 
 
 # -- diagnoses ---------------------------------------------------------------------------------

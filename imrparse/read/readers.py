@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from imrparse.read import wording
 from imrparse.text.normalize import collapse
@@ -24,18 +24,20 @@ Span = tuple[int, int]
 Reading = TypeVar("Reading")
 
 
-def _cached(read: Callable[[str], Reading]) -> Callable[[str], Reading]:
+def _cached(read: Callable[..., Reading]) -> Callable[..., Reading]:
     """`read`, with its readings of texts up to 2,000 characters cached (a paragraph is ~200)."""
     cached = functools.lru_cache(maxsize=8192)(read)
 
     @functools.wraps(read)
-    def reading(text: str) -> Reading:
-        return cached(text) if len(text) <= 2000 else read(text)
+    def reading(text: str, *args: Any) -> Reading:
+        return cached(text, *args) if len(text) <= 2000 else read(text, *args)
 
     return reading
 
 
-_GUIDELINE_OPENING = re.compile(r"(?<!\S)(?:" + "|".join(wording.GUIDELINE_OPENINGS) + ")")
+# Where a guideline sentence may begin: where any row's opening matches, at the paragraph's start
+# or after whitespace.
+_GUIDELINE_OPENING = re.compile(r"(?<!\S)(?:" + "|".join(dict.fromkeys(row.opens for row in wording.GUIDELINE_WORDINGS if row.opens)) + ")")
 _GUIDELINE_ROWS = tuple((row, row.compiled()) for row in wording.GUIDELINE_WORDINGS)
 _CLAUSE_ROWS = tuple((row, row.compiled()) for row in wording.CREDENTIAL_CLAUSES)
 _TITLE_ROWS = tuple((row, row.compiled()) for row in wording.TITLE_WORDINGS)
@@ -150,12 +152,12 @@ class CredentialReading(NamedTuple):
 
 
 @_cached
-def read_credential_sentence(text: str) -> CredentialReading:
+def read_credential_sentence(text: str, subject: re.Pattern[str]) -> CredentialReading:
     """"The expert reviewer is Board Certified in X[, has a subspecialty in Y] and is licensed to
-    practice in Z." Clauses in any order; a clause no row knows is unrecognized, and the lists
-    hold what the other clauses said."""
-    opening = wording.CREDENTIAL_OPENING.match(text)
-    body_start = opening.end() if opening else 0
+    practice in Z." After its `subject` (the grammar's CREDENTIAL_SUBJECT), clauses in any order;
+    a clause no row knows is unrecognized, and the lists hold what the other clauses said."""
+    opening = subject.match(text)
+    body_start = len(text) - len(text[opening.end():].lstrip()) if opening else 0
     body_end = len(text.rstrip().removesuffix("."))
     lists: dict[str, list[str]] = {"specialties": [], "licensure": []}
     board = False
@@ -168,7 +170,7 @@ def read_credential_sentence(text: str) -> CredentialReading:
             match = pattern.fullmatch(text, clause_start, clause_end)
             if match is not None:
                 lists[row.kind] += split_names(match.group("names"), row.kind)
-                board = board or row.name == "board-certified"
+                board = board or row.board_certified
                 break
         else:
             unrecognized.append(_stripped(text, clause_start, clause_end))

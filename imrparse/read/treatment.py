@@ -19,7 +19,6 @@ Readings are pure functions of the text and cached, like the wording readers: th
 
 from __future__ import annotations
 
-import datetime
 import functools
 import hashlib
 import re
@@ -29,6 +28,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from imrparse.grammar import files
+from imrparse.read.dates import iso_date
 from imrparse.text.normalize import collapse
 
 # The parts, in the order the record lists them.
@@ -208,10 +208,7 @@ def _service_date(text: str) -> str | None:
     month, day, year = (int(g) for g in match.groups())
     if len(match.group(3)) == 2:
         year += 2000
-    try:
-        return datetime.date(year, month, day).isoformat()
-    except ValueError:
-        return None
+    return iso_date(year, month, day)
 
 
 def _trimmed(text: str, run: list[Piece]) -> list[Piece]:

@@ -3,6 +3,7 @@ stream, the tree with original line ranges, an outline, and an explanation of a 
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any, cast
 
@@ -11,59 +12,48 @@ from lark.exceptions import GrammarError, LexError, UnexpectedInput
 
 from imrparse.check.diagnosis import TokenRow, diagnose, item_starts, token_row
 from imrparse.errors import ParseError, caret_context
+from imrparse.grammar.landmarks import HEADINGS, ITEM_LABELS, Landmarks, landmarks, of_parser
 from imrparse.grammar.loader import get_parser, get_record_parser
 from imrparse.read.readers import read_credential_sentence, read_guideline, read_title
-from imrparse.read.wording import HEADINGS, ITEM_LABELS, LANDMARKS, describe
 from imrparse.text.normalize import LineIndex, Normalized
 
-# Terminals that mark the outline of a letter: headings, the header and each paragraph label.
-OUTLINE_TERMINALS = {
-    **{terminal: LANDMARKS[terminal].phrase for terminal in HEADINGS},
-    "CASE_NUMBER_LABEL": "header",
-    **{terminal: "  " + LANDMARKS[terminal].phrase.removesuffix(":") for terminal in ITEM_LABELS},
-}
 
-# Known ways letters go wrong, as fragments parsed from the `item` start symbol. A failure in a
-# full letter that stops in the same parser state, on the same kind of token, matches the
-# pattern.
-_GUIDELINE = "Decision based on MTUS Low Back Complaints 2004."
+def outline_terminals(lm: Landmarks) -> dict[str, str]:
+    """Terminals that mark the outline of a letter, and how the outline names them: headings, the
+    header and each paragraph label."""
+    return {**{terminal: lm.phrase(terminal) for terminal in HEADINGS}, "CASE_NUMBER_LABEL": "header",
+            **{terminal: "  " + lm.phrase(terminal).removesuffix(":") for terminal in ITEM_LABELS}}
 
 
-def _item(*, ca: bool = True, reviewer: bool = True, rationale: bool = True, after: str = "") -> str:
-    return (
-        "MRI of the lumbar spine: Upheld\n"
-        + (f"Claims Administrator guideline: {_GUIDELINE}\n" if ca else "")
-        + (f"MAXIMUS guideline: {_GUIDELINE}\n" if reviewer else "")
-        + ("Decision rationale: The request is not medically necessary.\n" if rationale else "")
-        + after
-    )
+@functools.lru_cache(maxsize=4)
+def known_errors(lm: Landmarks) -> dict[str, list[str]]:
+    """Known ways letters go wrong, as complete letters written in the grammar's own landmarks
+    (with and without a header, as the first item and after another). A failure in a letter that
+    stops needing the same terminals, on the same kind of token, matches the pattern."""
+    ca, reviewer, rationale = (lm.phrase(terminal) for terminal in ITEM_LABELS)
+    upheld = lm.phrase("UPHELD")
+    guideline = "Decision based on MTUS Low Back Complaints 2004."
 
+    def item(*, with_ca: bool = True, with_reviewer: bool = True, with_rationale: bool = True, after: str = "") -> str:
+        return (f"MRI of the lumbar spine: {upheld}\n" + (f"{ca} {guideline}\n" if with_ca else "")
+                + (f"{reviewer} {guideline}\n" if with_reviewer else "")
+                + (f"{rationale} The request is not medically necessary.\n" if with_rationale else "") + after)
 
-_ITEM_ERRORS: dict[str, list[str]] = {
-    "an item has no 'Claims Administrator guideline:' paragraph": [_item(ca=False)],
-    "an item has no 'MAXIMUS guideline:' paragraph": [_item(reviewer=False)],
-    "an item has no 'Decision rationale:' paragraph before the next item": [
-        _item(rationale=False, after="X-rays of the lumbar spine: Upheld\n")
-    ],
-    "an item's title has no outcome (': Upheld' or ': Overturned'), so its paragraphs are out of place": [
-        _item(after="X-rays of the lumbar spine\nClaims Administrator guideline: " + _GUIDELINE + "\n")
-    ],
-}
-
-# Parser states are compared with their whole stack, so each fragment is placed in complete
-# letters: with and without a header, as the first item and after another.
-_HEADER = "Case Number: CM16-0000001\nDate Assigned: 01/02/2016 Date of Injury: 01/01/2016\n"
-_BODY = (
-    "HOW THE IMR FINAL DETERMINATION WAS MADE\nMAXIMUS Federal Services sent the case file.\n"
-    "CLINICAL CASE SUMMARY\nThe injured worker is a 50 year old male.\n"
-    "IMR ISSUES, DECISIONS AND RATIONALES\n"
-    "The Final Determination was based on decisions for the disputed items/services set forth below:\n"
-)
-KNOWN_ERRORS: dict[str, list[str]] = {
-    label: [head + _BODY + before + fragment
-            for fragment in fragments for head in ("", _HEADER) for before in ("", _item())]
-    for label, fragments in _ITEM_ERRORS.items()
-}
+    fragments = {
+        f"an item has no {ca!r} paragraph": item(with_ca=False),
+        f"an item has no {reviewer!r} paragraph": item(with_reviewer=False),
+        f"an item has no {rationale!r} paragraph before the next item":
+            item(with_rationale=False, after=f"X-rays of the lumbar spine: {upheld}\n"),
+        f"an item's title has no outcome (': {upheld}' or ': {lm.phrase('OVERTURNED')}'), so its paragraphs are out of place":
+            item(after=f"X-rays of the lumbar spine\n{ca} {guideline}\n"),
+    }
+    header = (f"{lm.phrase('CASE_NUMBER_LABEL')} CM16-0000001\n{lm.phrase('DATE_ASSIGNED_LABEL')} 01/02/2016 "
+              f"{lm.phrase('DATE_OF_INJURY_LABEL')} 01/01/2016\n")
+    body = (f"{lm.phrase('_HOW_HEADING')}\nMAXIMUS Federal Services sent the case file.\n"
+            f"{lm.phrase('_SUMMARY_HEADING')}\nThe injured worker is a 50 year old male.\n"
+            f"{lm.phrase('_DECISIONS_HEADING')}\n{lm.phrase('_DECISIONS_INTRO')}\n")
+    return {label: [head + body + before + fragment for head in ("", header) for before in ("", item())]
+            for label, fragment in fragments.items()}
 
 
 def load_grammar(path: Path | None, *, records: bool = False) -> Lark:
@@ -92,20 +82,21 @@ def tokens(normalized: Normalized, parser: Lark, start: str = "start") -> tuple[
     return diagnosis.rows, diagnosis.stop
 
 
-def outline(rows: list[TokenRow]) -> list[str]:
+def outline(rows: list[TokenRow], lm: Landmarks | None = None) -> list[str]:
     """Sections and items with the original lines where they start."""
+    terminals = outline_terminals(lm or landmarks())
     starts = {id(row) for row in item_starts(rows)}
     lines: list[str] = []
     for row in rows:
-        if row.terminal in OUTLINE_TERMINALS:
-            lines.append(f"line {row.line:>4}  {OUTLINE_TERMINALS[row.terminal]}")
+        if row.terminal in terminals:
+            lines.append(f"line {row.line:>4}  {terminals[row.terminal]}")
         elif id(row) in starts:
             lines.append(f"line {row.line:>4}  item: {' '.join(row.text.split())[:70]}")
     return lines
 
 
 def known_error(normalized: Normalized, parser: Lark) -> str | None:
-    """The KNOWN_ERRORS label whose example fails like this letter does: needing exactly the
+    """The `known_errors` label whose example fails like this letter does: needing exactly the
     same terminals, preferring one that fails on the same kind of token.
 
     Not Lark's match_examples: it compares parser states, which differ between a lexer failure
@@ -115,7 +106,7 @@ def known_error(normalized: Normalized, parser: Lark) -> str | None:
     if failure is None:
         return None
     fallback = None
-    for label, examples in KNOWN_ERRORS.items():
+    for label, examples in known_errors(of_parser(parser)).items():
         for example in examples:
             candidate = _failure(lambda example=example: parser.parse(example, start="start"))
             if candidate is None or candidate[0] != failure[0]:
@@ -142,7 +133,7 @@ def explain(normalized: Normalized, parser: Lark) -> str:
     """The outline of what parsed; on failure, where and why, in the letter's terms."""
     diagnosis = diagnose(normalized, parser)
     rows, error = diagnosis.rows, diagnosis.stop
-    parts = ["Outline:", *("  " + line for line in outline(rows))]
+    parts = ["Outline:", *("  " + line for line in outline(rows, of_parser(parser)))]
     if error is None or diagnosis.error is None:
         parts.append("The letter parses.")
         return "\n".join(parts)
@@ -151,7 +142,7 @@ def explain(normalized: Normalized, parser: Lark) -> str:
     parts.append(f"Parsing stopped at {where}:")
     if error.line is not None and error.column is not None:
         parts.append(caret_context(LineIndex(normalized.original), error.line, error.column))
-    parts.append(f"The letter needed here: {describe(error.expected)}")
+    parts.append(f"The letter needed here: {of_parser(parser).describe(error.expected)}")
     parts.append(f"(terminals: {', '.join(error.expected)})")
     parts.append(f"In the letter's terms: {diagnosis.error}")
     label = known_error(normalized, parser)
@@ -215,7 +206,7 @@ def wording(normalized: Normalized, parser: Lark) -> list[dict[str, Any]]:
                           for s in guideline.sentences]
                 found = {"mtus": list(guideline.mtus), "non_mtus": list(guideline.non_mtus), "cited": guideline.cited}
             elif token.type == "CREDENTIAL_SENTENCE":
-                credentials = read_credential_sentence(token.value)
+                credentials = read_credential_sentence(token.value, of_parser(parser).regex("CREDENTIAL_SUBJECT"))
                 pieces = [{"wording": None, **at(start + a), "text": " ".join(token.value[a:b].split())}
                           for a, b in credentials.unrecognized]
                 found = {"specialties": list(credentials.specialties), "licensure": list(credentials.licensure)}

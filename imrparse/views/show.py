@@ -32,8 +32,10 @@ from rich.text import Text
 from imrparse.api import parse_normalized
 from imrparse.check.validate import validate
 from imrparse.errors import ParseError
+from imrparse.grammar.landmarks import HEADINGS, ITEM_LABELS, landmarks
 from imrparse.grammar.loader import get_parser
 from imrparse.read import narrative, wording
+from imrparse.read.builder import HEADER_FIELDS
 from imrparse.read.readers import mtus_entries, read_credential_sentence, read_guideline, split_names
 from imrparse.text.inputs import letter_text
 from imrparse.text.normalize import LineIndex, Normalized, normalize
@@ -82,7 +84,7 @@ LEGEND = (("header", "landmark", "credentials", "fact", "title", "treatment", "u
 _STYLES = {name: Style.parse(kind.style) for name, kind in KINDS.items()}
 
 # Landmarks the grammar reads: headings, introductions and labels (the header labels too).
-LANDMARK_TERMINALS = frozenset({*wording.HEADINGS, *wording.ITEM_LABELS, *wording.HEADER_FIELDS, "_SUMMARY_INTRO",
+LANDMARK_TERMINALS = frozenset({*HEADINGS, *ITEM_LABELS, *HEADER_FIELDS, "_SUMMARY_INTRO",
                                 "_DECISIONS_INTRO", "_CREDENTIALS_INTRO", "_LICENSURE_LABEL", "_SPECIALTY_LABEL", "_RECEIVED",
                                 "_OUTCOME_COLON"})
 _GUIDELINE_KEYS = {"_CA_GUIDELINE_LABEL": "claims_administrator_guideline", "_REVIEWER_GUIDELINE_LABEL": "reviewer_guideline"}
@@ -232,6 +234,7 @@ def token_marks(normalized: Normalized, grammar: Path | None, record: dict[str, 
     item = -1
     label = ""
     narrative_bounds: list[int] = []
+    lm = landmarks(grammar)
     interactive = get_parser(grammar).parse_interactive(normalized.text, start="start")
     try:
         for token in interactive.iter_parse():
@@ -241,7 +244,7 @@ def token_marks(normalized: Normalized, grammar: Path | None, record: dict[str, 
             where = f"decisions[{item}]"
             complete = 0 <= item < len(decisions)
             if kind in LANDMARK_TERMINALS:
-                marks.append(Mark(start, end, "landmark", kind.lstrip("_"), wording.LANDMARKS[kind].description))
+                marks.append(Mark(start, end, "landmark", kind.lstrip("_"), lm.description(kind)))
                 if kind in _GUIDELINE_KEYS or kind in _LIST_KEYS or kind == "_RATIONALE_LABEL":
                     label = kind
             elif kind == "ITEM_NUMBER":
@@ -263,7 +266,7 @@ def token_marks(normalized: Normalized, grammar: Path | None, record: dict[str, 
                 names = reviewer.get(key) if reviewer else None
                 marks.append(Mark(start, end, "credentials", f"reviewer.{key}", _show(names or split_names(value, key))))
             elif kind == "CREDENTIAL_SENTENCE":
-                reading = read_credential_sentence(value)
+                reading = read_credential_sentence(value, lm.regex("CREDENTIAL_SUBJECT"))
                 marks.append(Mark(start, end, "credentials", "reviewer (credentials sentence)",
                                   f"specialties: {_show(list(reading.specialties))}; licensure: {_show(list(reading.licensure))}; "
                                   f"board certified: {_show(reading.board_certified)}"))

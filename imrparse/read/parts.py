@@ -1,0 +1,66 @@
+"""The record's parts read from a span of the normalized letter, for every layout alike: the
+layouts differ in where a part lies, not in how it is read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from imrparse import record
+from imrparse.grammar.landmarks import Landmarks
+from imrparse.read import narrative, readers, taxonomy, treatment
+from imrparse.text import spanmap
+from imrparse.text.normalize import Normalized, collapse
+
+
+def unrecognized(normalized: Normalized, start: int, end: int) -> record.Unrecognized:
+    """Text no wording row knows, kept with its span."""
+    return {"text": collapse(normalized.text[start:end]), "span": normalized.span(start, end)}
+
+
+def credentials_sentence(normalized: Normalized, start: int, end: int, landmarks: Landmarks) -> dict[str, Any]:
+    """What a credentials sentence says: specialties, licensure, board certification."""
+    reading = readers.read_credential_sentence(normalized.text[start:end], landmarks.regex("CREDENTIAL_SUBJECT"))
+    return {"specialties": list(reading.specialties), "licensure": list(reading.licensure),
+            "board_certified": True if reading.board_certified else None,
+            "unrecognized": [unrecognized(normalized, start + a, start + b) for a, b in reading.unrecognized]}
+
+
+def summary(normalized: Normalized, start: int, end: int, span: tuple[int, int]) -> record.Summary:
+    """The clinical summary whose prose is `start:end`; `span` is the whole section's."""
+    raw = normalized.text[start:end]
+    text = collapse(raw)
+    age, sex = narrative.age_and_sex(text)
+    stated = narrative.diagnoses(raw)
+    to_original = spanmap.spans_within(normalized, start + stated[0].start, start + stated[-1].end) if stated else normalized.span
+    diagnoses: list[record.Diagnosis] = [{"text": collapse(raw[d.start:d.end]), "span": to_original(start + d.start, start + d.end)}
+                                         for d in stated]
+    return record.summary(text=text, age=age, sex=sex, diagnoses=diagnoses, span=normalized.span(*span))  # type: ignore[arg-type]
+
+
+def guideline(normalized: Normalized, start: int, end: int) -> record.Guideline:
+    """A guideline paragraph, `start:end`, read sentence by sentence (readers.read_guideline)."""
+    reading = readers.read_guideline(normalized.text[start:end])
+    return record.guideline(text=collapse(normalized.text[start:end]), mtus=list(reading.mtus), non_mtus=list(reading.non_mtus),
+                            cited=reading.cited, unrecognized=[unrecognized(normalized, start + s.start, start + s.end)
+                                                               for s in reading.unrecognized],
+                            span=normalized.span(start, end))
+
+
+def empty_guideline(normalized: Normalized, at: int) -> record.Guideline:
+    """A guideline label with no paragraph after it (`validate` reports it)."""
+    return record.guideline(text="", mtus=[], non_mtus=[], cited=None, unrecognized=[], span=normalized.span(at, at))
+
+
+def treatment_fields(normalized: Normalized, written: str, at: int, end: int, name: str) -> dict[str, Any]:
+    """treatment_parts of the treatment `written` at `at:end`; category and drug_class of its `name`."""
+    kind = taxonomy.classify(name)
+    return {"treatment_parts": treatment.record_parts(written, at, spanmap.spans_within(normalized, at, end)),
+            "category": kind.category, "drug_class": kind.drug_class}
+
+
+def necessity(outcome: str | None, landmarks: Landmarks) -> bool | None:
+    """An Upheld denial means the treatment is not medically necessary, an Overturned one that it
+    is; any other outcome word (which `validate` reports) says nothing."""
+    if outcome is None:
+        return None
+    return {landmarks.phrase("UPHELD").lower(): False, landmarks.phrase("OVERTURNED").lower(): True}.get(outcome)
