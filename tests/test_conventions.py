@@ -23,7 +23,7 @@ runner = CliRunner()
 RULES_DIR = FIXTURES / "rules"
 
 
-def test_1_version_is_printed_and_exported() -> None:
+def test_version_is_printed_and_exported() -> None:
     assert imrparse.__version__ and imrparse.__version__[0].isdigit()
     for flag in ("--version", "-V"):
         result = runner.invoke(app, [flag])
@@ -36,7 +36,7 @@ def test_1_version_is_printed_and_exported() -> None:
     assert version("imrparse") == imrparse.__version__  # one version: pyproject.toml reads __init__.py's
 
 
-def test_1_shell_completion_is_offered() -> None:
+def test_shell_completion_is_offered() -> None:
     assert "--install-completion" in runner.invoke(app, ["--help"]).stdout
     imrparse_ = [sys.executable, "-m", "imrparse"]
     env = {**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
@@ -51,7 +51,7 @@ D402 = RULES_DIR / "D402-outcome-contradicts-rationale.fail.txt"
 S102 = RULES_DIR / "S102-missing-paragraph.fail.txt"
 
 
-def test_4_validate_jsonl_streams_one_finding_per_line(tmp_path: Path) -> None:
+def test_validate_jsonl_streams_one_finding_per_line(tmp_path: Path) -> None:
     missing = tmp_path / "missing.txt"
     result = runner.invoke(app, ["validate", "--format", "jsonl", str(D402), str(RULES_DIR / "D402-outcome-contradicts-rationale.pass.txt"),
                                  str(missing)])
@@ -61,7 +61,7 @@ def test_4_validate_jsonl_streams_one_finding_per_line(tmp_path: Path) -> None:
     assert set(lines[0]) == {"path", "code", "severity", "message", "line", "column"}
 
 
-def test_4_validate_concise_is_one_line_per_finding_without_the_snippet() -> None:
+def test_validate_concise_is_one_line_per_finding_without_the_snippet() -> None:
     result = runner.invoke(app, ["validate", "--format", "concise", str(D402), str(S102)])
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
@@ -72,7 +72,7 @@ def test_4_validate_concise_is_one_line_per_finding_without_the_snippet() -> Non
     ]
 
 
-def test_4_parse_failure_lines_carry_the_rule_code(tmp_path: Path) -> None:
+def test_parse_failure_lines_carry_the_rule_code(tmp_path: Path) -> None:
     missing = tmp_path / "missing.txt"
     result = runner.invoke(app, ["parse", str(S102), str(missing)])
     assert result.exit_code == 1
@@ -83,7 +83,7 @@ def test_4_parse_failure_lines_carry_the_rule_code(tmp_path: Path) -> None:
 LETTER = FIXTURES / "letters" / "seed_002_c9bea6becccd0840.txt"
 
 
-def test_7_every_command_that_reads_a_letter_reads_standard_input_as_dash() -> None:
+def test_every_command_that_reads_a_letter_reads_standard_input_as_dash() -> None:
     letter = LETTER.read_bytes()
     for command in (["text"], ["debug", "normalize"], ["debug", "tokens"], ["debug", "tree"], ["debug", "explain"],
                     ["debug", "wording"], ["debug", "show"]):
@@ -94,7 +94,7 @@ def test_7_every_command_that_reads_a_letter_reads_standard_input_as_dash() -> N
     assert "PLATELET RICH PLASMA" in runner.invoke(app, ["debug", "wording", "-"], input=letter).stdout
 
 
-def test_7_standard_input_has_one_label_everywhere() -> None:
+def test_standard_input_has_one_label_everywhere() -> None:
     broken = S102.read_bytes()
     parsed = runner.invoke(app, ["parse", "-"], input=LETTER.read_bytes())
     assert json.loads(parsed.stdout)["source"]["path"] == "<stdin>"
@@ -121,13 +121,13 @@ def _on_a_terminal(*args: str) -> tuple[int, str]:
     return run.returncode, stderr
 
 
-def test_7_no_paths_on_a_terminal_prints_the_usage_and_exits_2(tmp_path: Path) -> None:
+def test_no_paths_on_a_terminal_prints_the_usage_and_exits_2(tmp_path: Path) -> None:
     for command in (["parse"], ["validate"], ["load", "--db", str(tmp_path / "x.duckdb")]):
         status, stderr = _on_a_terminal(*command)
         assert status == 2 and f"Usage: imrparse {command[0]}" in stderr and "standard input is a terminal" in stderr, stderr
 
 
-def test_8_glob_takes_commas_like_select(tmp_path: Path) -> None:
+def test_glob_takes_commas_like_select(tmp_path: Path) -> None:
     for name in ("a.txt", "b.text", "c.md"):
         (tmp_path / name).write_bytes(LETTER.read_bytes())
     for command in ("parse", "validate"):
@@ -138,13 +138,13 @@ def test_8_glob_takes_commas_like_select(tmp_path: Path) -> None:
     assert result.exit_code == 0 and "2 inputs" in result.stderr
 
 
-def test_8_a_format_that_is_not_a_choice_is_a_usage_error() -> None:
+def test_a_format_that_is_not_a_choice_is_a_usage_error() -> None:
     for command in (["debug", "tokens"], ["debug", "tree"], ["debug", "wording"]):
         result = runner.invoke(app, [*command, str(LETTER), "--format", "xml"])
         assert result.exit_code == 2 and "'xml' is not one of 'text', 'json'" in result.stderr, (command, result.output)
 
 
-def test_8_pretty_is_never_ignored(tmp_path: Path) -> None:
+def test_pretty_is_never_ignored(tmp_path: Path) -> None:
     two = [str(LETTER), str(S102)]
     result = runner.invoke(app, ["parse", *two, "--pretty"])  # several letters: an indented JSON array
     assert result.stdout.startswith("[{\n  ") and len(json.loads(result.stdout)) == 2
@@ -154,7 +154,7 @@ def test_8_pretty_is_never_ignored(tmp_path: Path) -> None:
         assert result.exit_code == 2 and "--pretty indents JSON" in result.stderr, options
 
 
-def test_8_no_rate_in_the_summary_when_it_means_nothing(tmp_path: Path) -> None:
+def test_no_rate_in_the_summary_when_it_means_nothing(tmp_path: Path) -> None:
     assert runner.invoke(app, ["parse", str(tmp_path / "missing.txt")]).stderr.endswith("imrparse: 0 parsed, 1 failed\n")
     assert runner.invoke(app, ["parse", str(LETTER)]).stderr == "imrparse: 1 parsed, 0 failed\n"
     assert runner.invoke(app, ["parse", str(LETTER), str(LETTER)]).stderr.endswith(" letters/s\n")
@@ -175,7 +175,7 @@ def _line(text: str, start: str) -> int:
     return next(n for n, line in enumerate(text.splitlines(), 1) if line.startswith(start))
 
 
-def test_5_grammar_check_reports_conflicts_in_plain_words_at_their_lines(tmp_path: Path) -> None:
+def test_grammar_check_reports_conflicts_in_plain_words_at_their_lines(tmp_path: Path) -> None:
     path, text = _grammar(tmp_path, "sr.lark", *SHIFT_REDUCE)
     result = runner.invoke(app, ["grammar", "check", str(path)])
     assert result.exit_code == 1
@@ -194,7 +194,7 @@ def test_5_grammar_check_reports_conflicts_in_plain_words_at_their_lines(tmp_pat
             f"CASE_NUMBER (line {_line(text, 'CASE_NUMBER.')}) can match the same text") in result.stderr
 
 
-def test_5_grammar_check_warns_about_unused_rules_and_terminals(tmp_path: Path) -> None:
+def test_grammar_check_warns_about_unused_rules_and_terminals(tmp_path: Path) -> None:
     path, text = _grammar(tmp_path, "unused.lark", "", "", '\nunused_rule: CASE_NUMBER\nUNUSED_T.3: "zzzq"\n')
     result = runner.invoke(app, ["grammar", "check", str(path)])
     assert result.exit_code == 0 and "OK, no conflicts or terminal collisions" in result.stdout and "2 warnings" in result.stdout
@@ -203,7 +203,7 @@ def test_5_grammar_check_warns_about_unused_rules_and_terminals(tmp_path: Path) 
     assert runner.invoke(app, ["grammar", "check"]).stderr == ""  # the shipped grammar uses everything it defines
 
 
-def test_5_grammar_check_without_interegular_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_grammar_check_without_interegular_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import lark.lexer
 
     monkeypatch.setattr(lark.lexer, "has_interegular", False)  # as on `pip install imrparse`
@@ -215,7 +215,7 @@ def test_5_grammar_check_without_interegular_names_the_extra(monkeypatch: pytest
     assert result.exit_code == 1 and "error: conflict in summary_text" in result.stderr  # conflicts need no extra
 
 
-def test_2_csv_tables_have_the_parquet_columns_with_lists_joined(tmp_path: Path) -> None:
+def test_csv_tables_have_the_parquet_columns_with_lists_joined(tmp_path: Path) -> None:
     import csv
 
     import pyarrow.parquet as pq
@@ -259,7 +259,7 @@ def _mixed(tmp_path: Path) -> list[str]:
     return [*letters, str(S102), str(tmp_path / "missing.txt")]
 
 
-def test_3_parse_validate_and_load_show_one_progress_display(tmp_path: Path, terminal: io.StringIO) -> None:
+def test_parse_validate_and_load_show_one_progress_display(tmp_path: Path, terminal: io.StringIO) -> None:
     for command, failed in ((["parse", "-o", str(tmp_path / "out.jsonl")], 2), (["parse", "--format", "csv", "-o", str(tmp_path / "t")], 2),
                             (["validate", "-o", str(tmp_path / "report.txt")], 2), (["load", "--db", str(tmp_path / "x.duckdb")], 2)):
         terminal.truncate(0)
@@ -275,7 +275,7 @@ def test_3_parse_validate_and_load_show_one_progress_display(tmp_path: Path, ter
             assert screen.index("S000 cannot be read") < screen.rindex("5/5")
 
 
-def test_3_no_display_off_a_terminal_and_quiet_levels(tmp_path: Path, terminal: io.StringIO, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_display_off_a_terminal_and_quiet_levels(tmp_path: Path, terminal: io.StringIO, monkeypatch: pytest.MonkeyPatch) -> None:
 
     result = runner.invoke(app, ["parse", *_mixed(tmp_path), "-q", "-o", str(tmp_path / "q.jsonl")])
     assert terminal.getvalue() == "" and result.stderr.startswith("imrparse: 3 parsed, 2 failed")  # -q: the summary only
@@ -289,7 +289,7 @@ def test_3_no_display_off_a_terminal_and_quiet_levels(tmp_path: Path, terminal: 
     assert result.stderr.startswith("imrparse: 5 letters, 3 conform, 2 do not") and "S102" in result.stdout
 
 
-def test_9_load_warns_about_a_case_loaded_twice_and_the_view_keeps_one_source(tmp_path: Path) -> None:
+def test_load_warns_about_a_case_loaded_twice_and_the_view_keeps_one_source(tmp_path: Path) -> None:
     import duckdb
 
     letter = FIXTURES / "letters" / "layout_21_items_board_sentence.txt"
@@ -313,7 +313,7 @@ def test_9_load_warns_about_a_case_loaded_twice_and_the_view_keeps_one_source(tm
 ROOT = FIXTURES.parent
 
 
-def test_11_the_benchmark_writes_results_only_when_asked(tmp_path: Path) -> None:
+def test_the_benchmark_writes_results_only_when_asked(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for letter in (LETTER, FIXTURES / "letters" / "layout_21_items_board_sentence.txt"):
@@ -328,7 +328,7 @@ def test_11_the_benchmark_writes_results_only_when_asked(tmp_path: Path) -> None
     assert sorted(path.name for path in (ROOT / "bench").iterdir()) == before
 
 
-def test_11_the_readme_load_example_leaves_nothing_to_commit() -> None:
+def test_the_readme_load_example_leaves_nothing_to_commit() -> None:
     if not (ROOT / ".git").exists():
         pytest.skip("not a git checkout")
     done = subprocess.run(["git", "check-ignore", "corpus.duckdb", "imrparse.duckdb"], cwd=ROOT, capture_output=True, text=True)
@@ -336,7 +336,7 @@ def test_11_the_readme_load_example_leaves_nothing_to_commit() -> None:
     assert done.stdout.split() == ["corpus.duckdb", "imrparse.duckdb"]
 
 
-def test_12_the_spark_extra_installs_a_pandas_pyspark_supports() -> None:
+def test_the_spark_extra_installs_a_pandas_pyspark_supports() -> None:
     import warnings
     from importlib.metadata import requires
 

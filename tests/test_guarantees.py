@@ -92,7 +92,7 @@ NO_PDEATHSIG = "import imrparse.etl.pool as pool; pool._die_with_parent = lambda
 
 
 @pytest.mark.parametrize("code", [KEEP_PDEATHSIG, NO_PDEATHSIG], ids=["linux", "without PR_SET_PDEATHSIG"])
-def test_12_a_pipeline_ends_when_imrparse_is_killed(tmp_path: Path, code: str) -> None:
+def test_a_pipeline_ends_when_imrparse_is_killed(tmp_path: Path, code: str) -> None:
     """`imrparse parse ... | cat` ends although the helper was blocked sending big results to a
     parent that stopped reading and was then killed with -9."""
     if not os.path.isdir("/proc"):
@@ -126,14 +126,14 @@ def test_12_a_pipeline_ends_when_imrparse_is_killed(tmp_path: Path, code: str) -
 
 
 @pytest.mark.parametrize("workers", [-1, 0, 1.5])
-def test_14_invalid_workers_raise_value_error(workers: int) -> None:
+def test_invalid_workers_raise_value_error(workers: int) -> None:
     with pytest.raises(ValueError, match="workers must be"):
         imrparse.parse_many([LETTER.encode()] * 40, workers=workers)
     with pytest.raises(ValueError, match="workers must be"):
         imrparse.validate_many([LETTER.encode()] * 40, workers=workers)
 
 
-def test_14_an_invalid_size_limit_raises_value_error() -> None:
+def test_an_invalid_size_limit_raises_value_error() -> None:
     with pytest.raises(ValueError, match="max_bytes must be"):
         imrparse.parse_many([LETTER.encode()], max_bytes=0)
 
@@ -142,7 +142,7 @@ def test_14_an_invalid_size_limit_raises_value_error() -> None:
 
 
 @pytest.mark.parametrize("resume", [False, True], ids=["new", "resumed"])
-def test_01_an_output_that_is_one_of_the_inputs_is_refused(tmp_path: Path, resume: bool) -> None:
+def test_an_output_that_is_one_of_the_inputs_is_refused(tmp_path: Path, resume: bool) -> None:
     [letter, _] = _letters(tmp_path / "in", 2)
     before = letter.read_bytes()
     (tmp_path / "link.txt").symlink_to(letter)
@@ -159,7 +159,7 @@ def test_01_an_output_that_is_one_of_the_inputs_is_refused(tmp_path: Path, resum
 
 
 @pytest.mark.parametrize("bad_line", [b"\n", b"not json\n", b'{"a": 1}\n'], ids=["blank", "not JSON", "not a record"])
-def test_02_resume_stops_at_a_line_that_is_not_a_record_and_deletes_nothing(tmp_path: Path, bad_line: bytes) -> None:
+def test_resume_stops_at_a_line_that_is_not_a_record_and_deletes_nothing(tmp_path: Path, bad_line: bytes) -> None:
     _letters(tmp_path / "in", 6)
     out = tmp_path / "out.jsonl"
     assert _cli("parse", str(tmp_path / "in"), "-o", str(out), "--workers", "1", "-q").exit_code == 0
@@ -175,7 +175,7 @@ def test_02_resume_stops_at_a_line_that_is_not_a_record_and_deletes_nothing(tmp_
 # -- 3: load into a file that is not an imrparse DuckDB database ----------------------------------
 
 
-def test_03_load_refuses_a_file_that_is_not_a_duckdb_database(tmp_path: Path) -> None:
+def test_load_refuses_a_file_that_is_not_a_duckdb_database(tmp_path: Path) -> None:
     csv = tmp_path / "x.csv"
     csv.write_text("a,b\n1,2\n")
     for _ in range(2):
@@ -184,7 +184,7 @@ def test_03_load_refuses_a_file_that_is_not_a_duckdb_database(tmp_path: Path) ->
         assert "added" not in result.stderr and csv.read_text() == "a,b\n1,2\n"
 
 
-def test_03_load_refuses_a_database_whose_letters_table_has_other_columns(tmp_path: Path) -> None:
+def test_load_refuses_a_database_whose_letters_table_has_other_columns(tmp_path: Path) -> None:
     db = tmp_path / "other.duckdb"
     with duckdb.connect(str(db)) as connection:
         connection.execute("CREATE TABLE letters (id INTEGER, name VARCHAR)")
@@ -200,7 +200,7 @@ def _tables(directory: Path) -> dict[str, list[dict[str, Any]]]:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=["SIGKILL", "SIGTERM", "SIGINT"])
-def test_04_an_interrupted_parquet_run_leaves_the_previous_tables(tmp_path: Path, signum: int) -> None:
+def test_an_interrupted_parquet_run_leaves_the_previous_tables(tmp_path: Path, signum: int) -> None:
     [letter] = _letters(tmp_path / "in", 1)
     tables = tmp_path / "tables"
     assert _cli("parse", str(letter), str(letter), "--format", "parquet", "-o", str(tables), "-q").exit_code == 0
@@ -221,7 +221,7 @@ def test_04_an_interrupted_parquet_run_leaves_the_previous_tables(tmp_path: Path
 # -- 5: outputs that are not regular files --------------------------------------------------------
 
 
-def test_05_a_character_device_is_written_not_replaced(tmp_path: Path) -> None:
+def test_a_character_device_is_written_not_replaced(tmp_path: Path) -> None:
     null = tmp_path / "null"
     try:
         os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))
@@ -241,7 +241,7 @@ def _read_all(open_stream: Any, into: list[bytes]) -> threading.Thread:
     return thread
 
 
-def test_05_a_fifo_is_written_to_its_reader(tmp_path: Path) -> None:
+def test_a_fifo_is_written_to_its_reader(tmp_path: Path) -> None:
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     got: list[bytes] = []
@@ -251,7 +251,7 @@ def test_05_a_fifo_is_written_to_its_reader(tmp_path: Path) -> None:
     assert len(got[0].splitlines()) == FIXTURE_LETTERS and stat.S_ISFIFO(fifo.stat().st_mode)
 
 
-def test_05_a_socket_is_sent_the_output(tmp_path: Path) -> None:
+def test_a_socket_is_sent_the_output(tmp_path: Path) -> None:
     path = tmp_path / "sock"
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(str(path))
@@ -266,7 +266,7 @@ def test_05_a_socket_is_sent_the_output(tmp_path: Path) -> None:
     assert len(got[0].splitlines()) == FIXTURE_LETTERS and stat.S_ISSOCK(path.stat().st_mode)
 
 
-def test_05_dash_and_dev_stdout_are_standard_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dash_and_dev_stdout_are_standard_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = _cli("parse", str(FIXTURES / "letters"), "-o", "-", "--workers", "1", "-q")
     assert result.exit_code == 0 and len(result.stdout.splitlines()) == FIXTURE_LETTERS and list(tmp_path.iterdir()) == []
@@ -274,7 +274,7 @@ def test_05_dash_and_dev_stdout_are_standard_output(tmp_path: Path, monkeypatch:
     assert run.returncode == 0 and len(run.stdout.splitlines()) == FIXTURE_LETTERS, run.stderr
 
 
-def test_05_a_link_is_followed_and_a_directory_refused(tmp_path: Path) -> None:
+def test_a_link_is_followed_and_a_directory_refused(tmp_path: Path) -> None:
     (tmp_path / "real").mkdir()
     link = tmp_path / "records.jsonl"
     link.symlink_to(tmp_path / "real" / "records.jsonl")
@@ -287,7 +287,7 @@ def test_05_a_link_is_followed_and_a_directory_refused(tmp_path: Path) -> None:
 # -- 6: --on-error fail over an existing output ---------------------------------------------------
 
 
-def test_06_on_error_fail_leaves_the_previous_output(tmp_path: Path) -> None:
+def test_on_error_fail_leaves_the_previous_output(tmp_path: Path) -> None:
     paths = _letters(tmp_path / "in", 4)
     paths[2].write_text("not a letter")
     out = tmp_path / "out.jsonl"
@@ -300,7 +300,7 @@ def test_06_on_error_fail_leaves_the_previous_output(tmp_path: Path) -> None:
 # -- 7: two runs on one output at once ------------------------------------------------------------
 
 
-def test_07_a_second_run_on_the_same_output_exits_2_naming_the_first(tmp_path: Path) -> None:
+def test_a_second_run_on_the_same_output_exits_2_naming_the_first(tmp_path: Path) -> None:
     paths = _letters(tmp_path / "in", 300)
     out = tmp_path / "out.jsonl"
     command = [IMRPARSE, "parse", str(tmp_path / "in"), "-o", str(out), "--resume", "-q", "--workers", "1"]
@@ -321,7 +321,7 @@ def test_07_a_second_run_on_the_same_output_exits_2_naming_the_first(tmp_path: P
 # -- 8: a missing extra is a usage error, never a record -------------------------------------------
 
 
-def test_08_pdfs_without_the_pdf_extra_are_a_usage_error_not_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pdfs_without_the_pdf_extra_are_a_usage_error_not_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "pypdfium2", None)
     pdf = sorted((corpus_dir() / "pdf").glob("*.pdf"))[0].read_bytes()
     _letters(tmp_path / "in", 2)
@@ -348,7 +348,7 @@ def _counts(db: Path) -> dict[str, int]:
                 for name in ("letters", "decisions", "citations", "errors")}
 
 
-def test_09_a_reload_parses_failed_inputs_again_and_replaces_their_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_reload_parses_failed_inputs_again_and_replaces_their_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _letters(tmp_path / "in", 3)
     db = tmp_path / "x.duckdb"
 
@@ -364,7 +364,7 @@ def test_09_a_reload_parses_failed_inputs_again_and_replaces_their_errors(tmp_pa
     assert _counts(db) == {"letters": 3, "decisions": 6, "citations": 12, "errors": 0}
 
 
-def test_09_a_reload_skips_loaded_letters_before_parsing_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_reload_skips_loaded_letters_before_parsing_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _letters(tmp_path / "in", 3)
     db = tmp_path / "x.duckdb"
     assert _cli("load", str(tmp_path / "in"), "--db", str(db), "--workers", "1").exit_code == 0
@@ -383,7 +383,7 @@ def test_09_a_reload_skips_loaded_letters_before_parsing_them(tmp_path: Path, mo
     assert result.exit_code == 0 and len(parsed) == 3 and _counts(db) == loaded
 
 
-def test_09_load_with_no_paths_and_a_terminal_on_standard_input_is_a_usage_error(tmp_path: Path) -> None:
+def test_load_with_no_paths_and_a_terminal_on_standard_input_is_a_usage_error(tmp_path: Path) -> None:
     db = tmp_path / "x.duckdb"
     terminal, stdin = pty.openpty()
     run = subprocess.Popen([IMRPARSE, "load", "--db", str(db)], stdin=stdin, stderr=subprocess.PIPE, text=True)
@@ -406,7 +406,7 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_10_outputs_are_created_as_open_would_under_the_umask(tmp_path: Path) -> None:
+def test_outputs_are_created_as_open_would_under_the_umask(tmp_path: Path) -> None:
     letters = str(FIXTURES / "letters")
     umask = os.umask(0o027)
     try:
@@ -427,7 +427,7 @@ def test_10_outputs_are_created_as_open_would_under_the_umask(tmp_path: Path) ->
 # -- 11: what killed runs leave ------------------------------------------------------------------
 
 
-def test_11_a_run_removes_what_a_killed_run_to_the_same_output_left(tmp_path: Path) -> None:
+def test_a_run_removes_what_a_killed_run_to_the_same_output_left(tmp_path: Path) -> None:
     [letter] = _letters(tmp_path / "in", 1)
     out = tmp_path / "out.jsonl"
     out.write_text("previous complete output\n")
@@ -449,7 +449,7 @@ def test_11_a_run_removes_what_a_killed_run_to_the_same_output_left(tmp_path: Pa
 # -- 13: a FIFO among the inputs ---------------------------------------------------------------
 
 
-def test_13_a_fifo_in_an_input_folder_is_an_error_record_not_a_hang(tmp_path: Path) -> None:
+def test_a_fifo_in_an_input_folder_is_an_error_record_not_a_hang(tmp_path: Path) -> None:
     _letters(tmp_path / "in", 2)
     os.mkfifo(tmp_path / "in" / "pipe.txt")
     run = subprocess.run([sys.executable, "-m", "imrparse", "parse", str(tmp_path / "in"), "-q", "--workers", "1"],

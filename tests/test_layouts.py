@@ -68,3 +68,11 @@ def test_a_2013_letter_becomes_table_rows_with_nulls_for_what_it_does_not_state(
     assert [(d["treatment"], d["outcome"], d["ca_cited"], d["reviewer_text"]) for d in tables["decisions"]] == [
         ("28 day functional restoration program", "upheld", None, None), ("6 month follow-up aftercare program", "overturned", None, None)]
     assert tables["letters"][0]["layout"] == "maximus-2013" and tables["citations"] == []
+
+
+def test_the_grammars_layouts_and_the_layout_modules_are_the_same() -> None:
+    """A layout module without its grammar alternative, or the reverse, fails here."""
+    from imrparse.grammar.loader import get_parser
+
+    alternatives = {rule.expansion[0].name for rule in get_parser().rules if rule.origin.name == "start"}
+    assert alternatives == set(layouts())

@@ -127,6 +127,8 @@ class RecordBuilder(Transformer[Token, Built]):
     def _letter(self, layout: layouts.Layout, children: list[Child]) -> Built:
         start, end = _bounds(children)
         read = layout.read(children, _current.get(), _landmarks.get())
+        read.setdefault("reviewer", record.reviewer(licensure=[], specialties=[], board_certified=None, unrecognized=[],
+                                                    specialties_canonical=[], span=None))  # a layout that states no credentials
         return Built(start, end, letter_record(read, self._span(start, end), layout.name))
 
     # -- header ------------------------------------------------------------------------
