@@ -760,15 +760,25 @@ def debug_show(
         raise typer.Exit(1)
 
 
+class SummaryBy(enum.StrEnum):
+    case = "case"
+    source = "source"
+
+
 @app.command("summary")
 def summary_command(
-    db: Annotated[Path, typer.Argument(help="A DuckDB database written by `imrparse load`.")],
+    archive: Annotated[Path, typer.Argument(metavar="ARCHIVE", help="A DuckDB database `imrparse load` wrote, or what "
+                                                                    "`imrparse parse` wrote: JSON Lines, JSON, or a "
+                                                                    "directory of Parquet tables.")],
+    by: Annotated[SummaryBy, typer.Option("--by", help="case: one source per case number (the letters_by_case view); "
+                                                       "source: every letter loaded, each extraction of a letter "
+                                                       "counted.")] = SummaryBy.case,
     format: Annotated[str, typer.Option("--format", help="text (rich tables) or json")] = "text",
 ) -> None:
-    """Letters, decisions, overturn rates by year, treatment category, drug class and reviewer
-    specialty, and median days from application to decision, of a loaded archive.
+    """Cases, decisions, overturn rates by year, treatment category, drug class and reviewer
+    specialty, and median days from application to decision, of an archive.
 
-    Exit status: 0 printed, 2 bad usage or a database that is missing or not imrparse's.
+    Exit status: 0 printed, 2 bad usage or an archive that is missing or not imrparse's.
     """
     from imrparse.etl import archive_report as summary
 
@@ -776,12 +786,12 @@ def summary_command(
         typer.echo(f"imrparse: --format must be text or json, not {format!r}", err=True)
         raise typer.Exit(2)
     try:
-        connection = summary.connect(db)
+        connection = summary.connect(archive)
     except InputError as exc:
         typer.echo(f"imrparse: {exc.message}", err=True)
         raise typer.Exit(2) from None
     with connection:
-        data = summary.figures(connection)
+        data = summary.figures(connection, by.value)
     if format == "json":
         typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
     else:

@@ -77,6 +77,20 @@ def create_views(connection: Any) -> None:
     connection.execute(_CASE_VIEW_SQL)
 
 
+def memory_database() -> Any:
+    """An empty in-memory database with the five tables and the views: what `summary` loads
+    a file of records or a directory of Parquet tables into, as `load` would load them."""
+    import duckdb
+
+    connection = duckdb.connect()
+    for name, schema in arrow_schemas().items():
+        connection.register("empty_table", schema.empty_table())
+        connection.execute(f"CREATE TABLE {name} AS SELECT * FROM empty_table")
+        connection.unregister("empty_table")
+    create_views(connection)
+    return connection
+
+
 def duplicate_cases(connection: Any) -> tuple[int, int, list[str]]:
     """Case numbers loaded from more than one source: how many, their `letters` rows, and a few of them."""
     found = connection.execute(
