@@ -526,6 +526,23 @@ def load_command(
         raise typer.Exit(1)
 
 
+@app.command("schema")
+def schema_command(
+    duckdb: Annotated[bool, typer.Option("--duckdb", help="Print the columns= struct of DuckDB's read_json for parse's JSON "
+                                                         "Lines instead, so fields that are null in every line get their "
+                                                         "real types.")] = False,
+) -> None:
+    """Print the record's JSON Schema; with --duckdb, the DuckDB types of parse's JSON Lines:
+    read_json('records.jsonl', columns = <what this prints>)."""
+    from imrparse.api import record_schema
+    from imrparse.etl import json_columns
+
+    if duckdb:
+        typer.echo(json_columns.columns_literal())
+    else:
+        typer.echo(orjson.dumps(record_schema(), option=orjson.OPT_INDENT_2).decode())
+
+
 @app.command("rules")
 def rules_command(
     format: Annotated[RulesFormat, typer.Option("--format", help="text, json or markdown.")] = RulesFormat.text,
