@@ -31,10 +31,16 @@ class Unrecognized(TypedDict):
     span: Span
 
 
+class SpecialtyCorrection(TypedDict):
+    text: str
+    canonical: str
+
+
 class Reviewer(TypedDict):
     licensure: list[str]
     specialties: list[str]
     specialties_canonical: list[str]
+    specialties_corrected: list[SpecialtyCorrection]
     board_certified: bool | None
     unrecognized: list[Unrecognized]
     span: Span | None

@@ -186,6 +186,7 @@ class RecordBuilder(Transformer[Token, Built]):
                 else:
                     reviewer[key] += [v for v in value if v not in reviewer[key]]
         reviewer["specialties_canonical"] = taxonomy.canonical_specialties(reviewer["specialties"])
+        reviewer["specialties_corrected"] = taxonomy.corrected_specialties(reviewer["specialties"])
         reviewer["span"] = self._span(*_bounds(children))
         return self._built(children, ("reviewer", reviewer))
 

@@ -48,8 +48,8 @@ def letter_2013(layout: str, case: dict[str, Any], pieces: list[Piece], normaliz
     from its pieces."""
     texts: dict[str, list[Piece]] = {}
     decisions: dict[int, dict[str, Any]] = {}
-    reviewer: dict[str, Any] = {"licensure": [], "specialties": [], "specialties_canonical": [], "board_certified": None,
-                                "unrecognized": [], "span": None}
+    reviewer: dict[str, Any] = {"licensure": [], "specialties": [], "specialties_canonical": [], "specialties_corrected": [],
+                                "board_certified": None, "unrecognized": [], "span": None}
     section = "notice"
     last: dict[str, Any] | None = None
     for piece in pieces:
@@ -72,6 +72,7 @@ def letter_2013(layout: str, case: dict[str, Any], pieces: list[Piece], normaliz
             texts.setdefault(section, []).append(piece)
     start, end = (pieces[0].start, pieces[-1].end) if pieces else (0, 0)
     reviewer["specialties_canonical"] = taxonomy.canonical_specialties(reviewer["specialties"])
+    reviewer["specialties_corrected"] = taxonomy.corrected_specialties(reviewer["specialties"])
     for field, pattern in wording.DATES_2013.items():
         found = pattern.search(normalized.text, start, end)
         if found is not None and field not in case["spans"]:  # a date the header states (even unreadably) stands
