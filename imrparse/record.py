@@ -31,10 +31,16 @@ class Unrecognized(TypedDict):
     span: Span
 
 
+class SpecialtyCorrection(TypedDict):
+    text: str
+    canonical: str
+
+
 class Reviewer(TypedDict):
     licensure: list[str]
     specialties: list[str]
     specialties_canonical: list[str]
+    specialties_corrected: list[SpecialtyCorrection]
     board_certified: bool | None
     unrecognized: list[Unrecognized]
     span: Span | None
@@ -129,10 +135,10 @@ def no_case() -> Case:
             "priority": None, "application_received": None, "span": None, "spans": {}}
 
 
-def reviewer(*, licensure: list[str], specialties: list[str], specialties_canonical: list[str], board_certified: bool | None,
-             unrecognized: list[Unrecognized], span: Span | None) -> Reviewer:
+def reviewer(*, licensure: list[str], specialties: list[str], board_certified: bool | None, unrecognized: list[Unrecognized],
+             specialties_canonical: list[str], specialties_corrected: list[SpecialtyCorrection], span: Span | None) -> Reviewer:
     return {"licensure": licensure, "specialties": specialties, "board_certified": board_certified, "unrecognized": unrecognized,
-            "specialties_canonical": specialties_canonical, "span": span}
+            "specialties_canonical": specialties_canonical, "specialties_corrected": specialties_corrected, "span": span}
 
 
 def summary(*, text: str, age: int | None, sex: Literal["male", "female"] | None, diagnoses: list[Diagnosis], span: Span) -> Summary:

@@ -48,7 +48,7 @@ def test_failures_are_rows_of_errors_and_reloading_them_adds_nothing(tmp_path: P
     bad.write_text("Dear Sir,\n")
     db = tmp_path / "x.duckdb"
     for _ in range(2):
-        assert runner.invoke(app, ["load", str(bad), str(tmp_path / "missing.txt"), "--db", str(db), "--workers", "1"]).exit_code == 0
+        assert runner.invoke(app, ["load", str(bad), str(tmp_path / "missing.txt"), "--db", str(db), "--workers", "1"]).exit_code == 1
     with duckdb.connect(str(db), read_only=True) as connection:
         assert connection.execute("SELECT code, line FROM errors ORDER BY code").fetchall() == [("S000", None), ("S101", 1)]
 
@@ -91,7 +91,7 @@ def test_a_database_from_an_earlier_imrparse_gains_the_newer_columns(tmp_path: P
         connection.execute("INSERT INTO errors VALUES ('old.txt', NULL, 'input', 'S000', 'cannot be read', NULL, NULL)")
     bad = tmp_path / "bad.txt"
     bad.write_text("Dear Sir,\n")
-    assert runner.invoke(app, ["load", str(bad), "--db", str(db), "--workers", "1"]).exit_code == 0
+    assert runner.invoke(app, ["load", str(bad), "--db", str(db), "--workers", "1"]).exit_code == 1
     with duckdb.connect(str(db), read_only=True) as connection:
         assert connection.execute("SELECT source_path, code, partial FROM errors ORDER BY source_path").fetchall() == [
             (str(bad), "S101", None), ("old.txt", "S000", None)]

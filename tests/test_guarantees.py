@@ -357,7 +357,7 @@ def test_a_reload_parses_failed_inputs_again_and_replaces_their_errors(tmp_path:
 
     with monkeypatch.context() as patch:
         patch.setattr(imrparse.etl.batch, "parse", older_grammar)
-        assert _cli("load", str(tmp_path / "in"), "--db", str(db), "--workers", "1").exit_code == 0
+        assert _cli("load", str(tmp_path / "in"), "--db", str(db), "--workers", "1").exit_code == 1  # they failed
     assert _counts(db) == {"letters": 0, "decisions": 0, "citations": 0, "errors": 3}
     result = _cli("load", str(tmp_path / "in"), "--db", str(db), "--workers", "1")
     assert result.exit_code == 0 and "replacing 3 rows" in result.stderr

@@ -203,7 +203,7 @@ def test_a_file_name_that_is_not_utf8_is_carried_losslessly(tmp_path: Path) -> N
     assert runner.invoke(app, ["parse", str(folder), "--format", "parquet", "-o", str(tmp_path / "tables")]).exit_code == 1
     letters = pq.read_table(tmp_path / "tables" / "letters.parquet").to_pylist()
     assert [(row["source_path"], row["source_path_bytes"]) for row in letters] == [(readable, raw)]
-    assert runner.invoke(app, ["load", str(folder), "--db", str(tmp_path / "db.duckdb")]).exit_code == 0
+    assert runner.invoke(app, ["load", str(folder), "--db", str(tmp_path / "db.duckdb")]).exit_code == 1  # bad.txt failed
     with duckdb.connect(str(tmp_path / "db.duckdb")) as db:
         assert db.execute("SELECT source_path, source_path_bytes FROM letters").fetchall() == [(readable, raw)]
         assert db.execute("SELECT source_path_bytes FROM errors").fetchall() == [(None,)]

@@ -91,6 +91,23 @@ DIAGNOSES = [
      ["cervical, thoracic and lumbar myoligamentous injury"]),
     ("Diagnoses include lumbar strain. The injured worker is undergoing treatment for back pain.", ["lumbar strain"]),
     ("The injured worker fell at work.", []),
+    # "being treated for" / "has been treated for" (issue 27: 25 of 32 real letters without diagnoses were written so)
+    ("The injured worker is being treated for chronic low back pain and left knee pain. He",
+     ["chronic low back pain", "left knee pain"]),
+    ("The injured worker is being treated for: right shoulder tendinitis; cervical strain.",
+     ["right shoulder tendinitis", "cervical strain"]),
+    ("The injured worker has been treated for lumbar strain with medications and physical therapy. She", ["lumbar strain"]),
+    ("She has been treated conservatively for cervical radiculopathy since 2014. An MRI", ["cervical radiculopathy"]),
+    ("The patient has been treated for neck pain for the past two years. The", ["neck pain"]),
+    ("The injured worker has been treated for bilateral carpal tunnel syndrome by a hand surgeon. He",
+     ["bilateral carpal tunnel syndrome"]),
+    ("The injured worker is being treated for anxiety and depression with psychotherapy. He", ["anxiety", "depression"]),
+    # "with" a condition, not a treatment: one diagnosis
+    ("The injured worker has been treated for lumbar disc herniation with radiculopathy. The",
+     ["lumbar disc herniation with radiculopathy"]),
+    # a diagnosis statement wins over what the worker is treated for
+    ("Diagnoses include lumbar strain. He has been treated for back pain since 2015.", ["lumbar strain"]),
+    ("He has not been treated. The", []),
 ]
 
 

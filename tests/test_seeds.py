@@ -36,7 +36,7 @@ def test_seed_002_board_sentence_numbered_item_and_wrapped_url() -> None:
     record = imrparse.parse_file(LETTERS / "seed_002_c9bea6becccd0840.txt")
     assert record["reviewer"] | {"span": None} == {
         "licensure": ["California"], "specialties": ["Family Medicine"], "specialties_canonical": ["Family Medicine"],
-        "board_certified": True, "unrecognized": [], "span": None,
+        "specialties_corrected": [], "board_certified": True, "unrecognized": [], "span": None,
     }
     summary = record["summary"]
     assert (summary["age"], summary["sex"], summary["date_of_injury"]) == (None, None, "2002-06-07")

@@ -51,7 +51,7 @@ def test_summary_json_gives_the_records_figures(database: Path, records: list[di
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     decisions = [d for r in records for d in r["decisions"]]
-    assert (data["letters"], data["decisions"]) == (49, 111) == (len(records), len(decisions))
+    assert (data["cases"], data["decisions"]) == (49, 111) == (len(records), len(decisions))
     assert data["overturned"] == sum(d["outcome"] == "overturned" for d in decisions) == 11
     assert data["median_days_to_decision"] == statistics.median(_days(r) for r in records) == 33
     keys = (("by_year", "year"), ("by_category", "category"), ("by_drug_class", "drug_class"), ("by_specialty", "specialty"))
@@ -94,3 +94,49 @@ def test_summary_of_a_missing_or_foreign_database_is_a_usage_error(tmp_path: Pat
     assert result.exit_code == 2
     assert "not a database of imrparse's tables" in result.stderr
     assert runner.invoke(app, ["summary", str(foreign), "--format", "xml"]).exit_code == 2
+
+
+def test_summary_of_anything_but_an_archive_is_a_clear_usage_error(tmp_path: Path) -> None:
+    """Not DuckDB's "Catalog Error: Cannot launch in-memory database in read-only mode!"."""
+    (tmp_path / "letter.txt").write_text("Case Number: CM16-0000001\n", encoding="utf-8")
+    (tmp_path / "folder").mkdir()
+    for path, says in (("letter.txt", "not an archive"), ("folder", "a directory without the Parquet tables")):
+        result = runner.invoke(app, ["summary", str(tmp_path / path)])
+        assert result.exit_code == 2 and says in result.stderr and "Error" not in result.stderr, result.stderr
+    assert runner.invoke(app, ["summary", str(tmp_path / "letter.txt"), "--by", "letter"]).exit_code == 2
+
+
+@pytest.fixture(scope="module")
+def two_extractions(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Each corpus letter from two of its extractions: as a database, JSON Lines and Parquet tables."""
+    out = tmp_path_factory.mktemp("two")
+    paths = [str(p) for glob in (GLOB, "*.pdfium.txt") for p in sorted((corpus_dir() / "text").glob(glob))]
+    assert runner.invoke(app, ["parse", *paths, "--output", str(out / "two.jsonl"), "--workers", "2", "-q"]).exit_code == 0
+    assert runner.invoke(app, ["parse", *paths, "--format", "parquet", "--output", str(out / "tables"), "--workers", "2",
+                               "-q"]).exit_code == 0
+    assert runner.invoke(app, ["load", str(out / "two.jsonl"), "--db", str(out / "two.duckdb"), "-q"]).exit_code == 0
+    return out
+
+
+@pytest.mark.corpus
+def test_summary_counts_cases_and_with_by_source_every_source(two_extractions: Path, records: list[dict[str, Any]]) -> None:
+    data = json.loads(runner.invoke(app, ["summary", str(two_extractions / "two.duckdb"), "--format", "json"]).stdout)
+    decisions = sum(len(r["decisions"]) for r in records)
+    assert (data["counted_by"], data["cases"], data["sources"], data["decisions"]) == ("case", 49, 98, decisions)
+    assert sum(row["decisions"] for row in data["by_category"]) == decisions
+    by_source = json.loads(runner.invoke(app, ["summary", str(two_extractions / "two.duckdb"), "--by", "source",
+                                               "--format", "json"]).stdout)
+    assert (by_source["counted_by"], by_source["letters"], by_source["decisions"]) == ("source", 98, 2 * decisions)
+    shown = runner.invoke(app, ["summary", str(two_extractions / "two.duckdb")]).stdout
+    assert "cases" in shown and "sources loaded" in shown
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("by", ["case", "source"])
+def test_summary_reads_json_lines_and_parquet_tables_as_the_database_says(two_extractions: Path, by: str) -> None:
+    def summary(path: Path) -> Any:
+        result = runner.invoke(app, ["summary", str(path), "--by", by, "--format", "json"])
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout)
+
+    assert summary(two_extractions / "two.jsonl") == summary(two_extractions / "tables") == summary(two_extractions / "two.duckdb")

@@ -107,6 +107,56 @@ def test_canonical_specialty(stated: str, canonical: str) -> None:
     assert taxonomy.canonical_specialty(stated) == canonical
 
 
+@pytest.mark.parametrize(("line", "category"), [
+    ("Lumbar support", "durable medical equipment"), ("Back support", "durable medical equipment"),
+    ("LSO back support", "durable medical equipment"), ("Wrist support", "durable medical equipment"),
+    ("Electroencephalogram", "diagnostic tests and labs"), ("EEG", "diagnostic tests and labs"),
+    ("SSEP", "diagnostic tests and labs"), ("Somatosensory evoked potentials (SSEP)", "diagnostic tests and labs"),
+    ("Physical exam", "evaluation and management"), ("Comprehensive physical exam", "evaluation and management"),
+    ("Support group", "other"), ("Nutritional support", "other"),  # a support that is no equipment
+])
+def test_supports_eeg_ssep_and_physical_exams_have_a_category(line: str, category: str) -> None:
+    assert taxonomy.classify(line).category == category
+
+
+# Misspelt specialties (written here: the corpus has none) and real specialties one letter from a
+# listed one. Before the nearest match, no misspelling was read as a listed specialty.
+MISSPELT = [("Sports Medicinea", "Sports Medicine"), ("Preventative Medicine", "Preventive Medicine"),
+            ("Occupational Medicne", "Occupational Medicine"),
+            ("Physical Medicine & Rehabilitaton", "Physical Medicine and Rehabilitation"),
+            ("Famly Practice", "Family Medicine"), ("Orthopaedic Surgey", "Orthopaedic Surgery"), ("Pain Managment", "Pain Medicine"),
+            ("Anesthesiolgy", "Anesthesiology"), ("Internal Medcine", "Internal Medicine"), ("Emergency Medicin", "Emergency Medicine")]
+NOT_MISSPELT = [("Pediatric Surgery", "Pediatric Surgery"), ("Hematology", "Hematology"), ("Nephrology", "Nephrology"),
+                ("Medical Oncology", "Medical Oncology"), ("Family Practice", "Family Medicine"),
+                ("Underwater & Hyperbaric Medicine", "Underwater and Hyperbaric Medicine"),
+                ("Nuerology", "Nuerology")]  # two letters swapped in a short name: below the cutoff, kept as written
+
+
+@pytest.mark.parametrize(("stated", "canonical"), MISSPELT)
+def test_a_misspelt_specialty_is_read_as_the_nearest_listed_one_and_flagged(stated: str, canonical: str) -> None:
+    assert taxonomy.read_specialty(stated) == taxonomy.Specialty(canonical, corrected=True)
+    assert taxonomy.corrected_specialties([stated, "Family Practice"]) == [{"text": stated, "canonical": canonical}]
+
+
+@pytest.mark.parametrize(("stated", "canonical"), NOT_MISSPELT)
+def test_a_real_or_distant_specialty_is_not_corrected(stated: str, canonical: str) -> None:
+    assert taxonomy.read_specialty(stated) == taxonomy.Specialty(canonical, corrected=False)
+
+
+def test_a_misspelt_specialty_keeps_its_text_in_the_record_and_the_tables() -> None:
+    from imrparse.etl.tables import rows
+
+    text = (ROOT / "fixtures" / "letters" / "pdftotext_partial_authorization.txt").read_text(encoding="utf-8")
+    reviewer = imrparse.parse(text.replace("Preventive Medicine, Occupational", "Sports Medicinea, Occupational"))["reviewer"]
+    assert reviewer["specialties"][0] == "Sports Medicinea"
+    assert reviewer["specialties_canonical"][0] == "Sports Medicine"
+    assert reviewer["specialties_corrected"] == [{"text": "Sports Medicinea", "canonical": "Sports Medicine"}]
+    letter = rows({"source": {"path": "x.txt", "sha256": "ab" * 32, "bytes": 1},
+                   **imrparse.parse(text.replace("Preventive Medicine, Occupational", "Sports Medicinea, Occupational"))})["letters"][0]
+    assert letter["reviewer_specialties_corrected"] == ["Sports Medicinea"]
+    assert imrparse.parse(text)["reviewer"]["specialties_corrected"] == []
+
+
 def test_one_canonical_name_per_specialty_in_a_record() -> None:
     assert taxonomy.canonical_specialties(["Family Practice", "Family Medicine", "Pain Management"]) == ["Family Medicine", "Pain Medicine"]
 

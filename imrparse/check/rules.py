@@ -67,6 +67,11 @@ RULES: dict[str, Rule] = {
              "A guideline paragraph has a sentence in none of the known wordings of a citation; it is kept as text."),
         Rule("D406", "title-wording-unknown", "warning",
              "A title reads like a partial authorization ('original request') in none of its known wordings."),
+        Rule("D407", "text-cut-short", "error",
+             "The letter looks cut short: a rationale ends mid-sentence, or states no conclusion on medical necessity where "
+             "every other item of the letter states one, or the letter's text ends mid-sentence. A sentence ends with '.', '!' "
+             "or '?' (or the words 'medically necessary'); a conclusion is a clause D402 reads, or 'medically appropriate', "
+             "'indicated', 'reasonable' or 'warranted'. Cannot tell a letter cut at the end of a concluded item."),
         Rule("N501", "injury-date-mismatch", "warning",
              "The case summary gives a different date of injury than the header. Reads the summary's first 'industrial, "
              "work-related or occupational injury or claim (on, of, from, dated) DATE' or 'date of injury (is, was) DATE'; "

@@ -275,6 +275,64 @@ def layout_parts(letter: Letter) -> Iterator[Finding]:
                             letter.start())
 
 
+# A sentence ends with a period, "!" or "?", perhaps inside a closing quote or bracket. A text that
+# ends otherwise ends mid-sentence, unless its last words are a conclusion on medical necessity
+# (a real letter ends "... the left arm EMG is not medically necessary" without a period).
+_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s*$")
+# What else concludes a rationale, though not on its necessity ("is not medically appropriate").
+_OTHER_CONCLUSION = re.compile(r"\bmedically\s+(?:appropriate|indicated|reasonable|warranted)\b", re.IGNORECASE)
+
+
+def _ends_a_sentence(text: str) -> bool:
+    if _SENTENCE_END.search(text):
+        return True
+    clauses = list(NECESSITY_CLAUSE.finditer(text))
+    return bool(clauses) and not text[clauses[-1].end():].strip()
+
+
+@check
+def cut_short(letter: Letter) -> Iterator[Finding]:
+    """A letter cut short parses when the cut falls inside a rationale: its last rationale ends
+    mid-sentence, or (cut at a sentence end) states no conclusion on medical necessity where
+    every other item of the letter states one. A letter whose own text ends mid-sentence (after
+    its rationales, in a 2013 layout) is cut short too."""
+    decisions = [d for d in letter.record["decisions"] if d["rationale"] is not None and _WORD.search(d["rationale"])]
+    concluded = [d for d in decisions if NECESSITY_CLAUSE.search(d["rationale"]) or _OTHER_CONCLUSION.search(d["rationale"])]
+    text_end = len(letter.original.rstrip())
+    reported_end = False
+    for decision in decisions:
+        span = decision["rationale_span"]
+        rationale = letter.slice(span).rstrip()
+        end = span[0] + len(rationale)
+        if not _ends_a_sentence(rationale):
+            reported_end |= end == text_end
+            yield letter.at("D407", f"the rationale of {_name(decision)!r} ends mid-sentence ({_last_words(rationale)!r}): "
+                                    "the letter looks cut short", span[0] + _last_sentence(rationale))
+        elif decision not in concluded and len(concluded) == len(decisions) - 1 >= 1:
+            others = len(concluded)
+            yield letter.at("D407", f"the rationale of {_name(decision)!r} states no conclusion on medical necessity, where the "
+                                    f"letter's other {_count_items(others)} {'states' if others == 1 else 'each state'} one: "
+                                    "the letter looks cut short", span[0])
+    if not reported_end and text_end and not _ends_a_sentence(letter.original[:text_end]):
+        yield letter.at("D407", f"the letter's text ends mid-sentence ({_last_words(letter.original[:text_end])!r}): "
+                                "it looks cut short", _last_sentence(letter.original[:text_end]))
+
+
+def _last_sentence(text: str) -> int:
+    """Where the last (unfinished) sentence of `text` begins."""
+    sentence = _SENTENCE_START.search(text)
+    start = sentence.start() if sentence else 0
+    return start + len(text[start:]) - len(text[start:].lstrip())
+
+
+def _last_words(text: str) -> str:
+    return "…" + " ".join(text[-200:].split())[-50:]
+
+
+def _count_items(n: int) -> str:
+    return "item" if n == 1 else f"{n} items"
+
+
 def is_valid(findings: list[Finding], strict: bool = False) -> bool:
     """A letter conforms when it has no error (and, when strict, no warning either)."""
     return not any(f["severity"] == "error" or strict for f in findings)

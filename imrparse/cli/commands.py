@@ -3,6 +3,7 @@
 import enum
 import fnmatch
 import functools
+import itertools
 import os
 import re
 import sys
@@ -446,8 +447,9 @@ def _count(n: int, noun: str, plural: str | None = None) -> str:
 @app.command("load")
 def load_command(
     ctx: typer.Context,
-    paths: Annotated[list[str] | None, typer.Argument(help="Files or directories of letters (text or PDF), or - for "
-                                                           "standard input.")] = None,
+    paths: Annotated[list[str] | None, typer.Argument(help="Letters (text or PDF), what `imrparse parse` wrote (JSON Lines, "
+                                                           "JSON, or a directory of its Parquet tables), directories of "
+                                                           "letters, or - for standard input.")] = None,
     db: Annotated[Path, typer.Option("--db", help="The DuckDB database file; created if missing, else appended to.")] = Path(
         "imrparse.duckdb"),
     replace: Annotated[bool, typer.Option(help="Parse every input again and replace its rows, even those already "
@@ -458,17 +460,35 @@ def load_command(
     quiet: QuietOption = 0,
     grammar: GrammarOption = None,
 ) -> None:
-    """Parse letters into the tables letters, decisions, citations and errors of a DuckDB file.
+    """Load letters into the tables letters, decisions, citations, diagnoses and errors of a DuckDB file.
 
-    An input already loaded as a letter (same sha256) is skipped before it is parsed; one whose
-    row is in `errors` is parsed again, and its new result replaces that row.
-    Exit status: 0 loaded (failures are rows of `errors`), 2 bad usage or an unusable database.
+    Letters are parsed; the records and tables `imrparse parse` wrote are loaded as they are, not
+    parsed again. An input already loaded as a letter (same sha256) is skipped; one whose row is
+    in `errors` is read again, and its new result replaces that row.
+    Exit status: 0 every input loaded, 1 at least one failed (its rows are in `errors`), 2 bad
+    usage or an unusable database.
     """
-    from imrparse.etl.duck import CASE_VIEW, connect, duplicate_cases, load, loaded_letters
+    from imrparse.etl import stored
+    from imrparse.etl.duck import CASE_VIEW, connect, duplicate_cases, forget_errors_of, load, loaded_letters
 
     paths = _paths_or_usage(ctx, paths)
     _require_grammar(grammar, records=True)
-    inputs = collect_inputs(paths, _globs(glob), max_bytes, db)
+    tables = [path for path in paths if path != "-" and stored.is_tables(path)]
+    others = [path for path in paths if path not in tables]
+    inputs = collect_inputs(others, _globs(glob), max_bytes, db) if others else []
+    records: list[tuple[str, bytes | None]] = []  # files of records, and standard input's bytes when it holds them
+    letters: list[Input] = []
+    for item in inputs:
+        if isinstance(item, str) and stored.is_records(item):
+            records.append((item, None))
+        elif isinstance(item, tuple) and isinstance(item[1], bytes) and stored.starts_as_records(item[1]):
+            records.append((item[0], item[1]))
+        else:
+            letters.append(item)
+    if any(data is not None and len(data) > max_bytes for _, data in records):
+        typer.echo(f"imrparse: standard input holds more than --max-bytes ({max_bytes:,} bytes) of records: "
+                   "give them as a file", err=True)
+        raise typer.Exit(2)
     with _usage_errors():
         try:
             connection = connect(db)
@@ -477,25 +497,50 @@ def load_command(
         except Exception as exc:  # duckdb's own errors: a locked, corrupt or unwritable file
             raise outputs.OutputError(f"cannot open {db}: {exc}") from None
         with connection:
-            keys = [] if replace else [input_key(item, max_bytes) for item in inputs]
+            keys = [] if replace else [input_key(item, max_bytes) for item in letters]
             known = loaded_letters(connection, keys)
-            todo = inputs if replace else [item for item, key in zip(inputs, keys, strict=True) if key not in known]
+            todo = letters if replace else [item for item, key in zip(letters, keys, strict=True) if key not in known]
             import duckdb  # connect succeeded, so it is installed
 
             try:
-                with Progress(len(todo), quiet, "load") as progress:
-                    results = _counted(parse_many(todo, workers=workers, grammar=grammar, max_bytes=max_bytes), progress)
+                forget_errors_of(connection, [*tables, *(name for name, _ in records)])
+                stored_count = sum(stored.count_records(name, data) for name, data in records)
+                with Progress(len(todo) + stored_count + len(tables), quiet, "load") as progress:
+                    results = _counted(itertools.chain(
+                        *(stored.read_tables(Path(path)) for path in tables),
+                        *(stored.read_records(name, data) for name, data in records),
+                        parse_many(todo, workers=workers, grammar=grammar, max_bytes=max_bytes)), progress)
                     added, replaced = load(connection, results, replace=replace)
             except duckdb.Error as exc:  # a full disk: the batch being written is rolled back, earlier ones are kept
                 raise outputs.OutputError(f"cannot write {db}: {exc}") from None
-            cases, letters, examples = duplicate_cases(connection)
+            cases, letter_rows, examples = duplicate_cases(connection)
     if cases:
         progress.summary(f"warning: {_count(cases, 'case number is', 'case numbers are')} loaded from more than one source "
-                         f"({letters} letters rows; e.g. {', '.join(examples)}): count letters by case in the view {CASE_VIEW}, "
+                         f"({letter_rows} letters rows; e.g. {', '.join(examples)}): count letters by case in the view {CASE_VIEW}, "
                          "which keeps one source per case number")
-    progress.summary(f"{len(inputs)} inputs, {len(inputs) - len(todo)} already loaded; added "
-                     + ", ".join(f"{n} {name}" for name, n in added.items())
+    read_back = f", {_count(progress.done - len(todo), 'result')} read from what parse wrote" if records or tables else ""
+    progress.summary(f"{len(letters)} inputs, {len(letters) - len(todo)} already loaded{read_back}; "
+                     f"{progress.failed} failed; added " + ", ".join(f"{n} {name}" for name, n in added.items())
                      + f" rows to {db}, replacing {replaced} rows of earlier results")
+    if progress.failed:
+        raise typer.Exit(1)
+
+
+@app.command("schema")
+def schema_command(
+    duckdb: Annotated[bool, typer.Option("--duckdb", help="Print the columns= struct of DuckDB's read_json for parse's JSON "
+                                                         "Lines instead, so fields that are null in every line get their "
+                                                         "real types.")] = False,
+) -> None:
+    """Print the record's JSON Schema; with --duckdb, the DuckDB types of parse's JSON Lines:
+    read_json('records.jsonl', columns = <what this prints>)."""
+    from imrparse.api import record_schema
+    from imrparse.etl import json_columns
+
+    if duckdb:
+        typer.echo(json_columns.columns_literal())
+    else:
+        typer.echo(orjson.dumps(record_schema(), option=orjson.OPT_INDENT_2).decode())
 
 
 @app.command("rules")
@@ -732,15 +777,25 @@ def debug_show(
         raise typer.Exit(1)
 
 
+class SummaryBy(enum.StrEnum):
+    case = "case"
+    source = "source"
+
+
 @app.command("summary")
 def summary_command(
-    db: Annotated[Path, typer.Argument(help="A DuckDB database written by `imrparse load`.")],
+    archive: Annotated[Path, typer.Argument(metavar="ARCHIVE", help="A DuckDB database `imrparse load` wrote, or what "
+                                                                    "`imrparse parse` wrote: JSON Lines, JSON, or a "
+                                                                    "directory of Parquet tables.")],
+    by: Annotated[SummaryBy, typer.Option("--by", help="case: one source per case number (the letters_by_case view); "
+                                                       "source: every letter loaded, each extraction of a letter "
+                                                       "counted.")] = SummaryBy.case,
     format: Annotated[str, typer.Option("--format", help="text (rich tables) or json")] = "text",
 ) -> None:
-    """Letters, decisions, overturn rates by year, treatment category, drug class and reviewer
-    specialty, and median days from application to decision, of a loaded archive.
+    """Cases, decisions, overturn rates by year, treatment category, drug class and reviewer
+    specialty, and median days from application to decision, of an archive.
 
-    Exit status: 0 printed, 2 bad usage or a database that is missing or not imrparse's.
+    Exit status: 0 printed, 2 bad usage or an archive that is missing or not imrparse's.
     """
     from imrparse.etl import archive_report as summary
 
@@ -748,12 +803,12 @@ def summary_command(
         typer.echo(f"imrparse: --format must be text or json, not {format!r}", err=True)
         raise typer.Exit(2)
     try:
-        connection = summary.connect(db)
+        connection = summary.connect(archive)
     except InputError as exc:
         typer.echo(f"imrparse: {exc.message}", err=True)
         raise typer.Exit(2) from None
     with connection:
-        data = summary.figures(connection)
+        data = summary.figures(connection, by.value)
     if format == "json":
         typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
     else:

@@ -15,6 +15,7 @@ from typing import Any
 from imrparse.errors import MissingExtra
 from imrparse.etl.batch import result_key
 from imrparse.etl.outputs import OutputError
+from imrparse.etl.stored import TABLE_ROWS
 from imrparse.etl.tables import TABLES, arrow_schemas, rows
 
 BATCH = 2000  # results per transaction
@@ -74,6 +75,20 @@ def create_views(connection: Any) -> None:
                l.reviewer_specialties, l.reviewer_specialties_canonical, l.age, l.sex
         FROM decisions d JOIN letters l USING (source_sha256)""")
     connection.execute(_CASE_VIEW_SQL)
+
+
+def memory_database() -> Any:
+    """An empty in-memory database with the five tables and the views: what `summary` loads
+    a file of records or a directory of Parquet tables into, as `load` would load them."""
+    import duckdb
+
+    connection = duckdb.connect()
+    for name, schema in arrow_schemas().items():
+        connection.register("empty_table", schema.empty_table())
+        connection.execute(f"CREATE TABLE {name} AS SELECT * FROM empty_table")
+        connection.unregister("empty_table")
+    create_views(connection)
+    return connection
 
 
 def duplicate_cases(connection: Any) -> tuple[int, int, list[str]]:
@@ -156,7 +171,7 @@ def _load_batch(connection: Any, batch: list[dict[str, Any]], added: dict[str, i
             if key in known:
                 continue
             known.add(key)  # the same input twice in one batch
-            for name, table_rows in rows(result).items():
+            for name, table_rows in (result[TABLE_ROWS] if TABLE_ROWS in result else rows(result)).items():
                 fresh[name].extend(table_rows)
         schemas = arrow_schemas()
         for name, table_rows in fresh.items():
@@ -169,6 +184,15 @@ def _load_batch(connection: Any, batch: list[dict[str, Any]], added: dict[str, i
         connection.execute("ROLLBACK")
         raise
     connection.execute("COMMIT")  # a commit that fails ends the transaction itself: no ROLLBACK after it
+    return removed
+
+
+def forget_errors_of(connection: Any, paths: list[str]) -> int:
+    """Remove the `errors` rows of these files of parse's output (lines that were not records),
+    before they are loaded again: the new load states its failures anew. The rows removed."""
+    connection.execute("BEGIN TRANSACTION")
+    removed = _delete(connection, "errors", "source_path IN (SELECT UNNEST(?))", [paths])
+    connection.execute("COMMIT")
     return removed
 
 

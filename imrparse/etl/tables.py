@@ -20,7 +20,7 @@ from imrparse.errors import MissingExtra
 TABLES = ("letters", "decisions", "citations", "errors", "diagnoses")
 TABLE_FILES = {f"{name}.parquet" for name in TABLES}
 CSV_FILES = {f"{name}.csv" for name in TABLES}
-LIST_SEPARATOR = "; "  # how a CSV cell holds a list column's items (reviewer_licensure, reviewer_specialties)
+LIST_SEPARATOR = "; "  # how a CSV cell holds a list column's items (reviewer_licensure, reviewer_specialties, ...)
 # decisions.treatment_parts as columns: part -> column (the part's value; null where not stated)
 PART_COLUMNS = {"name": "treatment_name", "strength": "strength", "form": "form", "quantity": "quantity", "refills": "refills",
                 "sessions": "sessions", "frequency": "frequency", "duration": "duration", "body_part": "body_part",
@@ -62,6 +62,8 @@ def rows(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         "upheld": sum(d["outcome"] == "upheld" for d in decisions),
         "overturned": sum(d["outcome"] == "overturned" for d in decisions),
         "reviewer_specialties_canonical": reviewer["specialties_canonical"],
+        # (a record parse wrote before this field existed has none)
+        "reviewer_specialties_corrected": [c["text"] for c in reviewer.get("specialties_corrected", [])],
     })
     key = {"case_number": case["case_number"], "source_sha256": source["sha256"]}
     for position, decision in enumerate(decisions, start=1):
@@ -103,7 +105,7 @@ def arrow_schemas() -> dict[str, Any]:
             ("priority", text), ("application_received", date), ("reviewer_licensure", pa.list_(text)),
             ("reviewer_specialties", pa.list_(text)), ("board_certified", pa.bool_()), ("age", count), ("sex", text),
             ("summary_date_of_injury", date), ("decisions", count), ("upheld", count), ("overturned", count),
-            ("reviewer_specialties_canonical", pa.list_(text)),
+            ("reviewer_specialties_canonical", pa.list_(text)), ("reviewer_specialties_corrected", pa.list_(text)),
         ]),
         "decisions": pa.schema([
             *key, ("position", count), ("number", count), ("treatment", text), ("title", text), ("outcome", text),

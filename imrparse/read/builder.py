@@ -26,7 +26,7 @@ from lark.exceptions import VisitError
 from imrparse import record
 from imrparse.errors import HEADER_PAIRING, error_at
 from imrparse.grammar.landmarks import Landmarks, landmarks
-from imrparse.read import layouts, narrative, parts, readers, taxonomy, treatment
+from imrparse.read import layouts, narrative, parts, readers, treatment
 from imrparse.read.dates import us_date
 from imrparse.text.normalize import Normalized, collapse
 
@@ -127,8 +127,8 @@ class RecordBuilder(Transformer[Token, Built]):
     def _letter(self, layout: layouts.Layout, children: list[Child]) -> Built:
         start, end = _bounds(children)
         read = layout.read(children, _current.get(), _landmarks.get())
-        read.setdefault("reviewer", record.reviewer(licensure=[], specialties=[], board_certified=None, unrecognized=[],
-                                                    specialties_canonical=[], span=None))  # a layout that states no credentials
+        read.setdefault("reviewer", parts.reviewer(licensure=[], specialties=[], board_certified=None, unrecognized=[],
+                                                    span=None))  # a layout that states no credentials
         return Built(start, end, letter_record(read, self._span(start, end), layout.name))
 
     # -- header ------------------------------------------------------------------------
@@ -176,9 +176,8 @@ class RecordBuilder(Transformer[Token, Built]):
                     reviewer[key] += value
                 else:
                     reviewer[key] += [v for v in value if v not in reviewer[key]]
-        return self._built(children, ("reviewer", record.reviewer(
-            licensure=reviewer["licensure"], specialties=reviewer["specialties"],
-            specialties_canonical=taxonomy.canonical_specialties(reviewer["specialties"]), board_certified=reviewer["board_certified"],
+        return self._built(children, ("reviewer", parts.reviewer(
+            licensure=reviewer["licensure"], specialties=reviewer["specialties"], board_certified=reviewer["board_certified"],
             unrecognized=reviewer["unrecognized"], span=self._span(*_bounds(children)))))
 
     def how_text(self, children: list[Child]) -> Built:

@@ -12,6 +12,7 @@ import datetime
 import re
 from typing import NamedTuple
 
+from imrparse.read import taxonomy
 from imrparse.read.dates import iso_date
 
 _AGE_SEX = re.compile(
@@ -90,8 +91,21 @@ _DIAGNOSIS_OPENINGS = {
 }
 _DIAGNOSIS_OPENING = re.compile("|".join(f"(?P<{name.replace('-', '_')}>{pattern})" for name, pattern in _DIAGNOSIS_OPENINGS.items()),
                                 re.IGNORECASE)
-# The fallback when no statement above is made: "The injured worker is undergoing treatment for A and B."
-_TREATED_FOR = re.compile(r"\bundergoing" + _W + r"treatments?" + _W + r"for\s*:?", re.IGNORECASE)
+# The fallback when no statement above is made, each read where its first word stands: "The injured
+# worker is undergoing treatment for A and B." / "is being treated for A" / "has been treated
+# (conservatively) for A".
+_TREATED_FOR = {
+    "undergoing": re.compile(r"\bundergoing" + _W + r"treatments?" + _W + r"for\s*:?", re.IGNORECASE),
+    "being": re.compile(r"\bbeing" + _W + r"treated(?:" + _W + r"[a-z]+ly)?" + _W + r"for\s*:?", re.IGNORECASE),
+    "been": re.compile(r"\bbeen" + _W + r"treated(?:" + _W + r"[a-z]+ly)?" + _W + r"for\s*:?", re.IGNORECASE),
+}
+# After "treated for A", what is not part of A: "since 2014", "for the past two years", "by a hand
+# surgeon", and "with", "using", "through" or "via" followed by a treatment ("with medications and
+# physical therapy"; but "disc herniation with radiculopathy" is one diagnosis: what follows
+# "with" must be a treatment the taxonomy knows).
+_TREATED_TAIL = re.compile(r"\s+(?:(?:since|by)\b|for\s+(?:the\s+)?(?:past|last|about|over|approximately|several|many|\d+|one|two|three|"
+                            r"four|five|six)\b)", re.IGNORECASE)
+_TREATED_WITH = re.compile(r"\s+(?:with|using|through|via)\s+", re.IGNORECASE)
 # A list runs to the end of its sentence: a period before a capital letter or the end of the text.
 _SENTENCE_END = re.compile(r"\.(?=\s+[A-Z\"“(]|\s*$)|\.(?=[A-Z][a-z])")
 # "Initial complaints and diagnoses are not available": no list follows.
@@ -172,20 +186,38 @@ def _openings(text: str, word: str, pattern: re.Pattern[str]) -> list[re.Match[s
     return found
 
 
+def _treated_end(text: str, start: int, end: int) -> int:
+    """Where the conditions of "treated for ..." end: before a time ("since 2014") or a treatment
+    ("with medications"), else at the sentence end."""
+    since = _TREATED_TAIL.search(text, start, end)
+    if since is not None:
+        end = since.start()
+    for joint in _TREATED_WITH.finditer(text, start, end):
+        if taxonomy.classify(text[joint.end():end]).category != taxonomy.OTHER:
+            return joint.start()
+    return end
+
+
 def diagnoses(text: str) -> tuple[Diagnosis, ...]:
     """The diagnoses the narrative states, in order, each at its place in `text`: every list
     that follows a diagnosis statement ("Diagnoses include ...", "diagnosed with ...", "The
     current diagnoses are documented as ...", "for the diagnoses of ..."), split into items.
-    Only when no such statement is made, the conditions of "undergoing treatment for ...".
+    Only when no such statement is made, the conditions of "undergoing treatment for ...", "being
+    treated for ..." or "has been treated for ...".
     A diagnosis two statements repeat is kept once (its first place). Not cached: a narrative is
     one letter's own."""
     found: list[Diagnosis] = []
     seen: set[str] = set()
-    openings = _openings(text, "diagnos", _DIAGNOSIS_OPENING) or _openings(text, "undergoing", _TREATED_FOR)
+    openings = _openings(text, "diagnos", _DIAGNOSIS_OPENING)
+    treated = not openings
+    if treated:
+        openings = sorted((m for word, pattern in _TREATED_FOR.items() for m in _openings(text, word, pattern)), key=lambda m: m.start())
     for opening in openings:
         start = opening.end()
         stop = _SENTENCE_END.search(text, start)
         end = stop.start() if stop else len(text)
+        if treated:
+            end = _treated_end(text, start, end)
         while start < end and text[start].isspace():
             start += 1
         if _NO_LIST.match(text, start, end):

@@ -17,6 +17,15 @@ def unrecognized(normalized: Normalized, start: int, end: int) -> record.Unrecog
     return {"text": collapse(normalized.text[start:end]), "span": normalized.span(start, end)}
 
 
+def reviewer(*, licensure: list[str], specialties: list[str], board_certified: bool | None, unrecognized: list[record.Unrecognized],
+             span: record.Span | None) -> record.Reviewer:
+    """The reviewer's credentials as written, with their canonical specialties (and the
+    corrections of misspelled ones that reaching them took)."""
+    return record.reviewer(licensure=licensure, specialties=specialties, board_certified=board_certified, unrecognized=unrecognized,
+                           specialties_canonical=taxonomy.canonical_specialties(specialties),
+                           specialties_corrected=taxonomy.corrected_specialties(specialties), span=span)  # type: ignore[arg-type]
+
+
 def credentials_sentence(normalized: Normalized, start: int, end: int, landmarks: Landmarks) -> dict[str, Any]:
     """What a credentials sentence says: specialties, licensure, board certification."""
     reading = readers.read_credential_sentence(normalized.text[start:end], landmarks.regex("CREDENTIAL_SUBJECT"))

@@ -6,6 +6,7 @@ Pure functions of their text, cached: the same treatments and specialties recur 
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from pathlib import Path
@@ -157,13 +158,34 @@ def _specialty_key(text: str) -> str:
     return " ".join(_KEY_DROP.sub(" ", text.lower().replace("&", " and ")).split())
 
 
+SPECIALTY_CUTOFF = 0.95  # difflib ratio: one letter added, dropped or changed in a name of 20 or more letters
+
+
+class Specialty(NamedTuple):
+    canonical: str
+    corrected: bool  # the nearest listed specialty to a misspelled one
+
+
 @functools.lru_cache(maxsize=1024)
+def read_specialty(text: str) -> Specialty:
+    """A specialty's ABMS board or specialty name ("Physical Medicine & Rehabilitation" ->
+    "Physical Medicine and Rehabilitation", "Family Practice" -> "Family Medicine"); a misspelling of
+    a listed one ("Sports Medicinea") its nearest listed one, `corrected`; a specialty neither
+    listed nor that close keeps its words, "&" written "and"."""
+    specialties = load().specialties
+    key = _specialty_key(text)
+    canonical = specialties.get(key)
+    if canonical is not None:
+        return Specialty(canonical, False)
+    nearest = difflib.get_close_matches(key, list(specialties), n=1, cutoff=SPECIALTY_CUTOFF)
+    if nearest:
+        return Specialty(specialties[nearest[0]], True)
+    return Specialty(" ".join(text.replace("&", " and ").split()), False)
+
+
 def canonical_specialty(text: str) -> str:
-    """The ABMS board or specialty name of a specialty as a letter states it ("Physical Medicine &
-    Rehabilitation" -> "Physical Medicine and Rehabilitation", "Family Practice" -> "Family
-    Medicine"); a specialty the taxonomy does not list keeps its words, "&" written "and"."""
-    canonical = load().specialties.get(_specialty_key(text))
-    return canonical if canonical is not None else " ".join(text.replace("&", " and ").split())
+    """The canonical name of a specialty as a letter states it (see read_specialty)."""
+    return read_specialty(text).canonical
 
 
 def canonical_specialties(specialties: list[str]) -> list[str]:
@@ -174,3 +196,10 @@ def canonical_specialties(specialties: list[str]) -> list[str]:
         if canonical not in out:
             out.append(canonical)
     return out
+
+
+def corrected_specialties(specialties: list[str]) -> list[dict[str, str]]:
+    """The specialties, as stated, that were read as the nearest listed one, each with the name
+    it was read as: `{"text": "Sports Medicinea", "canonical": "Sports Medicine"}`."""
+    return [{"text": specialty, "canonical": reading.canonical}
+            for specialty in specialties if (reading := read_specialty(specialty)).corrected]

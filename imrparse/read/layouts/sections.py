@@ -11,7 +11,7 @@ from typing import Any
 
 from imrparse import record
 from imrparse.grammar.landmarks import Landmarks
-from imrparse.read import parts, taxonomy
+from imrparse.read import parts
 from imrparse.read.dates import us_date
 from imrparse.text.normalize import Normalized, collapse
 
@@ -55,21 +55,21 @@ def read(sections: Sections, children: list[Any], normalized: Normalized, landma
     pieces = [Piece(child.type, child.value, child.start_pos, child.end_pos) for child in children if hasattr(child, "type")]
     texts: dict[str, list[Piece]] = {}
     landmarks_read: list[Piece] = []
-    reviewer = record.reviewer(licensure=[], specialties=[], specialties_canonical=[], board_certified=None, unrecognized=[], span=None)
+    credentials: dict[str, Any] = {"licensure": [], "specialties": [], "board_certified": None, "unrecognized": [], "span": None}
     section = "notice"
     for piece in pieces:
         if piece.terminal in sections.opened_by:
             section = sections.opened_by[piece.terminal]
             landmarks_read.append(piece)
         elif piece.terminal == "CREDENTIAL_SENTENCE":
-            reviewer.update(parts.credentials_sentence(normalized, piece.start, piece.end, landmarks))  # type: ignore[typeddict-item]
-            reviewer["span"] = normalized.span(piece.start, piece.end)
+            credentials.update(parts.credentials_sentence(normalized, piece.start, piece.end, landmarks))
+            credentials["span"] = normalized.span(piece.start, piece.end)
         elif piece.terminal == TEXT:
             texts.setdefault(section, []).append(piece)
             landmarks_read.append(piece)
         else:
             landmarks_read.append(piece)
-    reviewer["specialties_canonical"] = taxonomy.canonical_specialties(reviewer["specialties"])
+    reviewer = parts.reviewer(**credentials)
     start, end = (pieces[0].start, pieces[-1].end) if pieces else (0, 0)
     for field, pattern in sections.dates.items():
         found = pattern.search(normalized.text, start, end)
