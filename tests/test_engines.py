@@ -5,6 +5,7 @@ messages and positions."""
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,35 @@ from imrparse.errors import ParseError
 from imrparse.grammar import engine, loader
 from imrparse.read.builder import RecordBuilder
 
-GRAMMAR = loader.default_grammar_path().read_text(encoding="utf-8")
-COMPILED = loader.build_parser(GRAMMAR, records=True, compiled=True)
-PURE = loader.build_parser(GRAMMAR, records=True, compiled=False)
-SHIPPED = loader.shipped_tables(GRAMMAR)
-LEAN = engine.LeanParser(SHIPPED or {}, RecordBuilder())
+# The parsers are built on first use, inside a test: building one at import would turn a fault
+# in it into a collection error that stops every test.
+
+
+@functools.cache
+def _grammar() -> str:
+    return loader.default_grammar_path().read_text(encoding="utf-8")
+
+
+@functools.cache
+def _compiled() -> Lark:
+    return loader.build_parser(_grammar(), records=True, compiled=True)
+
+
+@functools.cache
+def _pure() -> Lark:
+    return loader.build_parser(_grammar(), records=True, compiled=False)
+
+
+@functools.cache
+def _shipped() -> dict[str, Any] | None:
+    return loader.shipped_tables(_grammar())
+
+
+@functools.cache
+def _lean() -> engine.LeanParser:
+    return engine.LeanParser(_shipped() or {}, RecordBuilder())
+
+
 TEXTS = sorted((corpus_dir() / "text").glob("*.txt")) + sorted(LETTERS.glob("*.txt"))
 FAILING = sorted((FIXTURES / "bad").glob("*.txt")) + sorted((FIXTURES / "rules").glob("S1*.fail.txt"))
 
@@ -35,7 +60,7 @@ def _engine(parser: Lark | engine.LeanParser) -> str:
 
 
 def test_the_shipped_tables_belong_to_the_shipped_grammar() -> None:
-    assert SHIPPED is not None, ("imrparse/grammar/imr_letter.lalr.json was not made from grammar/imr_letter.lark: run "
+    assert _shipped() is not None, ("imrparse/grammar/imr_letter.lalr.json was not made from grammar/imr_letter.lark: run "
                                  "python -c 'from imrparse import loader; loader.write_shipped_tables()'")
 
 
@@ -51,8 +76,8 @@ def test_the_record_parser_is_the_engine_and_lark_on_request(monkeypatch: pytest
 
 
 def test_the_compiled_engine_is_lark_cython_and_the_fallback_plain_lark() -> None:
-    assert _engine(COMPILED) == "lark_cython"
-    assert _engine(PURE) == "lark"
+    assert _engine(_compiled()) == "lark_cython"
+    assert _engine(_pure()) == "lark"
 
 
 def test_tables_compiled_at_run_time_match_the_shipped_ones(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -60,23 +85,24 @@ def test_tables_compiled_at_run_time_match_the_shipped_ones(monkeypatch: pytest.
     (Lark numbers its states differently from one process to the next, so the tables are
     compared by what they parse.)"""
     compiled = engine.compile_tables(loader.get_parser())
-    assert compiled is not None and SHIPPED is not None
-    assert compiled["terminals"] == SHIPPED["terminals"] and len(compiled["states"]) == len(SHIPPED["states"])
+    tables = _shipped()
+    assert compiled is not None and tables is not None
+    assert compiled["terminals"] == tables["terminals"] and len(compiled["states"]) == len(tables["states"])
     lean = engine.LeanParser(compiled, RecordBuilder())
     for path in TEXTS[:20]:
         text = path.read_text(encoding="utf-8")
-        assert _parse_with(lean, monkeypatch, text) == _parse_with(PURE, monkeypatch, text)
+        assert _parse_with(lean, monkeypatch, text) == _parse_with(_pure(), monkeypatch, text)
 
 
 def test_without_lark_cython_the_record_parser_is_plain_lark(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "lark_cython", None)  # import fails as if not installed
     assert loader.compiled_plugins() == {}
-    assert _engine(loader.build_parser(GRAMMAR, records=True)) == "lark"
+    assert _engine(loader.build_parser(_grammar(), records=True)) == "lark"
 
 
 def test_pure_python_can_be_forced(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IMRPARSE_PURE_PYTHON", "1")
-    assert _engine(loader.build_parser(GRAMMAR, records=True)) == "lark"
+    assert _engine(loader.build_parser(_grammar(), records=True)) == "lark"
 
 
 def _parse_with(parser: Lark | engine.LeanParser, monkeypatch: pytest.MonkeyPatch, text: str) -> dict[str, Any]:
@@ -87,8 +113,8 @@ def _parse_with(parser: Lark | engine.LeanParser, monkeypatch: pytest.MonkeyPatc
 @pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.name)
 def test_every_engine_builds_the_same_record(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = path.read_text(encoding="utf-8")
-    lean = _parse_with(LEAN, monkeypatch, text)
-    assert lean == _parse_with(COMPILED, monkeypatch, text) == _parse_with(PURE, monkeypatch, text)
+    lean = _parse_with(_lean(), monkeypatch, text)
+    assert lean == _parse_with(_compiled(), monkeypatch, text) == _parse_with(_pure(), monkeypatch, text)
     assert lean["decisions"]
 
 
@@ -103,8 +129,8 @@ def _error_with(parser: Lark | engine.LeanParser, monkeypatch: pytest.MonkeyPatc
 @pytest.mark.parametrize("path", FAILING, ids=lambda p: p.name)
 def test_every_engine_reports_the_same_error(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = path.read_text(encoding="utf-8")
-    lean = _error_with(LEAN, monkeypatch, text)
-    assert lean == _error_with(COMPILED, monkeypatch, text) == _error_with(PURE, monkeypatch, text)
+    lean = _error_with(_lean(), monkeypatch, text)
+    assert lean == _error_with(_compiled(), monkeypatch, text) == _error_with(_pure(), monkeypatch, text)
     assert lean["line"] is not None and lean["column"] is not None
 
 
@@ -124,11 +150,12 @@ def test_the_shipped_lexer_code_is_this_pythons_own() -> None:
     on the Python it was made with, each pattern from it is the pattern `re.compile` makes."""
     import re
 
-    assert SHIPPED is not None
-    sources = engine.lexer_sources(SHIPPED)
-    shipped = engine._usable_sre(SHIPPED.get("sre"), sources)
+    tables = _shipped()
+    assert tables is not None
+    sources = engine.lexer_sources(tables)
+    shipped = engine._usable_sre(tables.get("sre"), sources)
     if shipped is None:
-        pytest.skip(f"the shipped lexer code was made on {SHIPPED['sre']['python']}, not this Python")
+        pytest.skip(f"the shipped lexer code was made on {tables['sre']['python']}, not this Python")
     text = (LETTERS / "seed_000_3ff69cc2fa494158.txt").read_text(encoding="utf-8")
     for source, entry in zip(sources, shipped, strict=True):
         pattern = engine.from_sre(source, entry)
@@ -141,16 +168,17 @@ def test_the_shipped_lexer_code_is_this_pythons_own() -> None:
 
 
 def test_lexer_code_that_does_not_fit_is_compiled_from_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert SHIPPED is not None
-    sources = engine.lexer_sources(SHIPPED)
-    entry = dict(SHIPPED["sre"]["lexers"][0])
+    tables = _shipped()
+    assert tables is not None
+    sources = engine.lexer_sources(tables)
+    entry = dict(tables["sre"]["lexers"][0])
     assert engine.from_sre(sources[0] + " ", entry) is None  # another pattern's code
     entry["code"] = "AAAAAA=="  # code the regular-expression engine refuses
     assert engine.from_sre(sources[0], entry) is None
-    assert engine._usable_sre({**SHIPPED["sre"], "magic": 0}, sources) is None
+    assert engine._usable_sre({**tables["sre"], "magic": 0}, sources) is None
     text = (LETTERS / "seed_000_3ff69cc2fa494158.txt").read_text(encoding="utf-8")
     expected = imrparse.parse(text)
-    assert _parse_with(engine.LeanParser({**SHIPPED, "sre": None}, RecordBuilder()), monkeypatch, text) == expected
+    assert _parse_with(engine.LeanParser({**tables, "sre": None}, RecordBuilder()), monkeypatch, text) == expected
 
 
 def test_the_precompiled_patterns_are_what_re_compile_makes() -> None:

@@ -1,0 +1,56 @@
+"""A fresh clone is self-contained: the real letters ship in fixtures/corpus, nothing reads a
+folder outside the checkout, and without the corpus the suite still collects, each test that
+reads it failing with one clear message (not a collection error that stops every test)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, ROOT
+
+CORPUS = FIXTURES / "corpus"
+
+
+def test_the_real_letters_ship_in_the_checkout() -> None:
+    pdfs = sorted(path.stem for path in (CORPUS / "pdf").glob("*.pdf"))
+    texts = sorted((CORPUS / "text").glob("*.txt"))
+    assert len(pdfs) == 49 and len(texts) == 3 * 49
+    assert {path.name.split(".")[0] for path in texts} == set(pdfs)
+    assert "redacted" in (CORPUS / "README.md").read_text(encoding="utf-8")
+    # kept byte for byte: pypdfium2's extractions have CRLF line ends, which git must not convert
+    assert all(b"\r\n" in path.read_bytes() for path in texts if path.name.endswith(".pdfium.txt"))
+    if (ROOT / ".git").exists():
+        tracked = subprocess.run(["git", "ls-files", "fixtures/corpus"], cwd=ROOT, capture_output=True, text=True, check=True)
+        assert len(tracked.stdout.split()) == 49 + 3 * 49 + 1
+
+
+@pytest.mark.parametrize("name", ["tests", "bench", ".ci/run", "README.md", "pyproject.toml"])
+def test_nothing_reads_the_corpus_from_outside_the_checkout(name: str) -> None:
+    paths = [ROOT / name] if (ROOT / name).is_file() else sorted((ROOT / name).rglob("*.py"))
+    outside = ("shared" + "/corpus", "/wo" + "rk/")  # split, so this file does not find itself
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        assert not any(folder in text for folder in outside), path
+
+
+def _pytest(*args: str, corpus: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "IMRPARSE_CORPUS": str(corpus)}
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_without_the_corpus_the_suite_collects(tmp_path: Path) -> None:
+    done = _pytest("--collect-only", "-q", "tests", corpus=tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert " error" not in done.stdout.lower()
+
+
+def test_a_test_that_reads_a_missing_corpus_fails_saying_where_it_looked(tmp_path: Path) -> None:
+    done = _pytest("-q", "tests/test_inputs.py::test_the_library_reads_pdfs_wherever_it_reads_a_letter", corpus=tmp_path)
+    assert done.returncode == 1, done.stdout[-3000:]
+    assert f"the real-letter corpus has no pdf files at {tmp_path / 'pdf'}" in done.stdout
+    assert "1 failed" in done.stdout
