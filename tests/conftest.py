@@ -58,6 +58,11 @@ def skip_because(reason: str, *, missing_privilege: bool = False) -> NoReturn:
     pytest.skip(reason)
 
 
+def without_source(record: Any) -> Any:
+    """A record as `parse` gives it: without the `source` that `parse_file` and `parse_many` add."""
+    return {k: v for k, v in record.items() if k != "source"}
+
+
 def without_positions(node: Any, drop: tuple[str, ...] = ()) -> Any:
     """A record (or any part of one) without its spans and without the keys in `drop`, however
     deep: what two readings of one letter (two extractions, an edit elsewhere) must agree on."""

@@ -24,10 +24,12 @@ runner = CliRunner()
 def test_every_kind_of_input_gives_one_result_in_order(tmp_path: Path) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_text("not a letter")
-    inputs = [str(SEED), SEED.read_bytes(), ("my-id", SEED.read_text()), str(bad), str(tmp_path / "missing.txt"), str(tmp_path)]
+    empty = tmp_path / "empty"  # a folder with no letter in it is an input of its own
+    empty.mkdir()
+    inputs = [str(SEED), SEED.read_bytes(), ("my-id", SEED.read_text()), str(bad), str(tmp_path / "missing.txt"), str(empty)]
     results = list(imrparse.parse_many(inputs, workers=1))
     assert len(results) == len(inputs)
-    assert [r["source"]["path"] for r in results] == [str(SEED), None, "my-id", str(bad), str(tmp_path / "missing.txt"), str(tmp_path)]
+    assert [r["source"]["path"] for r in results] == [str(SEED), None, "my-id", str(bad), str(tmp_path / "missing.txt"), str(empty)]
     assert [("error" in r) for r in results] == [False, False, False, True, True, True]
     assert results[3]["error"]["kind"] == "parse" and results[3]["error"]["line"] == 1
     assert results[4]["error"]["kind"] == "input" and "cannot be read" in results[4]["error"]["message"]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, corpus_dir, corpus_files
+from conftest import FIXTURES, corpus_dir, corpus_files, without_source
 from typer.testing import CliRunner
 
 import imrparse
@@ -69,7 +69,7 @@ IMAGE_PAGE = b"q 200 0 0 200 100 400 cm BI /W 2 /H 2 /CS /G /BPC 8 ID \x00\xff\x
 
 def test_the_library_reads_pdfs_wherever_it_reads_a_letter() -> None:
     expected = imrparse.parse(_pdfium_text().read_bytes().decode())
-    assert imrparse.parse_file(_pdf()) == expected
+    assert without_source(imrparse.parse_file(_pdf())) == expected
     assert imrparse.parse(_pdf().read_bytes()) == expected
     assert expected["case"]["case_number"] == _pdf().stem
     assert imrparse.validate(_pdf().read_bytes()) == imrparse.validate(_pdfium_text().read_bytes().decode()) == []
@@ -180,7 +180,8 @@ def test_eight_threads_on_pdfs_give_the_sequential_results() -> None:
     run = subprocess.run([sys.executable, "-c", code, *work], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     sequential = [imrparse.parse_file(path) for path in work]
-    assert json.loads(run.stdout) == [sequential, sequential]
+    from_files, from_bytes = json.loads(run.stdout)
+    assert from_files == sequential and from_bytes == [without_source(record) for record in sequential]
 
 
 # -- 5. file names that are not UTF-8 --------------------------------------------------------------
@@ -302,6 +303,38 @@ def test_parse_many_takes_bytes_in_pairs_and_refuses_a_bare_string() -> None:
     for many in (imrparse.parse_many, imrparse.validate_many):
         with pytest.raises(TypeError, match="not one str: wrap a single input in a list"):
             many("letters/a.txt")  # type: ignore[arg-type]
+
+
+def test_parse_file_gives_the_source_parse_many_gives(tmp_path: Path) -> None:
+    odd = os.fsdecode(os.fsencode(tmp_path) + b"/lat\xe9.txt")  # a name that is not UTF-8: path_bytes too
+    Path(odd).write_text(LETTER)
+    for path in (str(FIXTURES / "letters" / "seed_000_3ff69cc2fa494158.txt"), _pdf(), odd):
+        record = imrparse.parse_file(path)
+        [batched] = imrparse.parse_many([path], workers=1)
+        assert list(record) == list(batched) and record == batched
+        assert record["source"]["path"] == batched["source"]["path"] == os.fsdecode(path).replace("\udce9", "\ufffd")
+    assert imrparse.parse_file(odd)["source"]["path_bytes"]
+
+
+def test_parse_many_and_validate_many_take_a_folder_as_the_command_line_does(tmp_path: Path) -> None:
+    folder = tmp_path / "letters"
+    (folder / "2016" / "deeper").mkdir(parents=True)
+    (folder / "2016" / "A.PDF").write_bytes(_pdf().read_bytes())
+    (folder / "2016" / "deeper" / "b.TXT").write_text(LETTER)
+    (folder / "c.txt").write_text(LETTER)
+    (folder / "notes.md").write_text("not a letter, and not taken")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    cli = runner.invoke(app, ["parse", str(folder), "--format", "jsonl", "--workers", "1"])
+    assert cli.exit_code == 0, cli.output
+    walked = [json.loads(line)["source"]["path"] for line in cli.stdout.splitlines()]
+    assert [Path(p).name for p in walked] == ["A.PDF", "b.TXT", "c.txt"]
+    for inputs in ([str(folder)], [folder], iter([str(folder)])):
+        assert [r["source"]["path"] for r in imrparse.parse_many(inputs, workers=1)] == walked
+    assert [r["source"]["path"] for r in imrparse.validate_many([folder], workers=2)] == walked
+    # a folder with no letter in it is still accounted for: its own error record
+    [nothing] = imrparse.parse_many([empty], workers=1)
+    assert nothing["source"]["path"] == str(empty) and "directory" in nothing["error"]["message"]
 
 
 def test_a_lone_surrogate_is_an_error_record_not_the_end_of_the_batch() -> None:

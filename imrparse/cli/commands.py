@@ -1,10 +1,8 @@
 """The `imrparse` command line. Where output goes, and how it stays safe, is `outputs.py`."""
 
 import enum
-import fnmatch
 import functools
 import os
-import re
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -22,14 +20,13 @@ from imrparse.etl.batch import DEFAULT_MAX_BYTES, Input, Result, input_key, lost
 from imrparse.etl.pool import map_inputs
 from imrparse.etl.progress import Progress
 from imrparse.grammar.loader import START_SYMBOLS, default_grammar_path
-from imrparse.text.inputs import letter_text, require_pdf_extra
+from imrparse.text.inputs import DEFAULT_GLOBS, letter_text, letters_in, require_pdf_extra
 from imrparse.text.normalize import normalize
 from imrparse.views import debug as debugging
 from imrparse.views.debug import load_grammar
 
 app = typer.Typer(no_args_is_help=True, add_completion=True, help="Read IMR final determination letters.")
 
-DEFAULT_GLOBS = ["*.txt", "*.pdf"]
 STDIN = "<stdin>"  # standard input's name in messages, reports and records (`source.path`)
 GrammarOption = Annotated[Path | None, typer.Option("--grammar", help="Use this grammar file instead of the shipped one.")]
 WorkersOption = Annotated[int | None, typer.Option(min=1, help="Processes that parse, this one included; default one per CPU.")]
@@ -111,7 +108,7 @@ def collect_inputs(paths: list[str], globs: list[str], max_bytes: int = DEFAULT_
     for raw in paths or ["-"]:
         path = Path(raw)
         if raw != "-" and path.is_dir():
-            found = _walk(str(path), globs)
+            found = letters_in(str(path), globs)
             if not found:
                 typer.echo(f"imrparse: {path}: no {' or '.join(globs)} files in this directory", err=True)
                 raise typer.Exit(2)
@@ -138,7 +135,7 @@ def _paths_or_usage(ctx: typer.Context, paths: list[str] | None) -> list[str]:
 def _globs(values: list[str] | None) -> list[str]:
     """--glob values; commas separate several, as in --select."""
     patterns = [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
-    return patterns or DEFAULT_GLOBS
+    return patterns or list(DEFAULT_GLOBS)
 
 
 def _refuse_output_among(names: list[str], output: Path | None) -> None:
@@ -153,20 +150,6 @@ def _refuse_output_among(names: list[str], output: Path | None) -> None:
             typer.echo(f"imrparse: the output {output} is also an input ({name}): writing it would destroy that input; "
                        "write elsewhere", err=True)
             raise typer.Exit(2)
-
-
-def _walk(top: str, globs: list[str]) -> list[str]:
-    """The files under `top` whose names match a glob, ignoring case (scanners save `.PDF`), in
-    path order. One `os.walk` (directory entries, no stat per file; symlinked directories are not
-    entered, so a link loop is walked once) instead of a `Path.rglob` per glob: a quarter of the
-    time on a large archive. Anything that is not a directory counts, so a broken link or a file
-    link loop is an input too, and gets its error record; so does a directory that cannot be
-    listed, whose letters would otherwise be lost without a word."""
-    matches = re.compile("|".join(fnmatch.translate(pattern) for pattern in globs), re.IGNORECASE).match
-    unlisted: list[str] = []
-    found = [os.path.join(directory, name) for directory, _, names in os.walk(top, onerror=lambda exc: unlisted.append(exc.filename))
-             for name in names if matches(name)]
-    return sorted(found + unlisted, key=lambda found_path: found_path.split(os.sep))
 
 
 @dataclass
