@@ -325,6 +325,8 @@ class ReportFormat(enum.StrEnum):
     json = "json"
     jsonl = "jsonl"
     junit = "junit"
+    github = "github"
+    sarif = "sarif"
 
 
 class RulesFormat(enum.StrEnum):
@@ -353,7 +355,8 @@ def validate_command(
     paths: Annotated[list[str] | None, typer.Argument(help="Files, directories, or - for standard input.")] = None,
     format: Annotated[ReportFormat, typer.Option("--format", help="text (with the line and a caret), concise "
                                                                            "(path:line:col: CODE message), json, jsonl (a finding "
-                                                                           "per line) or junit.")] = ReportFormat.text,
+                                                                           "per line), junit, github (workflow annotations) or "
+                                                                           "sarif (SARIF 2.1.0, for code scanning).")] = ReportFormat.text,
     select: Annotated[list[str] | None, typer.Option(help="Only these rules: codes, prefixes or names, comma-separated.")] = None,
     ignore: Annotated[list[str] | None, typer.Option(help="Not these rules: codes, prefixes or names, comma-separated.")] = None,
     strict: Annotated[bool, typer.Option(help="Warnings make a letter fail too.")] = False,
@@ -380,7 +383,8 @@ def validate_command(
     collected: list[tuple[str, Any]] = []
     results = validate_many(inputs, workers=workers, grammar=grammar, select=chosen, ignore=skipped,
                             max_bytes=max_bytes)
-    streaming = outputs.is_standard_output(output) and format not in (ReportFormat.json, ReportFormat.junit)
+    collecting = (ReportFormat.junit, ReportFormat.sarif)  # one document, written at the end
+    streaming = outputs.is_standard_output(output) and format not in (ReportFormat.json, *collecting)
     with _usage_errors(), outputs.replacing(output) as sink, Progress(len(inputs), quiet, "validate") as progress:
         if outputs.is_standard_output(output):
             sink.stream = progress.stdout(sink.stream)
@@ -402,6 +406,8 @@ def validate_command(
                 sink.write("".join(line + "\n" for line in lines).encode())
             elif format is ReportFormat.jsonl:
                 sink.write(report.jsonl_lines(path, result))
+            elif format is ReportFormat.github:
+                sink.write(report.github_lines(path, result))
             elif format is ReportFormat.json:
                 entry = {"path": path, **({"path_bytes": source["path_bytes"]} if "path_bytes" in source else {}),
                          "valid": valid, "findings": findings}
@@ -414,6 +420,10 @@ def validate_command(
             sink.write(b"]\n")
         elif format is ReportFormat.junit:
             sink.write(report.junit(collected, strict))
+        elif format is ReportFormat.sarif:
+            from imrparse import __version__
+
+            sink.write(report.sarif(collected, __version__))
     progress.summary(f"{_count(letters, 'letter')}, {conforming} conform, {letters - conforming} do not; "
                      f"{_count(errors, 'error')}, {_count(warnings, 'warning')}")
     if unusable:
