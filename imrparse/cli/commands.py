@@ -2,6 +2,7 @@
 
 import enum
 import functools
+import inspect
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -30,12 +31,27 @@ app = typer.Typer(no_args_is_help=True, add_completion=True, help="Read IMR fina
 STDIN = "<stdin>"  # standard input's name in messages, reports and records (`source.path`)
 GrammarOption = Annotated[Path | None, typer.Option("--grammar", help="Use this grammar file instead of the shipped one.")]
 WorkersOption = Annotated[int | None, typer.Option(min=1, help="Processes that parse, this one included; default one per CPU.")]
-QuietOption = Annotated[int, typer.Option("--quiet", "-q", count=True, help="-q: no progress bar or failure lines, only the "
-                                                                           "summary line; -qq: nothing on stderr.")]
+# A counting flag: shown without a value or a default (`-q`, `-qq`), not as `<int> [default: 0]`.
+QuietOption = Annotated[int, typer.Option("--quiet", "-q", count=True, metavar="", show_default=False,
+                                          help="-q: no progress bar or failure lines, only the summary line; -qq: nothing on stderr.")]
 GlobOption = Annotated[list[str] | None, typer.Option(help="File patterns to take from directories (default *.txt and "
                                                            "*.pdf): repeat the option or separate patterns with commas.")]
 LetterArgument = Annotated[str, typer.Argument(metavar="PATH", help="A letter: text or PDF; - reads standard input.")]
 MaxBytesOption = Annotated[int, typer.Option("--max-bytes", min=1, help="Refuse inputs larger than this many bytes.")]
+
+
+def prose_help(typer_app: typer.Typer) -> None:
+    """Typer prints a docstring's later paragraphs with the docstring's own line breaks, so a
+    sentence broke where the source wrapped it ("one whose" / "row is in `errors`"). Give each
+    command its docstring with the lines of each paragraph joined, for rich to wrap to the
+    terminal. Called once every command is registered (imrparse.cli)."""
+    for info in typer_app.registered_commands:
+        if info.help is None and info.callback is not None and info.callback.__doc__:
+            paragraphs = inspect.cleandoc(info.callback.__doc__).split("\n\n")
+            info.help = "\n\n".join(" ".join(paragraph.split()) for paragraph in paragraphs)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            prose_help(group.typer_instance)
 
 
 def _require_grammar(grammar: Path | None, *, records: bool = False) -> Lark:
@@ -451,7 +467,7 @@ def load_command(
     quiet: QuietOption = 0,
     grammar: GrammarOption = None,
 ) -> None:
-    """Parse letters into the tables letters, decisions, citations and errors of a DuckDB file.
+    """Parse letters into the tables letters, decisions, citations, diagnoses and errors of a DuckDB file.
 
     An input already loaded as a letter (same sha256) is skipped before it is parsed; one whose
     row is in `errors` is parsed again, and its new result replaces that row.
@@ -633,14 +649,14 @@ def debug_tree(
     path: LetterArgument,
     rule: Annotated[str, typer.Option(callback=_start_symbol, help=f"Start symbol: {', '.join(START_SYMBOLS)}")] = "start",
     format: DebugFormatOption = DebugFormat.text,
-    svg: Annotated[Path | None, typer.Option(help="Also draw the section/item outline as an SVG file.")] = None,
+    svg: Annotated[Path | None, typer.Option(help="Also draw the tree (its rule nodes, nested) as an SVG file.")] = None,
     grammar: GrammarOption = None,
 ) -> None:
     """The parse tree with original line ranges on each node."""
     from imrparse.api import parse_tree
     from imrparse.text.normalize import LineIndex
 
-    parser = _require_grammar(grammar)
+    _require_grammar(grammar)
     _, normalized = _read_letter(path)
     try:
         tree = parse_tree(normalized, start=rule, grammar=grammar)
@@ -649,7 +665,7 @@ def debug_tree(
         raise typer.Exit(1) from None
     data = debugging.tree_to_dict(tree, normalized, LineIndex(normalized.original))
     if svg:
-        svg.write_text(debugging.outline_svg(debugging.tokens(normalized, parser, start=rule)[0]), encoding="utf-8")
+        svg.write_text(debugging.tree_svg(data), encoding="utf-8")
     if format is DebugFormat.json:
         typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
         return
