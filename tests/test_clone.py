@@ -5,8 +5,10 @@ reads it failing with one clear message (not a collection error that stops every
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -54,3 +56,21 @@ def test_a_test_that_reads_a_missing_corpus_fails_saying_where_it_looked(tmp_pat
     assert done.returncode == 1, done.stdout[-3000:]
     assert f"the real-letter corpus has no pdf files at {tmp_path / 'pdf'}" in done.stdout
     assert "1 failed" in done.stdout
+
+
+def test_an_extras_install_hint_installs_from_the_checkout() -> None:
+    """imrparse is on no package index: `pip install 'imrparse[pdf]'` finds nothing. The hint
+    names the checkout this imrparse was installed from, with the extra."""
+    from imrparse.errors import PDF_EXTRA, extra_hint
+
+    hint = extra_hint("pdf")
+    assert hint.startswith(f"pip install '{ROOT}[pdf]'") and "no package index" in hint
+    assert PDF_EXTRA.endswith(hint)
+    target = hint.split("'")[1]  # what pip is given: the checkout's folder with the extra
+    folder, extra = re.fullmatch(r"(.*)\[(\w+)\]", target).groups()
+    assert Path(folder) == ROOT and extra in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+
+
+@pytest.mark.parametrize("name", ["errors.py", "etl/tables.py", "grammar/check.py"])
+def test_no_hint_names_a_package_index_install(name: str) -> None:
+    assert "pip install 'imrparse[" not in (ROOT / "imrparse" / name).read_text(encoding="utf-8")

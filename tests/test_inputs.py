@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import signal
 import subprocess
@@ -20,6 +21,7 @@ from typer.testing import CliRunner
 
 import imrparse
 from imrparse.cli.commands import app
+from imrparse.errors import extra_hint
 
 runner = CliRunner()
 
@@ -88,9 +90,9 @@ def test_text_prints_a_pdfs_text_and_debug_reads_pdfs() -> None:
 
 def test_pdfs_without_the_extra_are_a_usage_error_naming_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setitem(sys.modules, "pypdfium2", None)
-    with pytest.raises(ImportError, match=r"pip install 'imrparse\[pdf\]'"):
+    with pytest.raises(ImportError, match=re.escape(extra_hint("pdf"))):
         imrparse.parse(_pdf().read_bytes())
-    with pytest.raises(ImportError, match=r"imrparse\[pdf\]"):
+    with pytest.raises(ImportError, match=re.escape(extra_hint("pdf"))):
         imrparse.validate(_pdf().read_bytes())
     disguised = tmp_path / "letter.txt"  # found by its content, before the run
     disguised.write_bytes(_pdf().read_bytes())
@@ -98,7 +100,7 @@ def test_pdfs_without_the_extra_are_a_usage_error_naming_it(monkeypatch: pytest.
                  ["debug", "normalize", str(_pdf())], ["text", str(_pdf())]):
         result = runner.invoke(app, args)
         assert result.exit_code == 2 and result.stdout == "", args
-        assert result.stderr == "imrparse: reading PDFs needs the pdf extra: pip install 'imrparse[pdf]'\n", args
+        assert result.stderr == f"imrparse: reading PDFs needs the pdf extra: {extra_hint('pdf')}\n", args
 
 
 # -- 2. PDF bombs, and helpers that die --------------------------------------------------------
@@ -389,7 +391,7 @@ def test_usage_errors_are_messages_before_the_run(tmp_path: Path, monkeypatch: p
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
     result = runner.invoke(app, ["parse", letters, "--format", "parquet", "-o", str(tmp_path / "tables")])
-    assert result.exit_code == 2 and result.stderr == "imrparse: Parquet output needs pyarrow: pip install 'imrparse[parquet]'\n"
+    assert result.exit_code == 2 and result.stderr == f"imrparse: Parquet output needs pyarrow: {extra_hint('parquet')}\n"
     assert not (tmp_path / "tables").exists()
 
 
