@@ -74,3 +74,17 @@ def test_an_extras_install_hint_installs_from_the_checkout() -> None:
 @pytest.mark.parametrize("name", ["errors.py", "etl/tables.py", "grammar/check.py"])
 def test_no_hint_names_a_package_index_install(name: str) -> None:
     assert "pip install 'imrparse[" not in (ROOT / "imrparse" / name).read_text(encoding="utf-8")
+
+
+def test_the_readme_opens_with_the_install_and_the_main_job() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_screen = "\n".join(readme.splitlines()[:70])
+    user, contributor = re.findall(r"^pip install '\.\[([a-z,]+)\]'", first_screen, re.M)  # in this order
+    assert "pdf" in user and not {"spark", "test"} & set(user.split(","))
+    assert {"test", "spark"} <= set(contributor.split(","))
+    assert re.search(r"^imrparse load fixtures/corpus/pdf --db (\S+)", first_screen, re.M)
+    assert re.search(r"^imrparse summary ", first_screen, re.M)
+    # the development history lives in docs/, the README keeps the targets and how to measure
+    assert "What each change bought" not in readme and "Tried and not kept" not in readme
+    assert "What each change bought" in (ROOT / "docs" / "speed-history.md").read_text(encoding="utf-8")
+    assert "## Speed" in readme and "python bench/run.py" in readme

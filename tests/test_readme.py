@@ -68,7 +68,8 @@ def test_every_block_that_does_not_run_says_why() -> None:
     assert {block.language for block in readme_blocks()} <= {*RUNNABLE, "json", "sql"}
     skipped = [block for block in readme_blocks() if block.language in RUNNABLE and block.no_run is not None]
     assert all(len(block.no_run or "") > 20 for block in skipped), skipped
-    assert len(skipped) <= 4, "most examples must run"
+    # the user's and the contributors' install lines, the test command, a wording row, a screenshot
+    assert len(skipped) <= 5, "most examples must run"
 
 
 @pytest.mark.parametrize("block", BLOCKS, ids=str)
