@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 
 import imrparse
 from imrparse.cli.commands import app
-from imrparse.errors import MissingExtra
+from imrparse.errors import MissingExtra, extra_hint
 
 SEED = LETTERS / "seed_000_3ff69cc2fa494158.txt"
 runner = CliRunner()
@@ -68,7 +69,7 @@ def test_pdf_without_the_extra_raises_naming_it(monkeypatch: pytest.MonkeyPatch)
     """Not an error record: --resume and load would then skip the PDF for good (issue 15, item 8)."""
     monkeypatch.setitem(sys.modules, "pypdfium2", None)
     [pdf] = sorted((corpus_dir() / "pdf").glob("*.pdf"))[:1]
-    with pytest.raises(MissingExtra, match=r"imrparse\[pdf\]"):  # the environment's fault, not the letter's
+    with pytest.raises(MissingExtra, match=re.escape(extra_hint("pdf"))):  # the environment's fault, not the letter's
         list(imrparse.parse_many([str(pdf)], workers=1))
 
 
