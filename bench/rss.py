@@ -19,6 +19,11 @@ import tempfile
 from pathlib import Path
 
 
+def default_corpus() -> Path:
+    """The real letters' text extractions: $IMRPARSE_CORPUS/text, else the checkout's fixtures/corpus/text."""
+    return Path(os.environ.get("IMRPARSE_CORPUS", Path(__file__).resolve().parents[1] / "fixtures" / "corpus")) / "text"
+
+
 def peak_rss_mib(n: int, letters: list[Path], workers: int, scratch: Path) -> float:
     batch = scratch / f"batch-{n}"
     batch.mkdir()
@@ -34,7 +39,7 @@ def peak_rss_mib(n: int, letters: list[Path], workers: int, scratch: Path) -> fl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("corpus", nargs="?", default=Path(__file__).resolve().parents[2] / "shared" / "corpus" / "text", type=Path)
+    parser.add_argument("corpus", nargs="?", default=default_corpus(), type=Path)
     parser.add_argument("--small", type=int, default=500)
     parser.add_argument("--large", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=2)

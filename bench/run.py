@@ -52,9 +52,8 @@ from imrparse.read.builder import building
 from imrparse.text.inputs import letter_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from rss import peak_rss_mib
+from rss import default_corpus, peak_rss_mib
 
-DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "text"
 SPLITTER = re.compile(
     r"HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE|CLINICAL\s+CASE\s+SUMMARY|IMR\s+ISSUES,\s+DECISIONS\s+AND\s+RATIONALES"
     r"|Claims\s+Administrator\s+guideline:|MAXIMUS\s+guideline:|Decision\s+rationale:"
@@ -162,7 +161,7 @@ def median_ratio(slow: list[float], fast: list[float]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("corpus", nargs="?", default=DEFAULT_CORPUS, type=Path)
+    parser.add_argument("corpus", nargs="?", default=default_corpus(), type=Path)
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--json", type=Path, default=None, help="also write the numbers here (bench/results.json is the "
                                                                   "tracked copy the README quotes); none by default")

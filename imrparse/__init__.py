@@ -7,18 +7,20 @@ from imrparse.check.validate import validate  # last: the function shadows the s
 from imrparse.errors import InputError, ParseError
 from imrparse.etl.batch import parse_many, parse_one, validate_many, validate_one
 from imrparse.read.builder import SCHEMA_VERSION, to_record
-from imrparse.record import Case, Decision, Guideline, Record, Reviewer, Summary, TreatmentParts
+from imrparse.record import Case, Decision, Finding, Guideline, Record, Reviewer, Source, Summary, TreatmentParts
 from imrparse.text.normalize import normalize
 
 __all__ = [
     "SCHEMA_VERSION",
     "Case",
     "Decision",
+    "Finding",
     "Guideline",
     "InputError",
     "ParseError",
     "Record",
     "Reviewer",
+    "Source",
     "Summary",
     "TreatmentParts",
     "__version__",

@@ -17,8 +17,9 @@ from imrparse.check.diagnosis import diagnose
 from imrparse.errors import NOT_A_LETTER, ParseError
 from imrparse.grammar.loader import get_parser, get_record_parser
 from imrparse.read.builder import Built, building
+from imrparse.record import Record
 from imrparse.text.inputs import decode as decode  # the first stage, re-exported
-from imrparse.text.inputs import letter_text, text_of
+from imrparse.text.inputs import letter_text, source_fields, text_of
 from imrparse.text.normalize import Normalized, normalize
 
 
@@ -33,7 +34,7 @@ def parse_tree(normalized: Normalized, *, start: str = "start", grammar: Path | 
         raise error from None
 
 
-def parse(text: str | bytes, *, grammar: Path | None = None) -> dict[str, Any]:
+def parse(text: str | bytes, *, grammar: Path | None = None) -> Record:
     """Parse the text of one letter into its record (JSON-ready dicts and lists).
 
     Bytes may be a text file in any encoding `decode` accepts or a PDF (with the pdf extra).
@@ -42,7 +43,7 @@ def parse(text: str | bytes, *, grammar: Path | None = None) -> dict[str, Any]:
     return parse_normalized(normalize(text_of(text)), grammar=grammar)
 
 
-def parse_normalized(normalized: Normalized, *, grammar: Path | None = None) -> dict[str, Any]:
+def parse_normalized(normalized: Normalized, *, grammar: Path | None = None) -> Record:
     """`parse` after the normalization step, for callers that also need the offset map."""
     if not normalized.text.strip():
         raise ParseError("the input is empty: there is no letter to parse", code=NOT_A_LETTER)
@@ -59,9 +60,13 @@ def parse_normalized(normalized: Normalized, *, grammar: Path | None = None) -> 
     return built.value  # type: ignore[no-any-return]
 
 
-def parse_file(path: str | os.PathLike[str], *, grammar: Path | None = None) -> dict[str, Any]:
-    """Parse the letter in a text file (any of the encodings `decode` accepts) or a PDF."""
-    return parse(letter_text(Path(path).read_bytes(), name=os.fsdecode(path)), grammar=grammar)
+def parse_file(path: str | os.PathLike[str], *, grammar: Path | None = None) -> Record:
+    """Parse the letter in a text file (any of the encodings `decode` accepts) or a PDF. The
+    record starts with the file's `source: {path, sha256, bytes}`, as `parse_many` gives it."""
+    name = os.fsdecode(path)
+    data = Path(path).read_bytes()
+    record = parse(letter_text(data, name=name), grammar=grammar)
+    return {"source": source_fields(name, data), **record}
 
 
 def dumps(record: dict[str, Any]) -> bytes:

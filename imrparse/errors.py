@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+from pathlib import Path
 from typing import Any
 
 from imrparse.text.normalize import LineIndex, Normalized
@@ -17,7 +19,18 @@ HEADER_PAIRING = "S106"
 SECOND_LETTER = "S107"
 UNREADABLE = "S000"
 
-PDF_EXTRA = "reading PDFs needs the pdf extra: pip install 'imrparse[pdf]'"
+
+
+def extra_hint(extra: str) -> str:
+    """The command that installs an extra. imrparse is on no package index, so `pip install
+    'imrparse[pdf]'` finds nothing: the extra is installed from the checkout imrparse came from
+    (its folder, when this is an editable install of it; else a placeholder naming it)."""
+    checkout = Path(__file__).resolve().parents[1]
+    where = str(checkout) if (checkout / "pyproject.toml").is_file() else "<your imrparse checkout>"
+    return f"pip install {shlex.quote(f'{where}[{extra}]')} (from the imrparse checkout; imrparse is on no package index)"
+
+
+PDF_EXTRA = f"reading PDFs needs the pdf extra: {extra_hint('pdf')}"
 
 
 class MissingExtra(ImportError):

@@ -1,8 +1,9 @@
 """The record's shape for type checkers: TypedDicts that mirror the JSON Schema
 (`imrparse/schema/record.schema.json`; `tests/test_record_types.py` checks that they agree).
 
-`imrparse.parse` returns plain dicts; annotate them with these to have mypy or pyright check
-field names and value types:
+`imrparse.parse`, `parse_file` and `parse_normalized` return a `Record` (plain dicts at run
+time), and `imrparse.validate` a list of `Finding`, so mypy or pyright check field names and
+value types in the caller's code:
 
     record: imrparse.Record = imrparse.parse(text)
 """
@@ -115,7 +116,22 @@ class Decision(TypedDict):
     title_span: Span | None
 
 
-class Record(TypedDict):
+
+
+class _SourceRequired(TypedDict):
+    path: str | None
+    sha256: str
+    bytes: int
+
+
+class Source(_SourceRequired, total=False):
+    """Where a record was read from (`parse_file`, `parse_many`): the path as given (None for
+    bytes), its bytes in base64 when the name is not UTF-8, and the content's sha256 and size."""
+
+    path_bytes: str
+
+
+class _RecordRequired(TypedDict):
     schema_version: Literal[1]
     layout: str  # a layout module's name (imrparse/read/layouts/): "fdl-2014", "maximus-2013", "mpr-2013"
     case: Case
@@ -123,6 +139,24 @@ class Record(TypedDict):
     summary: Summary | None
     decisions: list[Decision]
     span: Span
+
+
+class Record(_RecordRequired, total=False):
+    """One letter's record; `source` is there when it was read from a file (`parse_file`,
+    `parse_many`), not from text (`parse`)."""
+
+    source: Source
+
+
+class Finding(TypedDict):
+    """One finding of `imrparse.validate`: a rule's code and severity, the message, and the
+    original line and column (None only for an input with no place to point at)."""
+
+    code: str
+    severity: Literal["error", "warning"]
+    message: str
+    line: int | None
+    column: int | None
 
 
 # -- one constructor per part: every layout builds its parts with these, so a part's keys and

@@ -22,8 +22,18 @@ def update_goldens(request: pytest.FixtureRequest) -> bool:
 
 
 def corpus_dir() -> Path:
-    """The real letters: $IMRPARSE_CORPUS, else ../shared/corpus beside the checkout."""
-    return Path(os.environ.get("IMRPARSE_CORPUS", ROOT.parent / "shared" / "corpus"))
+    """The real letters: $IMRPARSE_CORPUS, else the copy shipped in fixtures/corpus."""
+    return Path(os.environ.get("IMRPARSE_CORPUS", FIXTURES / "corpus"))
+
+
+def corpus_files(kind: str) -> list[Path]:
+    """The corpus' PDFs (`kind` "pdf") or text extractions ("text"), sorted. Called inside a
+    test, never at import: a missing corpus is then one clear failure per test that reads it,
+    not a collection error that stops every test."""
+    found = sorted((corpus_dir() / kind).glob("*.pdf" if kind == "pdf" else "*.txt"))
+    if not found:
+        pytest.fail(f"the real-letter corpus has no {kind} files at {corpus_dir() / kind} (fixtures/corpus, or set IMRPARSE_CORPUS)")
+    return found
 
 
 def all_spans(node: Any) -> list[list[int]]:
@@ -46,6 +56,11 @@ def skip_because(reason: str, *, missing_privilege: bool = False) -> NoReturn:
     if os.environ.get("CI") == "true":
         pytest.fail(f"under CI this test must run, not skip: {reason}")
     pytest.skip(reason)
+
+
+def without_source(record: Any) -> Any:
+    """A record as `parse` gives it: without the `source` that `parse_file` and `parse_many` add."""
+    return {k: v for k, v in record.items() if k != "source"}
 
 
 def without_positions(node: Any, drop: tuple[str, ...] = ()) -> Any:

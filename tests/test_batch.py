@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 
 import imrparse
 from imrparse.cli.commands import app
-from imrparse.errors import MissingExtra
+from imrparse.errors import MissingExtra, extra_hint
 
 SEED = LETTERS / "seed_000_3ff69cc2fa494158.txt"
 runner = CliRunner()
@@ -24,10 +25,12 @@ runner = CliRunner()
 def test_every_kind_of_input_gives_one_result_in_order(tmp_path: Path) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_text("not a letter")
-    inputs = [str(SEED), SEED.read_bytes(), ("my-id", SEED.read_text()), str(bad), str(tmp_path / "missing.txt"), str(tmp_path)]
+    empty = tmp_path / "empty"  # a folder with no letter in it is an input of its own
+    empty.mkdir()
+    inputs = [str(SEED), SEED.read_bytes(), ("my-id", SEED.read_text()), str(bad), str(tmp_path / "missing.txt"), str(empty)]
     results = list(imrparse.parse_many(inputs, workers=1))
     assert len(results) == len(inputs)
-    assert [r["source"]["path"] for r in results] == [str(SEED), None, "my-id", str(bad), str(tmp_path / "missing.txt"), str(tmp_path)]
+    assert [r["source"]["path"] for r in results] == [str(SEED), None, "my-id", str(bad), str(tmp_path / "missing.txt"), str(empty)]
     assert [("error" in r) for r in results] == [False, False, False, True, True, True]
     assert results[3]["error"]["kind"] == "parse" and results[3]["error"]["line"] == 1
     assert results[4]["error"]["kind"] == "input" and "cannot be read" in results[4]["error"]["message"]
@@ -66,7 +69,7 @@ def test_pdf_without_the_extra_raises_naming_it(monkeypatch: pytest.MonkeyPatch)
     """Not an error record: --resume and load would then skip the PDF for good (issue 15, item 8)."""
     monkeypatch.setitem(sys.modules, "pypdfium2", None)
     [pdf] = sorted((corpus_dir() / "pdf").glob("*.pdf"))[:1]
-    with pytest.raises(MissingExtra, match=r"imrparse\[pdf\]"):  # the environment's fault, not the letter's
+    with pytest.raises(MissingExtra, match=re.escape(extra_hint("pdf"))):  # the environment's fault, not the letter's
         list(imrparse.parse_many([str(pdf)], workers=1))
 
 

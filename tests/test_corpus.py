@@ -1,8 +1,8 @@
-"""Every real posted letter in the shared corpus parses, is sound, and its three text
+"""Every real posted letter in the corpus parses, is sound, and its three text
 extractions (pdftotext, pdftotext -layout, pypdfium2) give the same record.
 
-The corpus is read from $IMRPARSE_CORPUS or ../shared/corpus. It is never copied into this
-repository. When it is missing these tests FAIL (they do not skip): CI must see it.
+The corpus ships in fixtures/corpus ($IMRPARSE_CORPUS points elsewhere). When it is missing
+these tests FAIL (they do not skip): CI must see it.
 """
 
 from __future__ import annotations

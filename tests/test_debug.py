@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import LETTERS
@@ -66,11 +67,37 @@ def test_tree_json_has_line_ranges(seed: Path) -> None:
 
 
 def test_tree_text_and_svg(tmp_path: Path) -> None:
-    svg = tmp_path / "outline.svg"
+    svg = tmp_path / "tree.svg"
     result = runner.invoke(app, ["debug", "tree", str(SEEDS[0]), "--svg", str(svg)])
     assert result.exit_code == 0 and "decisions_section" in result.stdout
     drawing = svg.read_text()
-    assert drawing.startswith("<svg") and "CLINICAL CASE SUMMARY" in drawing and "item: Platelet-rich" in drawing
+    assert drawing.startswith("<svg") and "CLINICAL CASE SUMMARY" in drawing and "Platelet-rich" in drawing
+
+
+def test_the_svg_draws_the_tree_nested_as_the_parse_tree_is(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    svg = tmp_path / "tree.svg"
+    assert runner.invoke(app, ["debug", "tree", str(SEEDS[0]), "--svg", str(svg)]).exit_code == 0
+    tree = json.loads(runner.invoke(app, ["debug", "tree", str(SEEDS[0]), "--format", "json"]).stdout)
+    ns = "{http://www.w3.org/2000/svg}"
+
+    def rules(node: dict[str, Any]) -> tuple[str, list[Any]]:
+        return node["rule"], [rules(child) for child in node["children"] if "rule" in child]
+
+    def drawn(group: ET.Element) -> tuple[str, list[Any]]:
+        children = group.findall(f"{ns}g")
+        x = float(group.find(f"{ns}rect").get("x"))
+        assert all(float(child.find(f"{ns}rect").get("x")) > x for child in children)
+        assert len(group.findall(f"{ns}path")) == len(children)  # a connector to each child
+        return group.get("data-rule", ""), [drawn(child) for child in children]
+
+    [root] = ET.parse(svg).getroot().findall(f"{ns}g")
+    assert drawn(root) == rules(tree)
+    def depth(node: tuple[str, list[Any]]) -> int:
+        return 1 + max((depth(child) for child in node[1]), default=0)
+
+    assert depth(drawn(root)) >= 4  # nested levels, not a flat list of boxes
 
 
 def test_tree_of_one_item_with_rule(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from typer.testing import CliRunner
 
 import imrparse
 from imrparse.cli.commands import app
-from imrparse.errors import ParseError
+from imrparse.errors import ParseError, extra_hint
 
 # The fixture letters a run over fixtures/letters writes a line for.
 FIXTURE_LETTERS = len(list((FIXTURES / "letters").glob("*.txt")))
@@ -329,13 +329,13 @@ def test_pdfs_without_the_pdf_extra_are_a_usage_error_not_records(tmp_path: Path
     out, db = tmp_path / "out.jsonl", tmp_path / "x.duckdb"
     for command in (["parse", "-o", str(out), "--resume"], ["load", "--db", str(db)]):
         result = _cli(command[0], str(tmp_path / "in"), *command[1:], "--workers", "1")
-        assert result.exit_code == 2 and "reading PDFs needs the pdf extra: pip install 'imrparse[pdf]'" in result.stderr
+        assert result.exit_code == 2 and f"reading PDFs needs the pdf extra: {extra_hint('pdf')}" in result.stderr
     assert not out.exists() and not db.exists()  # checked before the run
     disguised = tmp_path / "other" / "scan.txt"  # a PDF by its content, under a text file's name
     disguised.parent.mkdir()
     disguised.write_bytes(pdf)
     result = _cli("parse", str(tmp_path / "in" / "00000.txt"), str(disguised), "-o", str(out), "--resume", "--workers", "1")
-    assert result.exit_code == 2 and "imrparse[pdf]" in result.stderr
+    assert result.exit_code == 2 and extra_hint("pdf") in result.stderr
     assert not out.exists()  # found by its first bytes before the run, too
 
 

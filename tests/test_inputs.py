@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import signal
 import subprocess
@@ -15,16 +16,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, corpus_dir
+from conftest import FIXTURES, corpus_dir, corpus_files, without_source
 from typer.testing import CliRunner
 
 import imrparse
 from imrparse.cli.commands import app
+from imrparse.errors import extra_hint
 
 runner = CliRunner()
-PDFS = sorted((corpus_dir() / "pdf").glob("*.pdf"))
-PDF = PDFS[0]
-PDFIUM_TEXT = corpus_dir() / "text" / f"{PDF.stem}.pdfium.txt"
+
+
+def _pdf() -> Path:
+    """The first real letter's PDF (read inside tests: a missing corpus fails them, not collection)."""
+    return corpus_files("pdf")[0]
+
+
+def _pdfium_text() -> Path:
+    """pypdfium2's extraction of that PDF, as the corpus ships it."""
+    return corpus_dir() / "text" / f"{_pdf().stem}.pdfium.txt"
 
 
 def make_pdf(contents: list[bytes]) -> bytes:
@@ -61,37 +70,37 @@ IMAGE_PAGE = b"q 200 0 0 200 100 400 cm BI /W 2 /H 2 /CS /G /BPC 8 ID \x00\xff\x
 
 
 def test_the_library_reads_pdfs_wherever_it_reads_a_letter() -> None:
-    expected = imrparse.parse(PDFIUM_TEXT.read_bytes().decode())
-    assert imrparse.parse_file(PDF) == expected
-    assert imrparse.parse(PDF.read_bytes()) == expected
-    assert expected["case"]["case_number"] == PDF.stem
-    assert imrparse.validate(PDF.read_bytes()) == imrparse.validate(PDFIUM_TEXT.read_bytes().decode()) == []
+    expected = imrparse.parse(_pdfium_text().read_bytes().decode())
+    assert without_source(imrparse.parse_file(_pdf())) == expected
+    assert imrparse.parse(_pdf().read_bytes()) == expected
+    assert expected["case"]["case_number"] == _pdf().stem
+    assert imrparse.validate(_pdf().read_bytes()) == imrparse.validate(_pdfium_text().read_bytes().decode()) == []
 
 
 def test_text_prints_a_pdfs_text_and_debug_reads_pdfs() -> None:
-    result = runner.invoke(app, ["text", str(PDF)])
-    assert result.exit_code == 0 and result.stdout_bytes == PDFIUM_TEXT.read_bytes()
+    result = runner.invoke(app, ["text", str(_pdf())])
+    assert result.exit_code == 0 and result.stdout_bytes == _pdfium_text().read_bytes()
     for command in (["normalize"], ["tokens"], ["tree", "--format", "json"], ["explain"]):
-        result = runner.invoke(app, ["debug", *command, str(PDF)])
+        result = runner.invoke(app, ["debug", *command, str(_pdf())])
         assert result.exit_code == 0, (command, result.output)
         assert "binary data" not in result.output
-    normalized = runner.invoke(app, ["debug", "normalize", str(PDF)]).stdout
-    assert f"    1 | Case Number: {PDF.stem}" in normalized
+    normalized = runner.invoke(app, ["debug", "normalize", str(_pdf())]).stdout
+    assert f"    1 | Case Number: {_pdf().stem}" in normalized
 
 
 def test_pdfs_without_the_extra_are_a_usage_error_naming_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setitem(sys.modules, "pypdfium2", None)
-    with pytest.raises(ImportError, match=r"pip install 'imrparse\[pdf\]'"):
-        imrparse.parse(PDF.read_bytes())
-    with pytest.raises(ImportError, match=r"imrparse\[pdf\]"):
-        imrparse.validate(PDF.read_bytes())
+    with pytest.raises(ImportError, match=re.escape(extra_hint("pdf"))):
+        imrparse.parse(_pdf().read_bytes())
+    with pytest.raises(ImportError, match=re.escape(extra_hint("pdf"))):
+        imrparse.validate(_pdf().read_bytes())
     disguised = tmp_path / "letter.txt"  # found by its content, before the run
-    disguised.write_bytes(PDF.read_bytes())
-    for args in (["parse", str(PDF), "--workers", "1"], ["parse", str(tmp_path)], ["validate", str(PDF)],
-                 ["debug", "normalize", str(PDF)], ["text", str(PDF)]):
+    disguised.write_bytes(_pdf().read_bytes())
+    for args in (["parse", str(_pdf()), "--workers", "1"], ["parse", str(tmp_path)], ["validate", str(_pdf())],
+                 ["debug", "normalize", str(_pdf())], ["text", str(_pdf())]):
         result = runner.invoke(app, args)
         assert result.exit_code == 2 and result.stdout == "", args
-        assert result.stderr == "imrparse: reading PDFs needs the pdf extra: pip install 'imrparse[pdf]'\n", args
+        assert result.stderr == f"imrparse: reading PDFs needs the pdf extra: {extra_hint('pdf')}\n", args
 
 
 # -- 2. PDF bombs, and helpers that die --------------------------------------------------------
@@ -105,14 +114,14 @@ def test_a_pdf_bomb_stops_at_the_size_limit_under_a_memory_cap(tmp_path: Path) -
     cap = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30)); "
            "from imrparse.cli import app; sys.argv[0] = 'imrparse'; app()")
     started = time.perf_counter()
-    run = subprocess.run([sys.executable, "-c", cap, "parse", str(bomb), str(PDF), "--max-bytes", "1000000", "-o", str(out),
+    run = subprocess.run([sys.executable, "-c", cap, "parse", str(bomb), str(_pdf()), "--max-bytes", "1000000", "-o", str(out),
                           "--workers", "1"], capture_output=True, text=True, timeout=120)
     assert time.perf_counter() - started < 20
     assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr[-2000:]
     bombed, letter = (json.loads(line) for line in out.read_text().splitlines())
     assert bombed["error"]["message"] == ("the PDF's text passes the size limit of 1,000,000 characters at page 10 of 300; "
                                           "raise the limit with --max-bytes (max_bytes=) if it really is one letter")
-    assert letter["case"]["case_number"] == PDF.stem
+    assert letter["case"]["case_number"] == _pdf().stem
 
 
 def test_an_input_a_helper_died_on_is_an_error_record_not_parsed_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -169,11 +178,12 @@ def test_eight_threads_on_pdfs_give_the_sequential_results() -> None:
             "pool = concurrent.futures.ThreadPoolExecutor(8); "
             "print(json.dumps([list(pool.map(imrparse.parse_file, paths)), list(pool.map(imrparse.parse, "
             "[open(p, 'rb').read() for p in paths]))]))")
-    work = [str(path) for path in PDFS[:16]] * 3
+    work = [str(path) for path in corpus_files("pdf")[:16]] * 3
     run = subprocess.run([sys.executable, "-c", code, *work], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     sequential = [imrparse.parse_file(path) for path in work]
-    assert json.loads(run.stdout) == [sequential, sequential]
+    from_files, from_bytes = json.loads(run.stdout)
+    assert from_files == sequential and from_bytes == [without_source(record) for record in sequential]
 
 
 # -- 5. file names that are not UTF-8 --------------------------------------------------------------
@@ -244,7 +254,7 @@ def test_an_unreadable_folder_is_an_error_record_of_its_own(monkeypatch: pytest.
 
 
 def test_extensions_match_in_any_case(tmp_path: Path) -> None:
-    (tmp_path / "A.PDF").write_bytes(PDF.read_bytes())
+    (tmp_path / "A.PDF").write_bytes(_pdf().read_bytes())
     (tmp_path / "B.TXT").write_text(LETTER)
     (tmp_path / "c.Txt").write_text(LETTER.replace("CM16-0999002", "CM16-0999003"))
     (tmp_path / "notes.md").write_text("not a letter")
@@ -252,7 +262,7 @@ def test_extensions_match_in_any_case(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [Path(r["source"]["path"]).name for r in records] == ["A.PDF", "B.TXT", "c.Txt"]
-    assert [r["case"]["case_number"] for r in records] == [PDF.stem, "CM16-0999002", "CM16-0999003"]
+    assert [r["case"]["case_number"] for r in records] == [_pdf().stem, "CM16-0999002", "CM16-0999003"]
 
 
 # -- 8. UTF-16 without a BOM, UTF-32 --------------------------------------------------------------
@@ -290,11 +300,43 @@ def test_wrong_types_are_a_type_error_with_a_sentence(value: object) -> None:
 def test_parse_many_takes_bytes_in_pairs_and_refuses_a_bare_string() -> None:
     [result] = imrparse.parse_many([("my-id", LETTER.encode("utf-16"))], workers=1)
     assert result["source"]["path"] == "my-id" and result["case"] == imrparse.parse(LETTER)["case"]
-    [pdf] = imrparse.parse_many([("scan", PDF.read_bytes())], workers=1)
-    assert pdf["case"]["case_number"] == PDF.stem
+    [pdf] = imrparse.parse_many([("scan", _pdf().read_bytes())], workers=1)
+    assert pdf["case"]["case_number"] == _pdf().stem
     for many in (imrparse.parse_many, imrparse.validate_many):
         with pytest.raises(TypeError, match="not one str: wrap a single input in a list"):
             many("letters/a.txt")  # type: ignore[arg-type]
+
+
+def test_parse_file_gives_the_source_parse_many_gives(tmp_path: Path) -> None:
+    odd = os.fsdecode(os.fsencode(tmp_path) + b"/lat\xe9.txt")  # a name that is not UTF-8: path_bytes too
+    Path(odd).write_text(LETTER)
+    for path in (str(FIXTURES / "letters" / "seed_000_3ff69cc2fa494158.txt"), _pdf(), odd):
+        record = imrparse.parse_file(path)
+        [batched] = imrparse.parse_many([path], workers=1)
+        assert list(record) == list(batched) and record == batched
+        assert record["source"]["path"] == batched["source"]["path"] == os.fsdecode(path).replace("\udce9", "\ufffd")
+    assert imrparse.parse_file(odd)["source"]["path_bytes"]
+
+
+def test_parse_many_and_validate_many_take_a_folder_as_the_command_line_does(tmp_path: Path) -> None:
+    folder = tmp_path / "letters"
+    (folder / "2016" / "deeper").mkdir(parents=True)
+    (folder / "2016" / "A.PDF").write_bytes(_pdf().read_bytes())
+    (folder / "2016" / "deeper" / "b.TXT").write_text(LETTER)
+    (folder / "c.txt").write_text(LETTER)
+    (folder / "notes.md").write_text("not a letter, and not taken")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    cli = runner.invoke(app, ["parse", str(folder), "--format", "jsonl", "--workers", "1"])
+    assert cli.exit_code == 0, cli.output
+    walked = [json.loads(line)["source"]["path"] for line in cli.stdout.splitlines()]
+    assert [Path(p).name for p in walked] == ["A.PDF", "b.TXT", "c.txt"]
+    for inputs in ([str(folder)], [folder], iter([str(folder)])):
+        assert [r["source"]["path"] for r in imrparse.parse_many(inputs, workers=1)] == walked
+    assert [r["source"]["path"] for r in imrparse.validate_many([folder], workers=2)] == walked
+    # a folder with no letter in it is still accounted for: its own error record
+    [nothing] = imrparse.parse_many([empty], workers=1)
+    assert nothing["source"]["path"] == str(empty) and "directory" in nothing["error"]["message"]
 
 
 def test_a_lone_surrogate_is_an_error_record_not_the_end_of_the_batch() -> None:
@@ -342,14 +384,14 @@ def test_usage_errors_are_messages_before_the_run(tmp_path: Path, monkeypatch: p
         assert result.exit_code == 2 and result.stderr == f"imrparse: cannot write {tmp_path}: it is a directory\n"
         assert time.perf_counter() - started < 1  # refused before 147 letters are parsed
     for command in ("tree", "tokens"):
-        result = runner.invoke(app, ["debug", command, "--rule", "bogus", str(PDFIUM_TEXT)])
+        result = runner.invoke(app, ["debug", command, "--rule", "bogus", str(_pdfium_text())])
         said = " ".join(result.output.replace("\u2502", " ").split())  # unboxed
         assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
         assert "Invalid value for '--rule': 'bogus' is not a start symbol; one of start, header," in said
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
     result = runner.invoke(app, ["parse", letters, "--format", "parquet", "-o", str(tmp_path / "tables")])
-    assert result.exit_code == 2 and result.stderr == "imrparse: Parquet output needs pyarrow: pip install 'imrparse[parquet]'\n"
+    assert result.exit_code == 2 and result.stderr == f"imrparse: Parquet output needs pyarrow: {extra_hint('parquet')}\n"
     assert not (tmp_path / "tables").exists()
 
 
@@ -365,7 +407,7 @@ def hostile_folder(root: Path) -> tuple[Path, list[str]]:
     for i, case in enumerate(SMALL):
         (folder / "cases" / f"{i:02d}.txt").write_bytes(case.data)
     (folder / "letter.TXT").write_text(LETTER)
-    (folder / "scan.PDF").write_bytes(PDF.read_bytes())
+    (folder / "scan.PDF").write_bytes(_pdf().read_bytes())
     (folder / "image-only.pdf").write_bytes(make_pdf([IMAGE_PAGE]))
     (folder / "blank.pdf").write_bytes(make_pdf([b""]))
     (folder / "bomb.pdf").write_bytes(make_pdf([text_page(100)] * 300))

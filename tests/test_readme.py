@@ -1,7 +1,7 @@
 """The README's examples run as written (issue 18, item 10): every ```python, ```sh and
 ```console block, in README order, in one scratch directory that has the repository's
-`fixtures/`, the corpus as `../shared/corpus`, and `letters/` (a copy of the fixture letters,
-standing for the reader's folder). Console blocks are sessions: each `$ ` command's output
+`fixtures/` (the real letters among them, in `fixtures/corpus`), and `letters/` (a copy of the
+fixture letters, standing for the reader's folder). Console blocks are sessions: each `$ ` command's output
 (stdout and stderr) must be the lines shown under it. A block that cannot run here carries a
 `<!-- readme:no-run REASON -->` line above it, and the reason must be given."""
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT, corpus_dir, skip_because
+from conftest import FIXTURES, ROOT, skip_because
 
 RUNNABLE = ("python", "sh", "console")
 NO_RUN = re.compile(r"<!-- readme:no-run (?P<reason>.*) -->")
@@ -52,13 +52,7 @@ BLOCKS = [block for block in readme_blocks() if block.language in RUNNABLE and b
 
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    corpus = corpus_dir()
-    if not (corpus / "text").is_dir():
-        pytest.fail(f"the README's examples read the corpus ({corpus}); set IMRPARSE_CORPUS")
-    root = tmp_path_factory.mktemp("readme")
-    (root / "shared").mkdir()
-    (root / "shared" / "corpus").symlink_to(corpus.resolve())
-    work = root / "work"
+    work = tmp_path_factory.mktemp("readme") / "work"
     work.mkdir()
     (work / "fixtures").symlink_to(FIXTURES)
     shutil.copytree(FIXTURES / "letters", work / "letters", ignore=shutil.ignore_patterns("*.md"))
@@ -74,7 +68,8 @@ def test_every_block_that_does_not_run_says_why() -> None:
     assert {block.language for block in readme_blocks()} <= {*RUNNABLE, "json", "sql", "lark"}
     skipped = [block for block in readme_blocks() if block.language in RUNNABLE and block.no_run is not None]
     assert all(len(block.no_run or "") > 20 for block in skipped), skipped
-    assert len(skipped) <= 4, "most examples must run"
+    # the user's and the contributors' install lines, the test command, a wording row, a screenshot
+    assert len(skipped) <= 5, "most examples must run"
 
 
 @pytest.mark.parametrize("block", BLOCKS, ids=str)

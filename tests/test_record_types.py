@@ -19,6 +19,7 @@ SCHEMA = imrparse.record_schema()
 DEFS = SCHEMA["$defs"]
 PAIRS: list[tuple[Any, dict[str, Any]]] = [
     (record.Record, SCHEMA),
+    (record.Source, SCHEMA["properties"]["source"]),
     (record.Case, SCHEMA["properties"]["case"]),
     (record.Reviewer, SCHEMA["properties"]["reviewer"]),
     (record.Summary, SCHEMA["properties"]["summary"]),

@@ -7,18 +7,23 @@ before it."""
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import Any
 
 import pytest
-from conftest import corpus_dir, without_positions
+from conftest import corpus_files, without_positions
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import imrparse
 
-TEXTS = sorted((corpus_dir() / "text").glob("*.txt"))
-LETTERS = [path.read_text(encoding="utf-8") for path in TEXTS]
-RECORDS = [imrparse.parse(text) for text in LETTERS]
+
+@functools.cache
+def _letters() -> list[tuple[str, dict[str, Any]]]:
+    """The real letters' texts with their records, read and parsed on first use (in a test, so
+    a missing corpus or a parser fault fails the tests, not their collection)."""
+    return [(text, imrparse.parse(text)) for text in (path.read_text(encoding="utf-8") for path in corpus_files("text"))]
 pytestmark = pytest.mark.corpus
 
 # What prose may not hold: a landmark, an outcome after a colon, the sentence ends a
@@ -57,12 +62,12 @@ TOLERANT = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 @TOLERANT
 @given(st.data(), prose())
 def test_a_guideline_paragraph_in_any_words_changes_only_that_paragraph(data: st.DataObject, words: str) -> None:
-    i = data.draw(st.integers(0, len(LETTERS) - 1))
-    record = RECORDS[i]
+    i = data.draw(st.integers(0, len(_letters()) - 1))
+    text, record = _letters()[i]
     n = data.draw(st.integers(0, len(record["decisions"]) - 1))
     key = data.draw(st.sampled_from(["claims_administrator_guideline", "reviewer_guideline"]))
     start, end = record["decisions"][n][key]["span"]
-    changed = imrparse.parse(_replaced(LETTERS[i], start, end, words))
+    changed = imrparse.parse(_replaced(text, start, end, words))
     guideline = changed["decisions"][n][key]
     assert guideline["text"] == words
     changed["decisions"][n][key] = record["decisions"][n][key]
@@ -72,11 +77,11 @@ def test_a_guideline_paragraph_in_any_words_changes_only_that_paragraph(data: st
 @TOLERANT
 @given(st.data(), prose())
 def test_a_rationale_in_any_words_changes_only_that_rationale(data: st.DataObject, words: str) -> None:
-    i = data.draw(st.integers(0, len(LETTERS) - 1))
-    record = RECORDS[i]
+    i = data.draw(st.integers(0, len(_letters()) - 1))
+    text, record = _letters()[i]
     n = data.draw(st.integers(0, len(record["decisions"]) - 1))
     start, end = record["decisions"][n]["rationale_span"]
-    changed = imrparse.parse(_replaced(LETTERS[i], start, end, words))
+    changed = imrparse.parse(_replaced(text, start, end, words))
     assert changed["decisions"][n]["rationale"] == words
     assert without_positions(changed, ("rationale",)) == without_positions(record, ("rationale",))
 
@@ -84,8 +89,8 @@ def test_a_rationale_in_any_words_changes_only_that_rationale(data: st.DataObjec
 @TOLERANT
 @given(st.data(), prose())
 def test_a_summary_in_any_words_changes_only_the_summary(data: st.DataObject, words: str) -> None:
-    i = data.draw(st.integers(0, len(LETTERS) - 1))
-    text, record = LETTERS[i], RECORDS[i]
+    i = data.draw(st.integers(0, len(_letters()) - 1))
+    text, record = _letters()[i]
     start, end = record["summary"]["span"]
     intro = re.compile(r"medical\s+records:\s*").search(text, start, end)
     assert intro is not None
@@ -97,8 +102,8 @@ def test_a_summary_in_any_words_changes_only_the_summary(data: st.DataObject, wo
 @TOLERANT
 @given(st.data(), prose())
 def test_a_credential_value_in_any_words_changes_only_that_list(data: st.DataObject, words: str) -> None:
-    i = data.draw(st.integers(0, len(LETTERS) - 1))
-    text, record = LETTERS[i], RECORDS[i]
+    i = data.draw(st.integers(0, len(_letters()) - 1))
+    text, record = _letters()[i]
     label, key = data.draw(st.sampled_from([(r"State\(s\)\s+of\s+Licensure:[ \t]*", "licensure"),
                                             (r"Certification\(s\)/Specialty:[ \t]*", "specialties")]))
     # The value runs to the next landmark: a list may wrap onto the next line.
@@ -117,12 +122,12 @@ LIGATURES = {"fi": "\ufb01", "fl": "\ufb02", "ff": "\ufb00"}
 @settings(max_examples=40, deadline=None)
 @given(st.data())
 def test_extractor_characters_and_joined_labels_change_nothing_but_positions(data: st.DataObject) -> None:
-    i = data.draw(st.integers(0, len(LETTERS) - 1))
-    text = LETTERS[i]
+    i = data.draw(st.integers(0, len(_letters()) - 1))
+    text, record = _letters()[i]
     hyphen = data.draw(st.sampled_from(HYPHENS))
     text = re.sub(r"(?<=[A-Za-z])-(?=[A-Za-z\r\n])", hyphen, text)
     if data.draw(st.booleans()):
         text = re.sub("|".join(LIGATURES), lambda m: LIGATURES[m.group()], text)
     if data.draw(st.booleans()):  # pypdfium2 puts a label on the line of the sentence before it
         text = re.sub(r"(?<=\.)[ \t]*\r?\n[ \t]*(?=MAXIMUS guideline:|Decision rationale:)", " ", text)
-    assert without_positions(imrparse.parse(text)) == without_positions(RECORDS[i])
+    assert without_positions(imrparse.parse(text)) == without_positions(record)

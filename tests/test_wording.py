@@ -123,7 +123,7 @@ def test_a_labelled_list_wraps_at_any_word() -> None:
 def test_a_wording_fixture_reads_the_same_in_both_extraction_styles(name: str) -> None:
     records = [imrparse.parse_file(path) for path in sorted(LETTERS.glob(f"{name}.*.txt"))]
     assert len(records) == 2
-    assert without_positions(records[0]) == without_positions(records[1])
+    assert without_positions(records[0], ("source",)) == without_positions(records[1], ("source",))
     assert not any(d[g]["unrecognized"] for d in records[0]["decisions"]
                    for g in ("claims_administrator_guideline", "reviewer_guideline"))
 

@@ -1,11 +1,14 @@
 """How `imrparse validate` and `imrparse rules` print: compiler-style text (full or concise),
-JSON Lines and JUnit XML for CI and tools, and the rule table as text or Markdown (the README's
-copy is this output). `parse`'s failure lines on stderr are the concise form too."""
+JSON Lines, JUnit XML, GitHub workflow annotations and SARIF 2.1.0 for CI and tools, and the
+rule table as text or Markdown (the README's copy is this output). `parse`'s failure lines on
+stderr are the concise form too."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import PurePath
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 
@@ -68,6 +71,60 @@ def junit(results: list[tuple[str, dict[str, Any]]], strict: bool) -> bytes:
     ET.indent(suites)
     document: bytes = ET.tostring(suites, encoding="utf-8", xml_declaration=True)
     return document + b"\n"
+
+
+def github_lines(path: str, result: dict[str, Any]) -> bytes:
+    """GitHub Actions workflow commands, one per finding, which a workflow run shows as
+    annotations on the letter: `::error file=PATH,line=L,col=C,title=CODE name::message`
+    (`::warning` for a warning; no line or column when the finding has none). Escaped as GitHub's
+    toolkit escapes them: `%`, CR and LF in the message; also `:` and `,` in the properties."""
+    out = []
+    for finding in result["findings"]:
+        where = [("file", path), ("line", finding["line"]), ("col", finding["column"]),
+                 ("title", f"{finding['code']} {RULES[finding['code']].name}")]
+        properties = ",".join(f"{key}={_escape_property(str(value))}" for key, value in where if value is not None)
+        out.append(f"::{finding['severity']} {properties}::{_escape_data(finding['message'])}\n")
+    return "".join(out).encode()
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+SARIF_SCHEMA = "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json"
+
+
+def sarif(results: list[tuple[str, dict[str, Any]]], version: str) -> bytes:
+    """One SARIF 2.1.0 log (code scanning's format): one run of imrparse with every rule as a
+    reportingDescriptor, and a result per finding at its letter's URI, line and column (columns
+    count characters, hence `columnKind: unicodeCodePoints`)."""
+    codes = list(RULES)
+    rules = [{"id": rule.code, "name": rule.name, "shortDescription": {"text": rule.description},
+              "defaultConfiguration": {"level": rule.severity}} for rule in RULES.values()]
+    found = []
+    for path, result in results:
+        for finding in result["findings"]:
+            location: dict[str, Any] = {"artifactLocation": {"uri": _uri(path)}}
+            if finding["line"] is not None:
+                location["region"] = {"startLine": finding["line"],
+                                      **({"startColumn": finding["column"]} if finding["column"] is not None else {})}
+            found.append({"ruleId": finding["code"], "ruleIndex": codes.index(finding["code"]), "level": finding["severity"],
+                          "message": {"text": finding["message"]}, "locations": [{"physicalLocation": location}]})
+    log = {"$schema": SARIF_SCHEMA, "version": "2.1.0",
+           "runs": [{"tool": {"driver": {"name": "imrparse", "version": version, "rules": rules}},
+                     "columnKind": "unicodeCodePoints", "results": found}]}
+    return orjson.dumps(log, option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def _uri(path: str) -> str:
+    """A letter's path as a URI reference: `file:` for an absolute path, else relative (as code
+    scanning resolves it against the checkout), each character outside a URI percent-encoded."""
+    pure = PurePath(path)
+    return pure.as_uri() if pure.is_absolute() else quote(pure.as_posix())
 
 
 def rules_table(fmt: str) -> str:

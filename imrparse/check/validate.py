@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from imrparse.api import parse_normalized
 from imrparse.check.rules import RULES, select_rules
@@ -20,10 +20,9 @@ from imrparse.grammar.landmarks import Landmarks, landmarks
 from imrparse.read import layouts, narrative
 from imrparse.read.builder import CASE_FIELDS, FIELD_LABELS
 from imrparse.read.wording import NECESSITY_CLAUSE, PARTIAL_MARK, negated
+from imrparse.record import Finding as Finding  # re-exported: the type of what validate returns
 from imrparse.text.inputs import text_of
 from imrparse.text.normalize import LineIndex, normalize
-
-Finding = dict[str, Any]
 
 # The order the header dates must keep.
 DATE_ORDER = ("date_of_injury", "ur_denial_date", "application_received", "date_assigned", "decision_date")
@@ -54,7 +53,7 @@ def validate(
     except ParseError as exc:  # already in the letter's terms (diagnosis.py)
         finding = _finding(exc.code, exc.message, exc.line or 1, exc.column or 1)
         return [finding] if finding["code"] in codes else []
-    letter = Letter(record, normalized.original, landmarks(grammar))
+    letter = Letter(cast(dict[str, Any], record), normalized.original, landmarks(grammar))  # the rules read fields by computed keys
     found = [finding for check in CHECKS for finding in check(letter) if finding["code"] in codes]
     return sorted(found, key=lambda f: (f["line"], f["column"], f["code"]))
 

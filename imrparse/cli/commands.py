@@ -1,11 +1,10 @@
 """The `imrparse` command line. Where output goes, and how it stays safe, is `outputs.py`."""
 
 import enum
-import fnmatch
 import functools
+import inspect
 import itertools
 import os
-import re
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -23,23 +22,37 @@ from imrparse.etl.batch import DEFAULT_MAX_BYTES, Input, Result, input_key, lost
 from imrparse.etl.pool import map_inputs
 from imrparse.etl.progress import Progress
 from imrparse.grammar.loader import START_SYMBOLS, default_grammar_path
-from imrparse.text.inputs import letter_text, require_pdf_extra
+from imrparse.text.inputs import DEFAULT_GLOBS, letter_text, letters_in, require_pdf_extra
 from imrparse.text.normalize import normalize
 from imrparse.views import debug as debugging
 from imrparse.views.debug import load_grammar
 
 app = typer.Typer(no_args_is_help=True, add_completion=True, help="Read IMR final determination letters.")
 
-DEFAULT_GLOBS = ["*.txt", "*.pdf"]
 STDIN = "<stdin>"  # standard input's name in messages, reports and records (`source.path`)
 GrammarOption = Annotated[Path | None, typer.Option("--grammar", help="Use this grammar file instead of the shipped one.")]
 WorkersOption = Annotated[int | None, typer.Option(min=1, help="Processes that parse, this one included; default one per CPU.")]
-QuietOption = Annotated[int, typer.Option("--quiet", "-q", count=True, help="-q: no progress bar or failure lines, only the "
-                                                                           "summary line; -qq: nothing on stderr.")]
+# A counting flag: shown without a value or a default (`-q`, `-qq`), not as `<int> [default: 0]`.
+QuietOption = Annotated[int, typer.Option("--quiet", "-q", count=True, metavar="", show_default=False,
+                                          help="-q: no progress bar or failure lines, only the summary line; -qq: nothing on stderr.")]
 GlobOption = Annotated[list[str] | None, typer.Option(help="File patterns to take from directories (default *.txt and "
                                                            "*.pdf): repeat the option or separate patterns with commas.")]
 LetterArgument = Annotated[str, typer.Argument(metavar="PATH", help="A letter: text or PDF; - reads standard input.")]
 MaxBytesOption = Annotated[int, typer.Option("--max-bytes", min=1, help="Refuse inputs larger than this many bytes.")]
+
+
+def prose_help(typer_app: typer.Typer) -> None:
+    """Typer prints a docstring's later paragraphs with the docstring's own line breaks, so a
+    sentence broke where the source wrapped it ("one whose" / "row is in `errors`"). Give each
+    command its docstring with the lines of each paragraph joined, for rich to wrap to the
+    terminal. Called once every command is registered (imrparse.cli)."""
+    for info in typer_app.registered_commands:
+        if info.help is None and info.callback is not None and info.callback.__doc__:
+            paragraphs = inspect.cleandoc(info.callback.__doc__).split("\n\n")
+            info.help = "\n\n".join(" ".join(paragraph.split()) for paragraph in paragraphs)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            prose_help(group.typer_instance)
 
 
 def _require_grammar(grammar: Path | None, *, records: bool = False) -> Lark:
@@ -112,7 +125,7 @@ def collect_inputs(paths: list[str], globs: list[str], max_bytes: int = DEFAULT_
     for raw in paths or ["-"]:
         path = Path(raw)
         if raw != "-" and path.is_dir():
-            found = _walk(str(path), globs)
+            found = letters_in(str(path), globs)
             if not found:
                 typer.echo(f"imrparse: {path}: no {' or '.join(globs)} files in this directory", err=True)
                 raise typer.Exit(2)
@@ -139,7 +152,7 @@ def _paths_or_usage(ctx: typer.Context, paths: list[str] | None) -> list[str]:
 def _globs(values: list[str] | None) -> list[str]:
     """--glob values; commas separate several, as in --select."""
     patterns = [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
-    return patterns or DEFAULT_GLOBS
+    return patterns or list(DEFAULT_GLOBS)
 
 
 def _refuse_output_among(names: list[str], output: Path | None) -> None:
@@ -154,20 +167,6 @@ def _refuse_output_among(names: list[str], output: Path | None) -> None:
             typer.echo(f"imrparse: the output {output} is also an input ({name}): writing it would destroy that input; "
                        "write elsewhere", err=True)
             raise typer.Exit(2)
-
-
-def _walk(top: str, globs: list[str]) -> list[str]:
-    """The files under `top` whose names match a glob, ignoring case (scanners save `.PDF`), in
-    path order. One `os.walk` (directory entries, no stat per file; symlinked directories are not
-    entered, so a link loop is walked once) instead of a `Path.rglob` per glob: a quarter of the
-    time on a large archive. Anything that is not a directory counts, so a broken link or a file
-    link loop is an input too, and gets its error record; so does a directory that cannot be
-    listed, whose letters would otherwise be lost without a word."""
-    matches = re.compile("|".join(fnmatch.translate(pattern) for pattern in globs), re.IGNORECASE).match
-    unlisted: list[str] = []
-    found = [os.path.join(directory, name) for directory, _, names in os.walk(top, onerror=lambda exc: unlisted.append(exc.filename))
-             for name in names if matches(name)]
-    return sorted(found + unlisted, key=lambda found_path: found_path.split(os.sep))
 
 
 @dataclass
@@ -343,6 +342,8 @@ class ReportFormat(enum.StrEnum):
     json = "json"
     jsonl = "jsonl"
     junit = "junit"
+    github = "github"
+    sarif = "sarif"
 
 
 class RulesFormat(enum.StrEnum):
@@ -371,7 +372,8 @@ def validate_command(
     paths: Annotated[list[str] | None, typer.Argument(help="Files, directories, or - for standard input.")] = None,
     format: Annotated[ReportFormat, typer.Option("--format", help="text (with the line and a caret), concise "
                                                                            "(path:line:col: CODE message), json, jsonl (a finding "
-                                                                           "per line) or junit.")] = ReportFormat.text,
+                                                                           "per line), junit, github (workflow annotations) or "
+                                                                           "sarif (SARIF 2.1.0, for code scanning).")] = ReportFormat.text,
     select: Annotated[list[str] | None, typer.Option(help="Only these rules: codes, prefixes or names, comma-separated.")] = None,
     ignore: Annotated[list[str] | None, typer.Option(help="Not these rules: codes, prefixes or names, comma-separated.")] = None,
     strict: Annotated[bool, typer.Option(help="Warnings make a letter fail too.")] = False,
@@ -398,7 +400,8 @@ def validate_command(
     collected: list[tuple[str, Any]] = []
     results = validate_many(inputs, workers=workers, grammar=grammar, select=chosen, ignore=skipped,
                             max_bytes=max_bytes)
-    streaming = outputs.is_standard_output(output) and format not in (ReportFormat.json, ReportFormat.junit)
+    collecting = (ReportFormat.junit, ReportFormat.sarif)  # one document, written at the end
+    streaming = outputs.is_standard_output(output) and format not in (ReportFormat.json, *collecting)
     with _usage_errors(), outputs.replacing(output) as sink, Progress(len(inputs), quiet, "validate") as progress:
         if outputs.is_standard_output(output):
             sink.stream = progress.stdout(sink.stream)
@@ -420,6 +423,8 @@ def validate_command(
                 sink.write("".join(line + "\n" for line in lines).encode())
             elif format is ReportFormat.jsonl:
                 sink.write(report.jsonl_lines(path, result))
+            elif format is ReportFormat.github:
+                sink.write(report.github_lines(path, result))
             elif format is ReportFormat.json:
                 entry = {"path": path, **({"path_bytes": source["path_bytes"]} if "path_bytes" in source else {}),
                          "valid": valid, "findings": findings}
@@ -432,6 +437,10 @@ def validate_command(
             sink.write(b"]\n")
         elif format is ReportFormat.junit:
             sink.write(report.junit(collected, strict))
+        elif format is ReportFormat.sarif:
+            from imrparse import __version__
+
+            sink.write(report.sarif(collected, __version__))
     progress.summary(f"{_count(letters, 'letter')}, {conforming} conform, {letters - conforming} do not; "
                      f"{_count(errors, 'error')}, {_count(warnings, 'warning')}")
     if unusable:
@@ -460,7 +469,7 @@ def load_command(
     quiet: QuietOption = 0,
     grammar: GrammarOption = None,
 ) -> None:
-    """Load letters into the tables letters, decisions, citations, diagnoses and errors of a DuckDB file.
+    """Parse letters into the tables letters, decisions, citations, diagnoses and errors of a DuckDB file.
 
     Letters are parsed; the records and tables `imrparse parse` wrote are loaded as they are, not
     parsed again. An input already loaded as a letter (same sha256) is skipped; one whose row is
@@ -685,14 +694,14 @@ def debug_tree(
     path: LetterArgument,
     rule: Annotated[str, typer.Option(callback=_start_symbol, help=f"Start symbol: {', '.join(START_SYMBOLS)}")] = "start",
     format: DebugFormatOption = DebugFormat.text,
-    svg: Annotated[Path | None, typer.Option(help="Also draw the section/item outline as an SVG file.")] = None,
+    svg: Annotated[Path | None, typer.Option(help="Also draw the tree (its rule nodes, nested) as an SVG file.")] = None,
     grammar: GrammarOption = None,
 ) -> None:
     """The parse tree with original line ranges on each node."""
     from imrparse.api import parse_tree
     from imrparse.text.normalize import LineIndex
 
-    parser = _require_grammar(grammar)
+    _require_grammar(grammar)
     _, normalized = _read_letter(path)
     try:
         tree = parse_tree(normalized, start=rule, grammar=grammar)
@@ -701,7 +710,7 @@ def debug_tree(
         raise typer.Exit(1) from None
     data = debugging.tree_to_dict(tree, normalized, LineIndex(normalized.original))
     if svg:
-        svg.write_text(debugging.outline_svg(debugging.tokens(normalized, parser, start=rule)[0]), encoding="utf-8")
+        svg.write_text(debugging.tree_svg(data), encoding="utf-8")
     if format is DebugFormat.json:
         typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
         return

@@ -22,7 +22,7 @@ from imrparse.check.validate import unreadable_finding, validate
 from imrparse.errors import InputError, ParseError
 from imrparse.etl.pool import map_inputs
 from imrparse.text.inputs import DEFAULT_MAX_BYTES as DEFAULT_MAX_BYTES  # re-exported: the command line's default
-from imrparse.text.inputs import letter_text, path_fields, refuse_single
+from imrparse.text.inputs import expand_folders, letter_text, path_fields, refuse_single
 from imrparse.text.normalize import LineIndex
 
 # A path, the bytes of a letter, or an (id, text) pair (text as str, or the bytes of a file).
@@ -184,13 +184,14 @@ def parse_many(
     """Yield one result per input, parsed by `workers` processes, this one included (default:
     one per CPU; see `pool.map_inputs`). At most a few chunks per process are in flight, so
     memory stays bounded however long `inputs` is; results come in input order unless
-    `ordered=False`. An input over `max_bytes` is an error record, refused without being read.
+    `ordered=False`. A folder stands for the letters in it (*.txt and *.pdf, walked as the
+    command line walks it). An input over `max_bytes` is an error record, refused without being read.
     Invalid arguments raise ValueError (TypeError for a single input where an iterable belongs).
     A PDF without the pdf extra raises inputs.MissingExtra: no input's failure."""
     refuse_single(inputs)
     _check_max_bytes(max_bytes)
     one = functools.partial(parse_one, grammar=grammar, max_bytes=max_bytes)
-    return map_inputs(one, inputs, workers=workers, ordered=ordered, lost=functools.partial(lost_one, max_bytes=max_bytes))
+    return map_inputs(one, expand_folders(inputs), workers=workers, ordered=ordered, lost=functools.partial(lost_one, max_bytes=max_bytes))
 
 
 def validate_many(
@@ -207,7 +208,8 @@ def validate_many(
     refuse_single(inputs)
     _check_max_bytes(max_bytes)
     one = functools.partial(validate_one, grammar=grammar, select=select, ignore=ignore, max_bytes=max_bytes)
-    return map_inputs(one, inputs, workers=workers, ordered=ordered, lost=functools.partial(_lost_finding, max_bytes=max_bytes))
+    lost = functools.partial(_lost_finding, max_bytes=max_bytes)
+    return map_inputs(one, expand_folders(inputs), workers=workers, ordered=ordered, lost=lost)
 
 
 def _lost_finding(item: Input, why: str, max_bytes: int) -> Result:

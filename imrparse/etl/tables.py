@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from imrparse.errors import MissingExtra
+from imrparse.errors import MissingExtra, extra_hint
 
 TABLES = ("letters", "decisions", "citations", "errors", "diagnoses")
 TABLE_FILES = {f"{name}.parquet" for name in TABLES}
@@ -127,7 +127,7 @@ def require_pyarrow() -> Any:
     try:
         import pyarrow
     except ImportError:
-        raise MissingExtra("Parquet output needs pyarrow: pip install 'imrparse[parquet]'") from None
+        raise MissingExtra(f"Parquet output needs pyarrow: {extra_hint('parquet')}") from None
     return pyarrow
 
 

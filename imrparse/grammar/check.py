@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 import lark
 from lark.exceptions import GrammarError
 
+from imrparse.errors import extra_hint
 from imrparse.grammar import lark_seam
 from imrparse.grammar.loader import START_SYMBOLS, build_parser
 
-GRAMMAR_EXTRA = "terminal collisions were not checked: that needs interegular: pip install 'imrparse[grammar]'"
+GRAMMAR_EXTRA = f"terminal collisions were not checked: that needs interegular: {extra_hint('grammar')}"
 
 
 @dataclass

@@ -10,18 +10,24 @@ from __future__ import annotations
 
 import base64
 import codecs
+import fnmatch
+import hashlib
 import importlib.util
 import os
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Iterator, Sized
+from typing import Any, cast
 
 from imrparse.errors import PDF_EXTRA, InputError, MissingExtra
+from imrparse.record import Source
 from imrparse.text.normalize import LineIndex
 
 # Inputs larger than this are refused before they are read: a letter is ~6 KB of text, a
 # posted PDF well under 1 MB. Configurable per call and with `--max-bytes`.
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+
+# The letters taken from a folder, by name (ignoring case): the command line's --glob default.
+DEFAULT_GLOBS = ("*.txt", "*.pdf")
 
 # Byte-order marks, UTF-32 first: its little-endian mark starts with UTF-16's.
 _BOMS = (
@@ -186,3 +192,38 @@ def path_fields(path: str) -> dict[str, str]:
     if readable == path:
         return {"path": path}
     return {"path": readable, "path_bytes": base64.b64encode(raw).decode("ascii")}
+
+
+def source_fields(path: str, data: bytes) -> Source:
+    """A file's `source`: its path (as `path_fields` gives it), the sha256 and size of its bytes,
+    in the order the batch functions write them."""
+    return cast(Source, {**path_fields(path), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)})
+
+
+def letters_in(top: str, globs: Iterable[str] = DEFAULT_GLOBS) -> list[str]:
+    """The files under `top` whose names match a glob, ignoring case (scanners save `.PDF`), in
+    path order. One `os.walk` (directory entries, no stat per file; symlinked directories are not
+    entered, so a link loop is walked once) instead of a `Path.rglob` per glob: a quarter of the
+    time on a large archive. Anything that is not a directory counts, so a broken link or a file
+    link loop is an input too, and gets its error record; so does a directory that cannot be
+    listed, whose letters would otherwise be lost without a word."""
+    matches = re.compile("|".join(fnmatch.translate(pattern) for pattern in globs), re.IGNORECASE).match
+    unlisted: list[str] = []
+    found = [os.path.join(directory, name) for directory, _, names in os.walk(top, onerror=lambda exc: unlisted.append(exc.filename))
+             for name in names if matches(name)]
+    return sorted(found + unlisted, key=lambda found_path: found_path.split(os.sep))
+
+
+def expand_folders(inputs: Iterable[Any], globs: Iterable[str] = DEFAULT_GLOBS) -> Iterable[Any]:
+    """The inputs with each folder among them replaced by the letters in it (`letters_in`), as
+    the command line takes them. A list stays a list (its size picks the pool); any other
+    iterable is expanded lazily, so a long stream of inputs is never held. A folder with no
+    letter in it stays an input of its own, so that its error record accounts for it."""
+    expanded = _expand_folders(inputs, tuple(globs))
+    return list(expanded) if isinstance(inputs, Sized) else expanded
+
+
+def _expand_folders(inputs: Iterable[Any], globs: tuple[str, ...]) -> Iterator[Any]:
+    for item in inputs:
+        found = letters_in(os.fsdecode(item), globs) if isinstance(item, (str, os.PathLike)) and os.path.isdir(item) else []
+        yield from found or (item,)

@@ -4,6 +4,7 @@ stream, the tree with original line ranges, an outline, and an explanation of a 
 from __future__ import annotations
 
 import functools
+import html
 from pathlib import Path
 from typing import Any, cast
 
@@ -168,19 +169,41 @@ def _lines(tree: Tree[Token], normalized: Normalized, index: LineIndex) -> list[
     return [start, end]
 
 
-def outline_svg(rows: list[TokenRow]) -> str:
-    """The letter's outline as an SVG diagram: one box per section or item, with its line."""
-    entries = outline(rows)
-    height = 30 + 28 * len(entries)
-    boxes = []
-    for i, entry in enumerate(entries):
-        indent = 40 if "item:" in entry or entry.strip().split("  ", 1)[-1].startswith(" ") else 10
-        y = 20 + 28 * i
-        label = entry.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        boxes.append(f'<rect x="{indent}" y="{y}" width="{760 - indent}" height="22" rx="4" fill="#eef3fb" stroke="#4a6fa5"/>'
-                     f'<text x="{indent + 8}" y="{y + 15}" font-family="monospace" font-size="12">{label}</text>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="780" height="{height}" viewBox="0 0 780 {height}">'
-            + "".join(boxes) + "</svg>\n")
+def tree_svg(tree: dict[str, Any]) -> str:
+    """The parse tree (`tree_to_dict`) drawn as a tree: a box per rule node with its lines and
+    first words, below its parent, one level further right, joined to it by a connector. Each
+    node's `<g>` holds its children's, so the SVG nests as the tree does. Tokens are left out
+    (`debug tokens` lists them)."""
+    rows = 0
+    widest = 0
+
+    def first_words(node: dict[str, Any]) -> str:
+        for child in node["children"]:
+            words = " ".join(child["text"].split()) if "terminal" in child else first_words(child)
+            if words:
+                return words[:48]
+        return ""
+
+    def draw(node: dict[str, Any], depth: int) -> str:
+        nonlocal rows, widest
+        x, y = 10 + 28 * depth, 10 + 28 * rows
+        rows += 1
+        lines = node["lines"]
+        label = node["rule"] + (f"  lines {lines[0]}-{lines[1]}" if lines else "") + (f"  {words}" if (words := first_words(node)) else "")
+        width = 16 + round(7.3 * len(label))
+        widest = max(widest, x + width)
+        parts = [f'<g class="node" data-rule="{html.escape(node["rule"])}">'
+                 f'<rect x="{x}" y="{y}" width="{width}" height="22" rx="4" fill="#eef3fb" stroke="#4a6fa5"/>'
+                 f'<text x="{x + 8}" y="{y + 15}" font-family="monospace" font-size="12">{html.escape(label)}</text>']
+        for child in node["children"]:
+            if "rule" in child:
+                parts.append(f'<path d="M{x + 10},{y + 22} V{10 + 28 * rows + 11} H{x + 28}" fill="none" stroke="#4a6fa5"/>')
+                parts.append(draw(child, depth + 1))
+        return "".join(parts) + "</g>"
+
+    body = draw(tree, 0)
+    width, height = widest + 10, 10 + 28 * rows
+    return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">{body}</svg>\n'
 
 
 def wording(normalized: Normalized, parser: Lark) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from lark.exceptions import UnexpectedInput
 from rich.console import Console
@@ -37,10 +37,9 @@ from imrparse.grammar.loader import get_parser
 from imrparse.read import narrative, wording
 from imrparse.read.builder import HEADER_FIELDS
 from imrparse.read.readers import mtus_entries, read_credential_sentence, read_guideline, split_names
+from imrparse.record import Finding
 from imrparse.text.inputs import letter_text
 from imrparse.text.normalize import LineIndex, Normalized, normalize
-
-Finding = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -141,7 +140,7 @@ def build_view(text: str, *, name: str = "", grammar: Path | None = None) -> Vie
     normalized = normalize(text)
     error: ParseError | None = None
     try:
-        record: dict[str, Any] | None = parse_normalized(normalized, grammar=grammar)
+        record: dict[str, Any] | None = cast(dict[str, Any], parse_normalized(normalized, grammar=grammar))
     except ParseError as exc:
         error, record = exc, exc.partial
     view = View(name, text, record, error, validate(text, grammar=grammar))
