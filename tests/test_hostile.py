@@ -128,3 +128,53 @@ def test_the_pdf_after_a_page_too_large_for_memory_is_read(oversized_pdf: Path) 
         imrparse.parse_file(oversized_pdf)
     text = (corpus_dir() / "text" / f"{pdfs[0].stem}.pdfium.txt").read_bytes().decode()
     assert imrparse.parse_file(pdfs[0]) == imrparse.parse(text)
+
+
+# -- resumed runs --------------------------------------------------------------------------------
+
+
+def _cli(*args: str) -> Any:
+    """`imrparse ARGS` in this process; never a traceback."""
+    from typer.testing import CliRunner
+
+    from imrparse.cli.commands import app
+
+    result = CliRunner().invoke(app, [*args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def _two_letters(folder: Path) -> list[Path]:
+    folder.mkdir()
+    good, bad = folder / "good.txt", folder / "bad.txt"
+    good.write_text(LETTER, encoding="utf-8")
+    bad.write_text("not a letter at all\n", encoding="utf-8")
+    return [good, bad]
+
+
+def test_resume_parses_again_a_letter_whose_helper_was_killed_up_to_a_limit(tmp_path: Path) -> None:
+    from imrparse.etl.batch import DIED_LIMIT, lost_one_serialized
+
+    good, bad = _two_letters(tmp_path / "in")
+    out = tmp_path / "out.jsonl"
+    died = lost_one_serialized(str(good), "signal 9 (SIGKILL)")[0] + b"\n"
+    out.write_bytes(died)
+    result = _cli("parse", str(tmp_path / "in"), "-o", str(out), "--resume")
+    assert result.exit_code == 1  # bad.txt fails
+    lines = _jsonl(out.read_bytes())
+    assert [("error" in r, Path(r["source"]["path"]).name) for r in lines] == [(True, "good.txt"), (True, "bad.txt"),
+                                                                               (False, "good.txt")]
+    # An input that killed its process DIED_LIMIT times stays an error record.
+    out.write_bytes(died * DIED_LIMIT)
+    _cli("parse", str(good), "-o", str(out), "--resume")
+    assert out.read_bytes() == died * DIED_LIMIT
+
+
+def test_a_resume_with_nothing_left_counts_the_earlier_failures_and_exits_1(tmp_path: Path) -> None:
+    _two_letters(tmp_path / "in")
+    out = tmp_path / "out.jsonl"
+    assert _cli("parse", str(tmp_path / "in"), "-o", str(out), "--resume").exit_code == 1
+    again = _cli("parse", str(tmp_path / "in"), "-o", str(out), "--resume")
+    assert "0 parsed, 0 failed; 2 done before, 1 of them failed" in again.stderr
+    assert again.exit_code == 1

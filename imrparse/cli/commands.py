@@ -173,6 +173,7 @@ def _walk(top: str, globs: list[str]) -> list[str]:
 class _Tally:
     parsed: int = 0
     failed: int = 0
+    failed_before: int = 0  # inputs a resumed output already held error records for
     last_error_kind: str | None = None
 
 
@@ -182,15 +183,15 @@ class _Stopped(Exception):
 
 
 @contextmanager
-def _sink(output: Path | None, resume: bool) -> Iterator[tuple[outputs.Sink, set[str]]]:
-    """Where `parse` writes, and the keys of the results already there (only when resumed)."""
+def _sink(output: Path | None, resume: bool) -> Iterator[tuple[outputs.Sink, outputs.Completed]]:
+    """Where `parse` writes, and the inputs already done there (only when resumed)."""
     if resume:
         assert output is not None
         with outputs.appending(output) as appended:
             yield appended
     else:
         with outputs.replacing(output) as sink:
-            yield sink, set()
+            yield sink, outputs.Completed()
 
 
 @app.command("parse")
@@ -238,10 +239,16 @@ def parse_command(
         return
     tally = _Tally()
     progress = Progress(0, quiet)  # replaced below, once the inputs left to do are known
+    earlier = ""
     with _usage_errors():
         try:
             with _sink(output, resume) as (sink, done):
-                todo = [item for item in inputs if input_key(item, max_bytes) not in done] if resume else inputs
+                todo = inputs
+                if resume:
+                    keys = [input_key(item, max_bytes) for item in inputs]
+                    todo = [item for item, key in zip(inputs, keys, strict=True) if key not in done.keys]
+                    tally.failed_before = sum(key in done.failed for key in keys)
+                    earlier = f"; {len(inputs) - len(todo)} done before, {tally.failed_before} of them failed"
                 fmt = Format.jsonl if resume else format or (Format.json if len(todo) == 1 else Format.jsonl)
                 one = functools.partial(parse_one_serialized, grammar=grammar, max_bytes=max_bytes,
                                         option=orjson.OPT_INDENT_2 if pretty and fmt is Format.json else 0)
@@ -257,7 +264,9 @@ def parse_command(
                                    flush=resume or to_stdout)
         except _Stopped:
             pass
-    progress.summary(f"{tally.parsed} parsed, {tally.failed} failed{progress.rate()}")
+    progress.summary(f"{tally.parsed} parsed, {tally.failed} failed{progress.rate()}{earlier}")
+    if tally.failed_before and not tally.failed:  # as the run that wrote them said
+        raise typer.Exit(1)
     if tally.failed:
         # One input that could not be used at all (missing, unreadable, binary) is a usage error.
         unusable = len(inputs) == 1 and tally.last_error_kind == "input"

@@ -141,14 +141,28 @@ def parse_one(item: Input, grammar: Path | None = None, max_bytes: int = DEFAULT
     return {"source": source, **record}
 
 
+# How the error record of an input whose process died begins: `--resume` parses it again.
+DIED = "the process parsing this input died: "
+# Error records of that kind an input may have in a resumed output before it counts as done:
+# the process may have been killed from outside (parse it again), or the input kills it.
+DIED_LIMIT = 3
+
+
 def lost_one(item: Input, why: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Result:
     """The error record of an input whose process died parsing it (`pool.map_inputs`'s `lost`):
-    it is not parsed again, since it would kill the next process too."""
+    it is not parsed again in this run, since it may kill the next process too; `--resume`
+    parses it again, up to DIED_LIMIT times in all (`died`)."""
     try:
         source = _load(item, max_bytes)[0]
     except _Unreadable as exc:
         source = exc.source
-    return _error_record(source, InputError(f"the process parsing this input died: {why}"))
+    return _error_record(source, InputError(DIED + why))
+
+
+def died(result: Result) -> bool:
+    """Whether a result is `lost_one`'s: its input's process died, so it is not the input's own."""
+    error = result.get("error")
+    return isinstance(error, dict) and error.get("kind") == "input" and str(error.get("message", "")).startswith(DIED)
 
 
 def validate_one(

@@ -24,15 +24,17 @@ import signal
 import stat
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from io import RawIOBase
 from pathlib import Path
 from typing import BinaryIO
 
 import orjson
 
-from imrparse.etl.batch import result_key
+from imrparse.etl.batch import DIED_LIMIT, died, result_key
 
 
 class OutputError(Exception):
@@ -121,16 +123,25 @@ def replacing(output: Path | None) -> Iterator[Sink]:
             raise
 
 
+@dataclass
+class Completed:
+    """What a JSON Lines output already holds: the keys of the inputs done (`--resume` skips
+    them), and of those the ones whose result is an error record."""
+
+    keys: set[str] = field(default_factory=set)
+    failed: set[str] = field(default_factory=set)
+
+
 @contextmanager
-def appending(output: Path) -> Iterator[tuple[Sink, set[str]]]:
-    """OUTPUT (JSON Lines) opened for appending under this run's lock, with the keys of the
-    results already in it (`--resume`). Each line is flushed as written, so a kill keeps it."""
+def appending(output: Path) -> Iterator[tuple[Sink, Completed]]:
+    """OUTPUT (JSON Lines) opened for appending under this run's lock, with what is already in it
+    (`--resume`). Each line is flushed as written, so a kill keeps it."""
     target = _target(output)
     if target.exists() and not target.is_file():
         raise OutputError(f"--resume continues a regular file, and {output} is not one")
     _exit_on_sigterm()
     with locked(target):
-        done = completed_keys(target) if target.exists() else set()
+        done = completed_keys(target) if target.exists() else Completed()
         try:
             stream = target.open("ab", buffering=0)
         except OSError as exc:
@@ -139,28 +150,38 @@ def appending(output: Path) -> Iterator[tuple[Sink, set[str]]]:
             yield Sink(stream, str(output)), done
 
 
-def completed_keys(output: Path) -> set[str]:
-    """The input keys of the records in a JSON Lines output. A last line cut short (by a kill or
-    a full disk) is removed, so its input is parsed again and appears once. Any other line that
-    is not a record stops the run (OutputError naming the line), with the file untouched: a
-    resume never deletes a record."""
-    keys: set[str] = set()
+def completed_keys(output: Path) -> Completed:
+    """The inputs a JSON Lines output holds results for. An input whose process died (`died`) is
+    not done until it has a result of its own, or DIED_LIMIT such records (it kills whatever
+    process parses it). A last line cut short (by a kill or a full disk) is removed, so its
+    input is parsed again and appears once. Any other line that is not a record stops the run
+    (OutputError naming the line), with the file untouched: a resume never deletes a record."""
+    done = Completed()
+    deaths: Counter[str] = Counter()
     complete = 0
     with output.open("rb") as stream:
         for number, line in enumerate(stream, start=1):
             if not line.endswith(b"\n"):
                 break
             try:
-                keys.add(result_key(orjson.loads(line)))
+                result = orjson.loads(line)
+                key = result_key(result)
             except (orjson.JSONDecodeError, KeyError, TypeError):
                 what = "is blank" if not line.strip() else "is not a record imrparse wrote"
                 raise OutputError(f"{output}:{number}: the line {what}; --resume appends only to imrparse's JSON Lines. "
                                   "Remove or fix that line, then resume") from None
             complete += len(line)
+            if died(result):
+                deaths[key] += 1
+                if deaths[key] < DIED_LIMIT:
+                    continue
+            done.keys.add(key)
+            if "error" in result:
+                done.failed.add(key)
     if complete != output.stat().st_size:
         with output.open("r+b") as stream:
             stream.truncate(complete)
-    return keys
+    return done
 
 
 @contextmanager
