@@ -178,3 +178,28 @@ def test_a_resume_with_nothing_left_counts_the_earlier_failures_and_exits_1(tmp_
     again = _cli("parse", str(tmp_path / "in"), "-o", str(out), "--resume")
     assert "0 parsed, 0 failed; 2 done before, 1 of them failed" in again.stderr
     assert again.exit_code == 1
+
+
+# -- --on-error for tables -----------------------------------------------------------------------
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_on_error_fail_leaves_the_previous_tables_and_skip_writes_no_error_rows(tmp_path: Path, fmt: str) -> None:
+    import pyarrow.csv
+    import pyarrow.parquet
+
+    good, bad = _two_letters(tmp_path / "in")
+    tables = tmp_path / "tables"
+    assert _cli("parse", str(good), "--format", fmt, "-o", str(tables)).exit_code == 0
+    before = _tree(tables)
+    failed = _cli("parse", str(tmp_path / "in"), "--format", fmt, "-o", str(tables), "--on-error", "fail", "-q")
+    assert failed.exit_code == 1 and "bad.txt" in failed.stderr
+    assert _tree(tables) == before
+    assert _cli("parse", str(tmp_path / "in"), "--format", fmt, "-o", str(tables), "--on-error", "skip").exit_code == 1
+    read = pyarrow.parquet.read_table if fmt == "parquet" else pyarrow.csv.read_csv
+    assert read(tables / f"errors.{fmt}").num_rows == 0
+    assert read(tables / f"letters.{fmt}").num_rows == 1

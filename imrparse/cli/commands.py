@@ -235,7 +235,7 @@ def parse_command(
     inputs = collect_inputs(_paths_or_usage(ctx, paths), _globs(glob), max_bytes, output)
     if tables:
         assert output is not None
-        _parse_to_tables(inputs, output, format is Format.csv, workers, grammar, max_bytes, quiet)
+        _parse_to_tables(inputs, output, format is Format.csv, workers, grammar, max_bytes, quiet, on_error)
         return
     tally = _Tally()
     progress = Progress(0, quiet)  # replaced below, once the inputs left to do are known
@@ -310,22 +310,31 @@ def _write_results(sink: outputs.Sink, results: Iterable[tuple[bytes, Result | N
 
 
 def _parse_to_tables(inputs: list[Input], directory: Path, csv: bool, workers: int | None, grammar: Path | None, max_bytes: int,
-                     quiet: int) -> None:
+                     quiet: int, on_error: OnError) -> None:
     """letters/decisions/citations/errors.parquet (or .csv) in DIRECTORY, a row group every 2,000
-    letters, swapped in for the previous tables only when all are written."""
+    letters, swapped in for the previous tables only when all are written. `--on-error skip`
+    leaves failures out of the errors table; `fail` stops at the first, leaving DIRECTORY as it was."""
     from imrparse.etl.tables import CSV_FILES, TABLE_FILES, CsvTables, ParquetTables, require_pyarrow
 
+    where = f"tables in {directory}"
     with _usage_errors():
         require_pyarrow()
-        with outputs.replacing_directory(directory, CSV_FILES if csv else TABLE_FILES) as partial:
-            try:
-                with (CsvTables if csv else ParquetTables)(partial) as tables, Progress(len(inputs), quiet, "parse") as progress:
-                    for result in _counted(parse_many(inputs, workers=workers, grammar=grammar, max_bytes=max_bytes), progress):
-                        tables.add(result)
-            except OSError as exc:  # a full disk
-                raise outputs.OutputError(f"cannot write {directory}: {exc.strerror or exc}") from None
+        try:
+            with outputs.replacing_directory(directory, CSV_FILES if csv else TABLE_FILES) as partial:
+                try:
+                    with (CsvTables if csv else ParquetTables)(partial) as tables, Progress(len(inputs), quiet, "parse") as progress:
+                        results = parse_many(inputs, workers=workers, grammar=grammar, max_bytes=max_bytes)
+                        for result in _counted(results, progress, always=on_error is OnError.fail):
+                            if "error" in result and on_error is OnError.fail:
+                                raise _Stopped
+                            if "error" not in result or on_error is OnError.record:
+                                tables.add(result)
+                except OSError as exc:  # a full disk
+                    raise outputs.OutputError(f"cannot write {directory}: {exc.strerror or exc}") from None
+        except _Stopped:
+            where = f"{directory} left as it was"
     failed = progress.failed
-    progress.summary(f"{len(inputs) - failed} parsed, {failed} failed{progress.rate()}, tables in {directory}")
+    progress.summary(f"{progress.done - failed} parsed, {failed} failed{progress.rate()}, {where}")
     if failed:
         raise typer.Exit(1)
 
@@ -336,12 +345,13 @@ def _report_failure(result: Result, progress: Progress, *, always: bool = False)
     progress.failure(failure_line(result["source"].get("path") or STDIN, result["error"]), always=always)
 
 
-def _counted(results: Iterable[Result], progress: Progress) -> Iterator[Result]:
-    """parse_many's results, each counted on the progress display; a failure's line shown above it."""
+def _counted(results: Iterable[Result], progress: Progress, *, always: bool = False) -> Iterator[Result]:
+    """parse_many's results, each counted on the progress display; a failure's line shown above
+    it (`always`: even when quiet)."""
     for result in results:
         progress.advance(failed="error" in result)
         if "error" in result:
-            _report_failure(result, progress)
+            _report_failure(result, progress, always=always)
         yield result
 
 
