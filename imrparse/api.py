@@ -15,11 +15,11 @@ from lark.exceptions import UnexpectedInput
 
 from imrparse import precompiled  # noqa: F401  # first: puts imrparse's patterns in re's cache before the modules below compile them
 from imrparse.check.diagnosis import diagnose
-from imrparse.errors import NOT_A_LETTER, ParseError
+from imrparse.errors import NOT_A_LETTER, InputError, ParseError
 from imrparse.grammar.loader import get_parser, get_record_parser
 from imrparse.read.builder import Built, building
 from imrparse.text.inputs import decode as decode  # the first stage, re-exported
-from imrparse.text.inputs import letter_text, text_of
+from imrparse.text.inputs import DEFAULT_MAX_BYTES, letter_text, read_regular_file, text_of
 from imrparse.text.normalize import Normalized, normalize
 
 
@@ -60,9 +60,17 @@ def parse_normalized(normalized: Normalized, *, grammar: Path | None = None) -> 
     return built.value  # type: ignore[no-any-return]
 
 
-def parse_file(path: str | os.PathLike[str], *, grammar: Path | None = None) -> dict[str, Any]:
-    """Parse the letter in a text file (any of the encodings `decode` accepts) or a PDF."""
-    return parse(letter_text(Path(path).read_bytes(), name=os.fsdecode(path)), grammar=grammar)
+def parse_file(path: str | os.PathLike[str], *, grammar: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
+    """Parse the letter in a text file (any of the encodings `decode` accepts) or a PDF.
+
+    Only a regular file of at most `max_bytes` is read: anything else is an InputError naming
+    it (a FIFO would block, /dev/zero never end); OSError when it cannot be opened."""
+    name = os.fsdecode(path)
+    try:
+        data = read_regular_file(path, max_bytes)
+    except InputError as exc:
+        raise InputError(f"{name} {exc.message}") from None
+    return parse(letter_text(data, name=name, max_bytes=max_bytes), grammar=grammar)
 
 
 def dumps(record: dict[str, Any]) -> bytes:

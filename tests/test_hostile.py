@@ -203,3 +203,54 @@ def test_on_error_fail_leaves_the_previous_tables_and_skip_writes_no_error_rows(
     read = pyarrow.parquet.read_table if fmt == "parquet" else pyarrow.csv.read_csv
     assert read(tables / f"errors.{fmt}").num_rows == 0
     assert read(tables / f"letters.{fmt}").num_rows == 1
+
+
+# -- nothing blocks, nothing reads without a limit -----------------------------------------------
+
+_WITHOUT_PDF_EXTRA = ("import importlib.util as u, sys; find = u.find_spec; "
+                      "u.find_spec = lambda name, *a: None if name == 'pypdfium2' else find(name, *a); "
+                      "from imrparse.cli import app; sys.argv[0] = 'imrparse'; app()")
+
+
+@pytest.mark.parametrize("command", ["parse", "validate", "load"])
+def test_a_fifo_is_not_opened_without_the_pdf_extra(tmp_path: Path, command: str) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(LETTER, encoding="utf-8")
+    os.mkfifo(folder / "b.txt")
+    extra = ["--db", str(tmp_path / "x.duckdb")] if command == "load" else []
+    done = subprocess.run([sys.executable, "-c", _WITHOUT_PDF_EXTRA, command, str(folder), "-q", *extra], capture_output=True,
+                          env=ENV, timeout=60)
+    assert done.returncode in (0, 1, 2) and b"Traceback" not in done.stderr, done.stderr
+    if command == "parse":
+        [_, fifo] = _jsonl(done.stdout)
+        assert "is not a regular file" in fifo["error"]["message"]
+
+
+@pytest.mark.parametrize("command", [["text"], ["debug", "show"], ["debug", "explain"], ["debug", "tree"]])
+def test_every_command_refuses_a_device_and_honours_max_bytes(tmp_path: Path, command: list[str]) -> None:
+    if not os.path.exists("/dev/zero"):
+        skip_because("needs /dev/zero")
+    refused = _cli(*command, "/dev/zero")
+    assert refused.exit_code == 2 and "/dev/zero: is not a regular file" in refused.stderr
+    letter = tmp_path / "a.txt"
+    letter.write_text(LETTER, encoding="utf-8")
+    large = _cli(*command, str(letter), "--max-bytes", "100")
+    assert large.exit_code == 2 and "is larger than the size limit of 100 bytes" in large.stderr
+
+
+def test_a_stream_of_zeros_is_read_only_up_to_max_bytes() -> None:
+    with open("/dev/zero", "rb") as zeros:
+        done = subprocess.run([IMRPARSE, "text", "-", "--max-bytes", "1000"], stdin=zeros, capture_output=True, env=ENV, timeout=60)
+    assert done.returncode == 2 and b"<stdin>: is larger than the size limit of 1,000 bytes" in done.stderr
+
+
+def test_parse_file_refuses_a_fifo_and_a_device(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.txt")
+    with pytest.raises(imrparse.InputError, match="pipe.txt is not a regular file"):
+        imrparse.parse_file(tmp_path / "pipe.txt")
+    with pytest.raises(imrparse.InputError, match="/dev/zero is not a regular file"):
+        imrparse.parse_file("/dev/zero")
+    (tmp_path / "a.txt").write_text(LETTER, encoding="utf-8")
+    with pytest.raises(imrparse.InputError, match="a.txt is larger than the size limit of 100 bytes"):
+        imrparse.parse_file(tmp_path / "a.txt", max_bytes=100)

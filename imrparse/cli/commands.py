@@ -22,7 +22,7 @@ from imrparse.etl.batch import DEFAULT_MAX_BYTES, Input, Result, input_key, lost
 from imrparse.etl.pool import map_inputs
 from imrparse.etl.progress import Progress
 from imrparse.grammar.loader import START_SYMBOLS, default_grammar_path
-from imrparse.text.inputs import letter_text, require_pdf_extra
+from imrparse.text.inputs import letter_text, read_regular_file, require_pdf_extra, too_large
 from imrparse.text.normalize import normalize
 from imrparse.views import debug as debugging
 from imrparse.views.debug import load_grammar
@@ -578,11 +578,18 @@ def grammar_show() -> None:
     typer.echo(path.read_text(encoding="utf-8"), nl=False)
 
 
-def _read_text(path: str) -> str:
-    """The text of a letter file (a PDF's extracted text), `-` standard input; exit 2 if unusable."""
+def _read_text(path: str, max_bytes: int) -> str:
+    """The text of a letter file (a PDF's extracted text), `-` standard input, read as `parse`
+    reads it (a regular file of at most `max_bytes`); exit 2 if unusable."""
     name = STDIN if path == "-" else path
     try:
-        return letter_text(sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes(), name=name)
+        if path == "-":
+            data = sys.stdin.buffer.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                raise InputError(too_large(len(data), max_bytes))
+        else:
+            data = read_regular_file(path, max_bytes)
+        return letter_text(data, name=name, max_bytes=max_bytes)
     except OSError as exc:
         typer.echo(f"{name}: cannot be read: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
@@ -594,27 +601,27 @@ def _read_text(path: str) -> str:
         raise typer.Exit(2) from None
 
 
-def _read_letter(path: str) -> tuple[str, Any]:
+def _read_letter(path: str, max_bytes: int) -> tuple[str, Any]:
     """The text of a letter (see _read_text) and its normalization."""
-    text = _read_text(path)
+    text = _read_text(path, max_bytes)
     return text, normalize(text)
 
 
 @app.command("text")
-def text_command(path: LetterArgument) -> None:
+def text_command(path: LetterArgument, max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES) -> None:
     """Print the text imrparse reads from a letter (a PDF's extracted text), so that a finding's
     line and column can be looked up in it."""
-    text, _ = _read_letter(path)
+    text, _ = _read_letter(path, max_bytes)
     sys.stdout.buffer.write(text.encode("utf-8"))
 
 
 @debug_app.command("normalize")
-def debug_normalize(path: LetterArgument, grammar: GrammarOption = None) -> None:
+def debug_normalize(path: LetterArgument, grammar: GrammarOption = None, max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES) -> None:
     """The text as the grammar sees it, each line with its original line number."""
     from imrparse.text.normalize import LineIndex
 
     _require_grammar(grammar)  # normalization does not depend on it, but a broken --grammar is reported
-    _, normalized = _read_letter(path)
+    _, normalized = _read_letter(path, max_bytes)
     index = LineIndex(normalized.original)
     offset = 0
     for line in normalized.text.split("\n"):
@@ -638,10 +645,11 @@ def debug_tokens(
     format: DebugFormatOption = DebugFormat.text,
     rule: Annotated[str, typer.Option(callback=_start_symbol, help=f"Start symbol: {', '.join(START_SYMBOLS)}")] = "start",
     grammar: GrammarOption = None,
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
 ) -> None:
     """The token stream: terminal, original line:column, text."""
     parser = _require_grammar(grammar)
-    _, normalized = _read_letter(path)
+    _, normalized = _read_letter(path, max_bytes)
     rows, error = debugging.tokens(normalized, parser, start=rule)
     if format is DebugFormat.json:
         typer.echo(orjson.dumps([r.to_dict() for r in rows], option=orjson.OPT_INDENT_2).decode())
@@ -661,13 +669,14 @@ def debug_tree(
     format: DebugFormatOption = DebugFormat.text,
     svg: Annotated[Path | None, typer.Option(help="Also draw the section/item outline as an SVG file.")] = None,
     grammar: GrammarOption = None,
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
 ) -> None:
     """The parse tree with original line ranges on each node."""
     from imrparse.api import parse_tree
     from imrparse.text.normalize import LineIndex
 
     parser = _require_grammar(grammar)
-    _, normalized = _read_letter(path)
+    _, normalized = _read_letter(path, max_bytes)
     try:
         tree = parse_tree(normalized, start=rule, grammar=grammar)
     except ParseError as exc:
@@ -697,10 +706,10 @@ def debug_tree(
 
 
 @debug_app.command("explain")
-def debug_explain(path: LetterArgument, grammar: GrammarOption = None) -> None:
+def debug_explain(path: LetterArgument, grammar: GrammarOption = None, max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES) -> None:
     """Outline of what parsed; on failure, where, what was needed there, and the nearest known error."""
     parser = _require_grammar(grammar)
-    _, normalized = _read_letter(path)
+    _, normalized = _read_letter(path, max_bytes)
     report = debugging.explain(normalized, parser)
     typer.echo(report)
     if not report.endswith("The letter parses."):
@@ -712,11 +721,12 @@ def debug_wording(
     path: LetterArgument,
     format: DebugFormatOption = DebugFormat.text,
     grammar: GrammarOption = None,
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
 ) -> None:
     """How the text between landmarks was read: each guideline paragraph, credentials sentence and
     title, cut into pieces by the wording table's rows; UNRECOGNIZED where no row knows the words."""
     parser = _require_grammar(grammar)
-    _, normalized = _read_letter(path)
+    _, normalized = _read_letter(path, max_bytes)
     readings = debugging.wording(normalized, parser)
     if format is DebugFormat.json:
         typer.echo(orjson.dumps(readings, option=orjson.OPT_INDENT_2).decode())
@@ -730,6 +740,7 @@ def debug_show(
     path: LetterArgument,
     html: Annotated[Path | None, typer.Option("--html", help="Write the view as one self-contained HTML page instead.")] = None,
     grammar: GrammarOption = None,
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
 ) -> None:
     """The letter's own text with every landmark and extracted field highlighted by kind, validate's
     findings at their line and column, and for a letter that does not parse the partial record and
@@ -737,7 +748,7 @@ def debug_show(
     from imrparse.views import show
 
     _require_grammar(grammar)
-    view = show.build_view(_read_text(path), name=STDIN if path == "-" else path, grammar=grammar)
+    view = show.build_view(_read_text(path, max_bytes), name=STDIN if path == "-" else path, grammar=grammar)
     if html is None:
         show.print_view(view)
     else:

@@ -13,6 +13,7 @@ import codecs
 import importlib.util
 import os
 import re
+import stat
 from collections.abc import Iterable
 from typing import Any
 
@@ -167,11 +168,63 @@ def require_pdf_extra(inputs: Iterable[Any]) -> None:
 
 
 def _head(path: str) -> bytes:
+    """The first bytes of a regular file; nothing else is opened (a FIFO would block)."""
     try:
-        with open(path, "rb") as stream:
-            return stream.read(5)
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return b""  # its own error record, later
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            return os.read(fd, 5)
+        finally:
+            os.close(fd)
     except OSError:
-        return b""  # its own error record, later
+        return b""
+
+
+def read_regular_file(path: str | os.PathLike[str], max_bytes: int) -> bytes:
+    """The bytes of a regular file, refused unread (InputError) when it is over `max_bytes`.
+    Anything else is refused unread too: reading a FIFO, a device or a socket can block forever
+    or never end (/dev/zero). OSError when it cannot be opened or read."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # opening a FIFO would wait for a writer
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            with os.scandir(path):  # a folder that cannot be listed says why (OSError)
+                raise InputError("is a directory, not a letter")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError("is not a regular file (a FIFO, device or socket), so it is not read; give a stream as - "
+                             "(standard input)")
+        if info.st_size > max_bytes:
+            raise InputError(too_large(info.st_size, max_bytes))
+        data = _read_to_end(fd, info.st_size, max_bytes)
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:  # it grew since its stat
+        raise InputError(too_large(len(data), max_bytes))
+    return data
+
+
+def too_large(size: int, max_bytes: int) -> str:
+    """The message for an input over the size limit."""
+    return (f"is larger than the size limit of {max_bytes:,} bytes ({size:,} bytes); "
+            "raise the limit with --max-bytes (max_bytes=) if it really is one letter")
+
+
+def _read_to_end(fd: int, size: int, max_bytes: int) -> bytes:
+    """The file's bytes to its end, up to just past `max_bytes`, read in reads sized from its
+    stat `size` (`stream.read(max_bytes + 1)` allocated the whole limit, 32 MiB, per letter).
+    A file that grew since its stat, or a short read, is read on."""
+    chunks = []
+    total = 0
+    want = size + 1
+    while total <= max_bytes:
+        chunk = os.read(fd, min(want, max_bytes + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        want = max(want - len(chunk), 1 << 16)
+    return b"".join(chunks)
 
 
 def path_fields(path: str) -> dict[str, str]:
