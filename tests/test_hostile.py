@@ -254,3 +254,70 @@ def test_parse_file_refuses_a_fifo_and_a_device(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text(LETTER, encoding="utf-8")
     with pytest.raises(imrparse.InputError, match="a.txt is larger than the size limit of 100 bytes"):
         imrparse.parse_file(tmp_path / "a.txt", max_bytes=100)
+
+
+# -- folders: deep, linked ----------------------------------------------------------------------
+
+
+def test_a_folder_nested_1100_deep_is_walked(tmp_path: Path) -> None:
+    deep = tmp_path.joinpath(*["d"] * 1100)
+    fd = os.open(tmp_path, os.O_RDONLY)
+    for _ in range(1100):  # one level at a time: Path.mkdir(parents=True) recurses too
+        os.mkdir("d", dir_fd=fd)
+        fd, parent = os.open("d", os.O_RDONLY, dir_fd=fd), fd
+        os.close(parent)
+    with open(os.open("a.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "w", encoding="utf-8") as stream:
+        stream.write(LETTER)
+    os.close(fd)
+    (tmp_path / "b.txt").write_text(LETTER.replace("CM16-0999002", "CM16-0999003"), encoding="utf-8")
+    try:
+        result = _cli("parse", str(tmp_path), "--format", "jsonl")
+        assert result.exit_code == 0, result.stderr
+        assert [r["source"]["path"] for r in _jsonl(result.stdout_bytes)] == [str(tmp_path / "b.txt"), str(deep / "a.txt")]
+    finally:  # pytest's own removal of tmp_path recurses
+        fds = [os.open(tmp_path, os.O_RDONLY)]
+        for _ in range(1100):
+            fds.append(os.open("d", os.O_RDONLY, dir_fd=fds[-1]))
+        os.unlink("a.txt", dir_fd=fds[-1])
+        while len(fds) > 1:
+            os.close(fds.pop())
+            os.rmdir("d", dir_fd=fds[-1])
+        os.close(fds[0])
+
+
+def _linked_folders(tmp_path: Path) -> tuple[Path, Path]:
+    """in/ with a letter, a link to a folder outside it, a link to a file outside it (a secret),
+    a link to a folder inside it, and a link loop."""
+    outside = tmp_path / "letters"
+    outside.mkdir()
+    for i in range(3):
+        (outside / f"{i}.txt").write_text(LETTER.replace("CM16-0999002", f"CM16-000000{i}"), encoding="utf-8")
+    (tmp_path / "shadow.txt").write_text("SECRET:*:19000:0:99999:7:::\n", encoding="utf-8")
+    top = tmp_path / "in"
+    (top / "sub").mkdir(parents=True)
+    (top / "sub" / "a.txt").write_text(LETTER, encoding="utf-8")
+    (top / "2017").symlink_to(outside)
+    (top / "secret.txt").symlink_to(tmp_path / "shadow.txt")
+    (top / "again").symlink_to(top / "sub")
+    (top / "sub" / "loop").symlink_to(top)
+    return top, outside
+
+
+def test_links_out_of_the_folder_are_error_records_that_quote_nothing(tmp_path: Path) -> None:
+    top, _ = _linked_folders(tmp_path)
+    result = _cli("parse", str(top), "--format", "jsonl")
+    assert result.exit_code == 1
+    results = {Path(r["source"]["path"]).relative_to(top).as_posix(): r for r in _jsonl(result.stdout_bytes)}
+    assert sorted(results) == ["2017", "again/a.txt", "secret.txt"]  # sub/ walked once, through the first link to it
+    assert "error" not in results["again/a.txt"]
+    assert results["2017"]["error"]["message"] == (f"is a link to a folder outside {top}, so it is not read; give "
+                                                   "--follow-links to read what it leads to")
+    assert results["secret.txt"]["error"]["message"].startswith("is a link to a file outside")
+    assert "SECRET" not in result.stdout and "SECRET" not in result.stderr
+
+
+def test_follow_links_reads_what_links_lead_to_once(tmp_path: Path) -> None:
+    top, outside = _linked_folders(tmp_path)
+    result = _cli("parse", str(top), "--format", "jsonl", "--follow-links", "-q")
+    names = sorted(Path(r["source"]["path"]).relative_to(top).as_posix() for r in _jsonl(result.stdout_bytes))
+    assert names == ["2017/0.txt", "2017/1.txt", "2017/2.txt", "again/a.txt", "secret.txt"]

@@ -18,7 +18,7 @@ from lark import Lark
 
 from imrparse.errors import InputError, MissingExtra, ParseError
 from imrparse.etl import outputs
-from imrparse.etl.batch import DEFAULT_MAX_BYTES, Input, Result, input_key, lost_one_serialized, parse_many, parse_one_serialized
+from imrparse.etl.batch import DEFAULT_MAX_BYTES, Input, Refused, Result, input_key, lost_one_serialized, parse_many, parse_one_serialized
 from imrparse.etl.pool import map_inputs
 from imrparse.etl.progress import Progress
 from imrparse.grammar.loader import START_SYMBOLS, default_grammar_path
@@ -39,6 +39,8 @@ GlobOption = Annotated[list[str] | None, typer.Option(help="File patterns to tak
                                                            "*.pdf): repeat the option or separate patterns with commas.")]
 LetterArgument = Annotated[str, typer.Argument(metavar="PATH", help="A letter: text or PDF; - reads standard input.")]
 MaxBytesOption = Annotated[int, typer.Option("--max-bytes", min=1, help="Refuse inputs larger than this many bytes.")]
+FollowLinksOption = Annotated[bool, typer.Option("--follow-links", help="Read what symbolic links inside a directory lead to "
+                                                                       "outside it (by default they are error records).")]
 
 
 def _require_grammar(grammar: Path | None, *, records: bool = False) -> Lark:
@@ -102,25 +104,27 @@ def main(
     """Read California DWC IMR final determination letters into records."""
 
 
-def collect_inputs(paths: list[str], globs: list[str], max_bytes: int = DEFAULT_MAX_BYTES, output: Path | None = None) -> list[Input]:
-    """Files as given, directories walked recursively for `globs` (sorted), `-` for stdin
+def collect_inputs(paths: list[str], globs: list[str], max_bytes: int = DEFAULT_MAX_BYTES, output: Path | None = None,
+                   follow_links: bool = False) -> list[Input]:
+    """Files as given, directories walked for `globs` (sorted; see `_walk`), `-` for stdin
     (read up to just past `max_bytes`, so an oversized stream is refused, not held). Before
     anything is read: an `output` that is one of the inputs, or PDFs without the pdf extra,
     end the command (exit 2)."""
-    names: list[str] = []
+    names: list[str | Refused] = []
     for raw in paths or ["-"]:
         path = Path(raw)
         if raw != "-" and path.is_dir():
-            found = _walk(str(path), globs)
+            found = _walk(str(path), globs, follow_links)
             if not found:
                 typer.echo(f"imrparse: {path}: no {' or '.join(globs)} files in this directory", err=True)
                 raise typer.Exit(2)
             names.extend(found)
         else:
             names.append(raw if raw == "-" else str(path))  # a missing or unreadable file becomes its error record
-    _refuse_output_among(names, output)
+    readable = [name for name in names if isinstance(name, str)]
+    _refuse_output_among(readable, output)
     with _usage_errors():
-        require_pdf_extra(name for name in names if name != "-")
+        require_pdf_extra(name for name in readable if name != "-")
     return [(STDIN, sys.stdin.buffer.read(max_bytes + 1)) if name == "-" else name for name in names]
 
 
@@ -155,18 +159,47 @@ def _refuse_output_among(names: list[str], output: Path | None) -> None:
             raise typer.Exit(2)
 
 
-def _walk(top: str, globs: list[str]) -> list[str]:
+def _walk(top: str, globs: list[str], follow_links: bool = False) -> list[str | Refused]:
     """The files under `top` whose names match a glob, ignoring case (scanners save `.PDF`), in
-    path order. One `os.walk` (directory entries, no stat per file; symlinked directories are not
-    entered, so a link loop is walked once) instead of a `Path.rglob` per glob: a quarter of the
-    time on a large archive. Anything that is not a directory counts, so a broken link or a file
-    link loop is an input too, and gets its error record; so does a directory that cannot be
-    listed, whose letters would otherwise be lost without a word."""
+    path order. Directories are walked from a stack, not by recursion (a folder nested a
+    thousand deep), reading directory entries (no stat per file). A symbolic link that leads
+    inside `top` is followed, a link to a directory walked once (no loop is walked twice); one
+    that leads outside `top` is not read unless `follow_links`: it is a `Refused` input, an
+    error record that names it. Anything that is not a directory counts, so a broken link or a
+    file link loop is an input too, and gets its error record; so does a directory that cannot
+    be listed, whose letters would otherwise be lost without a word."""
     matches = re.compile("|".join(fnmatch.translate(pattern) for pattern in globs), re.IGNORECASE).match
-    unlisted: list[str] = []
-    found = [os.path.join(directory, name) for directory, _, names in os.walk(top, onerror=lambda exc: unlisted.append(exc.filename))
-             for name in names if matches(name)]
-    return sorted(found + unlisted, key=lambda found_path: found_path.split(os.sep))
+    root = os.path.join(os.path.realpath(top), "")
+    found: list[str | Refused] = []
+    walked: set[tuple[int, int]] = set()
+    stack = [top]
+    while stack:
+        directory = stack.pop()
+        try:
+            info = os.stat(directory)
+            if (info.st_dev, info.st_ino) in walked:
+                continue
+            walked.add((info.st_dev, info.st_ino))
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name, reverse=True)  # walked in name order
+        except OSError:
+            found.append(directory)  # reading it says why it cannot be listed
+            continue
+        for entry in entries:
+            if entry.is_symlink():
+                is_dir = entry.is_dir()
+                if not follow_links and not os.path.join(os.path.realpath(entry.path), "").startswith(root):
+                    if is_dir or matches(entry.name):
+                        found.append(Refused(entry.path, f"is a link to a {'folder' if is_dir else 'file'} outside {top}, so it "
+                                                         "is not read; give --follow-links to read what it leads to"))
+                    continue
+            else:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            if is_dir:
+                stack.append(entry.path)
+            elif matches(entry.name):
+                found.append(entry.path)
+    return sorted(found, key=lambda name: (name.path if isinstance(name, Refused) else name).split(os.sep))
 
 
 @dataclass
@@ -208,6 +241,7 @@ def parse_command(
                                                     "--output as it was.")] = OnError.record,
     pretty: Annotated[bool, typer.Option(help="Indent the JSON (implies --format json: one record, or an array).")] = False,
     quiet: QuietOption = 0,
+    follow_links: FollowLinksOption = False,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted --output FILE (JSON Lines): skip inputs whose "
                                               "sha256 is already in it, append the rest.")] = False,
@@ -232,7 +266,7 @@ def parse_command(
         raise typer.Exit(2)
     if pretty:
         format = Format.json
-    inputs = collect_inputs(_paths_or_usage(ctx, paths), _globs(glob), max_bytes, output)
+    inputs = collect_inputs(_paths_or_usage(ctx, paths), _globs(glob), max_bytes, output, follow_links)
     if tables:
         assert output is not None
         _parse_to_tables(inputs, output, format is Format.csv, workers, grammar, max_bytes, quiet, on_error)
@@ -397,6 +431,7 @@ def validate_command(
     workers: WorkersOption = None,
     glob: GlobOption = None,
     quiet: QuietOption = 0,
+    follow_links: FollowLinksOption = False,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     grammar: GrammarOption = None,
 ) -> None:
@@ -411,7 +446,7 @@ def validate_command(
 
     chosen, skipped = _codes(select), _codes(ignore)
     _require_grammar(grammar)
-    inputs = collect_inputs(_paths_or_usage(ctx, paths), _globs(glob), max_bytes, output)
+    inputs = collect_inputs(_paths_or_usage(ctx, paths), _globs(glob), max_bytes, output, follow_links)
     letters = conforming = errors = warnings = unusable = 0
     collected: list[tuple[str, Any]] = []
     results = validate_many(inputs, workers=workers, grammar=grammar, select=chosen, ignore=skipped,
@@ -473,6 +508,7 @@ def load_command(
                                                "loaded as letters.")] = False,
     workers: WorkersOption = None,
     glob: GlobOption = None,
+    follow_links: FollowLinksOption = False,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     quiet: QuietOption = 0,
     grammar: GrammarOption = None,
@@ -487,7 +523,7 @@ def load_command(
 
     paths = _paths_or_usage(ctx, paths)
     _require_grammar(grammar, records=True)
-    inputs = collect_inputs(paths, _globs(glob), max_bytes, db)
+    inputs = collect_inputs(paths, _globs(glob), max_bytes, db, follow_links)
     with _usage_errors():
         try:
             connection = connect(db)

@@ -11,6 +11,7 @@ import functools
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union
 
@@ -24,8 +25,17 @@ from imrparse.text.inputs import DEFAULT_MAX_BYTES as DEFAULT_MAX_BYTES  # re-ex
 from imrparse.text.inputs import letter_text, path_fields, read_regular_file, refuse_single, too_large
 from imrparse.text.normalize import LineIndex
 
+@dataclass(frozen=True)
+class Refused:
+    """An input found but not to be read (a link out of the folder a walk was given): its result
+    is an error record saying `why`, and its content is never opened."""
+
+    path: str
+    why: str
+
+
 # A path, the bytes of a letter, or an (id, text) pair (text as str, or the bytes of a file).
-Input = Union[str, "os.PathLike[str]", bytes, tuple[str, str | bytes]]
+Input = Union[str, "os.PathLike[str]", bytes, tuple[str, str | bytes], Refused]
 Result = dict[str, Any]
 
 
@@ -38,6 +48,8 @@ def _load(item: Input, max_bytes: int) -> tuple[dict[str, Any], bytes | None, st
         source = {**path_fields(str(ident)), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
         _check_size(source, len(data), max_bytes)
         return (source, data, None) if isinstance(letter, bytes) else (source, None, letter)
+    if isinstance(item, Refused):
+        raise _Unreadable({**path_fields(item.path), "sha256": None, "bytes": None}, item.why)
     if isinstance(item, bytes):
         source = {"path": None, "sha256": hashlib.sha256(item).hexdigest(), "bytes": len(item)}
         _check_size(source, len(item), max_bytes)
