@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from imrparse import precompiled  # noqa: F401  # first: puts imrparse's pattern
 from imrparse.check.diagnosis import diagnose
 from imrparse.errors import NOT_A_LETTER, InputError, ParseError
 from imrparse.grammar.loader import get_parser, get_record_parser
-from imrparse.read.builder import Built, building
+from imrparse.read.builder import Built, RecordBuilder, building
 from imrparse.text.inputs import decode as decode  # the first stage, re-exported
 from imrparse.text.inputs import DEFAULT_MAX_BYTES, letter_text, read_regular_file, text_of
 from imrparse.text.normalize import Normalized, normalize
@@ -57,7 +58,19 @@ def parse_normalized(normalized: Normalized, *, grammar: Path | None = None) -> 
         error = diagnose(normalized, get_parser(grammar)).error
         assert error is not None, "the tree parser accepted a letter the record parser rejected"
         raise error from None
+    except Exception as exc:  # a grammar (--grammar) whose tree the record builder does not expect
+        raise _builder_error(exc) from exc
     return built.value  # type: ignore[no-any-return]
+
+
+def _builder_error(exc: Exception) -> ParseError:
+    """A failure of the record builder as the letter's ParseError, naming the grammar rule whose
+    callback failed: the outermost builder method in the traceback (the one the parser called)."""
+    rule = next((frame.f_code.co_name for frame, _ in traceback.walk_tb(exc.__traceback__)
+                 if isinstance(frame.f_locals.get("self"), RecordBuilder)), None)
+    where = f"the grammar rule {rule!r}" if rule else "a grammar rule"
+    return ParseError(f"the record builder cannot read {where}: {type(exc).__name__}: {exc}. A grammar given with --grammar "
+                      "(grammar=) must keep the shape of each rule the builder reads")
 
 
 def parse_file(path: str | os.PathLike[str], *, grammar: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:

@@ -321,3 +321,30 @@ def test_follow_links_reads_what_links_lead_to_once(tmp_path: Path) -> None:
     result = _cli("parse", str(top), "--format", "jsonl", "--follow-links", "-q")
     names = sorted(Path(r["source"]["path"]).relative_to(top).as_posix() for r in _jsonl(result.stdout_bytes))
     assert names == ["2017/0.txt", "2017/1.txt", "2017/2.txt", "again/a.txt", "secret.txt"]
+
+
+# -- a grammar the record builder does not expect ------------------------------------------------
+
+
+def test_a_record_builder_failure_is_an_error_record_naming_the_rule(tmp_path: Path) -> None:
+    from imrparse.grammar.loader import default_grammar_path
+
+    shipped = default_grammar_path().read_text(encoding="utf-8")
+    edited = shipped.replace("item: title ca_guideline reviewer_guideline rationale\n",
+                             "item: title ca_guideline reviewer_guideline rationale?\n")
+    assert edited != shipped
+    grammar = tmp_path / "optional-rationale.lark"
+    grammar.write_text(edited, encoding="utf-8")
+    start = LETTER.index("Decision rationale:")
+    without_rationale = LETTER[:start] + LETTER[LETTER.index("\n", LETTER.index("not medically necessary.", start)) + 1:]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(LETTER, encoding="utf-8")
+    (folder / "b.txt").write_text(without_rationale, encoding="utf-8")
+    result = _cli("parse", str(folder), "--format", "jsonl", "--grammar", str(grammar))
+    assert result.exit_code == 1
+    good, failed = _jsonl(result.stdout_bytes)
+    assert "error" not in good
+    assert failed["error"]["message"].startswith("the record builder cannot read the grammar rule 'item': ValueError")
+    with pytest.raises(imrparse.ParseError, match="the grammar rule 'item'"):
+        imrparse.parse(without_rationale, grammar=grammar)
