@@ -348,3 +348,80 @@ def test_a_record_builder_failure_is_an_error_record_naming_the_rule(tmp_path: P
     assert failed["error"]["message"].startswith("the record builder cannot read the grammar rule 'item': ValueError")
     with pytest.raises(imrparse.ParseError, match="the grammar rule 'item'"):
         imrparse.parse(without_rationale, grammar=grammar)
+
+
+# -- DuckDB: error rows, --replace, other tools' tables ------------------------------------------
+
+
+def _rows(db: Path, query: str) -> list[Any]:
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as connection:
+        return connection.execute(query).fetchall()
+
+
+def test_an_error_row_is_replaced_only_by_a_result_for_the_same_file_or_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "x.duckdb"
+    for folder, text in (("a", "not a letter\n"), ("b", LETTER)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.txt").write_text(text, encoding="utf-8")
+        monkeypatch.chdir(tmp_path / folder)
+        assert _cli("load", "x.txt", "--db", str(db), "--workers", "1").exit_code == 0
+    assert _rows(db, "SELECT source_path, code FROM errors") == [("x.txt", "S101")]  # a's x.txt still failed
+    # Fixed in place, a's x.txt replaces its error row.
+    (tmp_path / "a" / "x.txt").write_text(LETTER.replace("CM16-0999002", "CM16-0999009"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "a")
+    assert _cli("load", "x.txt", "--db", str(db), "--workers", "1").exit_code == 0
+    assert _rows(db, "SELECT count(*) FROM errors") == [(0,)]
+    # Two different inputs on standard input are two inputs.
+    from typer.testing import CliRunner
+
+    from imrparse.cli.commands import app
+
+    for text in ("first\n", "second\n"):
+        assert CliRunner().invoke(app, ["load", "-", "--db", str(db)], input=text).exit_code == 0
+    assert _rows(db, "SELECT source_path, message LIKE '%found ''first''%' FROM errors ORDER BY 2") == [
+        ("<stdin>", False), ("<stdin>", True)]
+
+
+def test_load_replace_keeps_every_tables_count(tmp_path: Path) -> None:
+    from imrparse.etl.tables import TABLES
+
+    db = tmp_path / "x.duckdb"
+    letters = FIXTURES / "letters"
+    counts = []
+    for extra in ([], ["--replace"], ["--replace"]):
+        assert _cli("load", str(letters), "--db", str(db), "--workers", "1", *extra).exit_code == 0
+        counts.append({name: _rows(db, f"SELECT count(*) FROM {name}")[0][0] for name in TABLES})
+    assert counts[0]["diagnoses"] > 0
+    assert counts[0] == counts[1] == counts[2]
+
+
+def test_load_leaves_another_tools_database_untouched(tmp_path: Path) -> None:
+    import duckdb
+
+    db = tmp_path / "other.duckdb"
+    with duckdb.connect(str(db)) as connection:
+        connection.execute("CREATE TABLE letters (case_number VARCHAR)")
+        connection.execute("CREATE TABLE errors (message VARCHAR, line INTEGER)")
+        connection.execute("INSERT INTO letters VALUES ('theirs')")
+    before = db.read_bytes()
+    (tmp_path / "a.txt").write_text(LETTER, encoding="utf-8")
+    result = _cli("load", str(tmp_path / "a.txt"), "--db", str(db))
+    assert result.exit_code == 2
+    assert f"{db} has a table letters that imrparse did not make (no imrparse_meta marker" in result.stderr
+    assert db.read_bytes() == before
+
+
+def test_summary_refuses_tables_with_imrparses_names_and_other_types(tmp_path: Path) -> None:
+    db = tmp_path / "x.duckdb"
+    (tmp_path / "a.txt").write_text(LETTER, encoding="utf-8")
+    assert _cli("load", str(tmp_path / "a.txt"), "--db", str(db)).exit_code == 0
+    import duckdb
+
+    with duckdb.connect(str(db)) as connection:
+        connection.execute("ALTER TABLE letters ALTER decision_date TYPE VARCHAR")
+        connection.execute("UPDATE letters SET decision_date = 'soon'")
+    result = _cli("summary", str(db))
+    assert result.exit_code == 2
+    assert "has a table letters whose columns have other types than imrparse's (decision_date VARCHAR" in result.stderr

@@ -18,7 +18,7 @@ from lark import Lark
 
 from imrparse.errors import InputError, MissingExtra, ParseError
 from imrparse.etl import outputs
-from imrparse.etl.batch import DEFAULT_MAX_BYTES, Input, Refused, Result, input_key, lost_one_serialized, parse_many, parse_one_serialized
+from imrparse.etl.batch import DEFAULT_MAX_BYTES, STDIN, Input, Refused, Result, input_key, lost_one_serialized, parse_many, parse_one_serialized
 from imrparse.etl.pool import map_inputs
 from imrparse.etl.progress import Progress
 from imrparse.grammar.loader import START_SYMBOLS, default_grammar_path
@@ -30,7 +30,6 @@ from imrparse.views.debug import load_grammar
 app = typer.Typer(no_args_is_help=True, add_completion=True, help="Read IMR final determination letters.")
 
 DEFAULT_GLOBS = ["*.txt", "*.pdf"]
-STDIN = "<stdin>"  # standard input's name in messages, reports and records (`source.path`)
 GrammarOption = Annotated[Path | None, typer.Option("--grammar", help="Use this grammar file instead of the shipped one.")]
 WorkersOption = Annotated[int | None, typer.Option(min=1, help="Processes that parse, this one included; default one per CPU.")]
 QuietOption = Annotated[int, typer.Option("--quiet", "-q", count=True, help="-q: no progress bar or failure lines, only the "

@@ -37,6 +37,7 @@ class Refused:
 # A path, the bytes of a letter, or an (id, text) pair (text as str, or the bytes of a file).
 Input = Union[str, "os.PathLike[str]", bytes, tuple[str, str | bytes], Refused]
 Result = dict[str, Any]
+STDIN = "<stdin>"  # standard input's name in messages, reports and records (`source.path`)
 
 
 def _load(item: Input, max_bytes: int) -> tuple[dict[str, Any], bytes | None, str | None]:
