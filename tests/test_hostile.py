@@ -425,3 +425,37 @@ def test_summary_refuses_tables_with_imrparses_names_and_other_types(tmp_path: P
     result = _cli("summary", str(db))
     assert result.exit_code == 2
     assert "has a table letters whose columns have other types than imrparse's (decision_date VARCHAR" in result.stderr
+
+
+# -- output injection ----------------------------------------------------------------------------
+
+FORGED = "x\nFAKE.txt:9:9: S000 forged finding\n.txt"
+
+
+def test_a_name_with_newlines_forges_no_line(tmp_path: Path) -> None:
+    (tmp_path / FORGED).write_text("not a letter\n", encoding="utf-8")
+    parsed = _cli("parse", str(tmp_path), "--format", "jsonl")
+    concise = _cli("validate", str(tmp_path), "--format", "concise")
+    text = _cli("validate", str(tmp_path))
+    for output in (parsed.stderr, concise.stdout, text.stdout):
+        assert not any(line.startswith("FAKE.txt") for line in output.splitlines()), output
+        assert "x\\nFAKE.txt:9:9: S000 forged finding\\n.txt:1:1: S101" in output
+
+
+def test_junit_is_xml_whatever_the_names_and_the_text_show(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    (tmp_path / "a\x01b.txt").write_text("not a \x02letter\n", encoding="utf-8")
+    result = _cli("validate", str(tmp_path), "--format", "junit")
+    case = ET.fromstring(result.stdout).find("testsuite/testcase")
+    assert case is not None and case.get("name") == f"{tmp_path}/a\\x01b.txt"
+
+
+def test_text_output_shows_a_letters_escape_sequences_as_escapes(tmp_path: Path) -> None:
+    letter = tmp_path / "a.txt"
+    letter.write_text("\x1b[2J\x1b]0;owned\x07 not a letter\n", encoding="utf-8")
+    result = _cli("validate", str(letter))
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "    \\x1b[2J\\x1b]0;owned\\x07 not a letter\n    ^" in result.stdout
+    tokens = _cli("debug", "tokens", str(letter))
+    assert "\x1b" not in tokens.stdout + tokens.stderr

@@ -22,6 +22,7 @@ from imrparse.etl.batch import DEFAULT_MAX_BYTES, STDIN, Input, Refused, Result,
 from imrparse.etl.pool import map_inputs
 from imrparse.etl.progress import Progress
 from imrparse.grammar.loader import START_SYMBOLS, default_grammar_path
+from imrparse.check.report import printable
 from imrparse.text.inputs import letter_text, read_regular_file, require_pdf_extra, too_large
 from imrparse.text.normalize import normalize
 from imrparse.views import debug as debugging
@@ -115,7 +116,7 @@ def collect_inputs(paths: list[str], globs: list[str], max_bytes: int = DEFAULT_
         if raw != "-" and path.is_dir():
             found = _walk(str(path), globs, follow_links)
             if not found:
-                typer.echo(f"imrparse: {path}: no {' or '.join(globs)} files in this directory", err=True)
+                typer.echo(f"imrparse: {printable(str(path))}: no {' or '.join(globs)} files in this directory", err=True)
                 raise typer.Exit(2)
             names.extend(found)
         else:
@@ -153,7 +154,7 @@ def _refuse_output_among(names: list[str], output: Path | None) -> None:
     for name in names:
         info = outputs.regular_file(name) if name != "-" else None
         if info is not None and os.path.samestat(info, written):
-            typer.echo(f"imrparse: the output {output} is also an input ({name}): writing it would destroy that input; "
+            typer.echo(f"imrparse: the output {printable(str(output))} is also an input ({printable(name)}): writing it would destroy that input; "
                        "write elsewhere", err=True)
             raise typer.Exit(2)
 
@@ -626,14 +627,19 @@ def _read_text(path: str, max_bytes: int) -> str:
             data = read_regular_file(path, max_bytes)
         return letter_text(data, name=name, max_bytes=max_bytes)
     except OSError as exc:
-        typer.echo(f"{name}: cannot be read: {exc.strerror or exc}", err=True)
+        typer.echo(f"{printable(name)}: cannot be read: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
     except InputError as exc:
-        typer.echo(f"{name}: {exc.message}", err=True)
+        typer.echo(f"{printable(name)}: {printable(exc.message)}", err=True)
         raise typer.Exit(2) from None
     except MissingExtra as exc:
         typer.echo(f"imrparse: {exc}", err=True)
         raise typer.Exit(2) from None
+
+
+def _printable_lines(text: str) -> str:
+    """A message of several lines (a ParseError with its caret line) with each line `printable`."""
+    return "\n".join(printable(line) for line in text.split("\n"))
 
 
 def _read_letter(path: str, max_bytes: int) -> tuple[str, Any]:
@@ -647,6 +653,8 @@ def text_command(path: LetterArgument, max_bytes: MaxBytesOption = DEFAULT_MAX_B
     """Print the text imrparse reads from a letter (a PDF's extracted text), so that a finding's
     line and column can be looked up in it."""
     text, _ = _read_letter(path, max_bytes)
+    if sys.stdout.isatty():  # a letter's ESC sequences would drive the terminal: shown as escapes, lines kept
+        text = "".join(part if i % 2 else printable(part) for i, part in enumerate(re.split(r"(\r\n|\n|\t|\f)", text)))
     sys.stdout.buffer.write(text.encode("utf-8"))
 
 
@@ -661,7 +669,7 @@ def debug_normalize(path: LetterArgument, grammar: GrammarOption = None, max_byt
     offset = 0
     for line in normalized.text.split("\n"):
         if line:
-            typer.echo(f"{index.line_col(normalized.to_original(offset))[0]:>5} | {line}")
+            typer.echo(f"{index.line_col(normalized.to_original(offset))[0]:>5} | {printable(line)}")
         else:  # a blank line may stand for several collapsed ones: it has no single original line
             typer.echo("      |")
         offset += len(line) + 1
@@ -691,9 +699,9 @@ def debug_tokens(
     else:
         for r in rows:
             text = " ".join(r.text.split())
-            typer.echo(f"{r.terminal:<28} {r.line:>5}:{r.column:<4} {text[:60]}{'…' if len(text) > 60 else ''}")
+            typer.echo(f"{r.terminal:<28} {r.line:>5}:{r.column:<4} {printable(text[:60])}{'…' if len(text) > 60 else ''}")
     if error:
-        typer.echo(str(error), err=True)
+        typer.echo(_printable_lines(str(error)), err=True)
         raise typer.Exit(1)
 
 
@@ -715,7 +723,7 @@ def debug_tree(
     try:
         tree = parse_tree(normalized, start=rule, grammar=grammar)
     except ParseError as exc:
-        typer.echo(str(exc), err=True)
+        typer.echo(_printable_lines(str(exc)), err=True)
         raise typer.Exit(1) from None
     data = debugging.tree_to_dict(tree, normalized, LineIndex(normalized.original))
     if svg:
