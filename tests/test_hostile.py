@@ -459,3 +459,19 @@ def test_text_output_shows_a_letters_escape_sequences_as_escapes(tmp_path: Path)
     assert "    \\x1b[2J\\x1b]0;owned\\x07 not a letter\n    ^" in result.stdout
     tokens = _cli("debug", "tokens", str(letter))
     assert "\x1b" not in tokens.stdout + tokens.stderr
+
+
+def test_csv_cells_that_would_run_as_formulas_are_defused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import csv
+
+    monkeypatch.chdir(tmp_path)
+    Path("=HYPERLINK(1).txt").write_text(LETTER, encoding="utf-8")
+    Path("+bad.txt").write_text("@SUM(1)\n", encoding="utf-8")
+    assert _cli("parse", "=HYPERLINK(1).txt", "+bad.txt", "--format", "csv", "-o", "tables").exit_code == 1
+    with open("tables/letters.csv", newline="", encoding="utf-8") as stream:
+        [letter] = list(csv.DictReader(stream))
+    with open("tables/errors.csv", newline="", encoding="utf-8") as stream:
+        errors = {row["source_path"]: row for row in csv.DictReader(stream)}
+    assert letter["source_path"] == "'=HYPERLINK(1).txt"
+    assert letter["case_number"] == "CM16-0999002"  # other cells as they were
+    assert errors["'+bad.txt"]["message"].endswith("found '@SUM(1)'")
