@@ -475,3 +475,43 @@ def test_csv_cells_that_would_run_as_formulas_are_defused(tmp_path: Path, monkey
     assert letter["source_path"] == "'=HYPERLINK(1).txt"
     assert letter["case_number"] == "CM16-0999002"  # other cells as they were
     assert errors["'+bad.txt"]["message"].endswith("found '@SUM(1)'")
+
+
+# -- debug views: guarded like every output, bounded ---------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["debug", "show", "--html"], ["debug", "tree", "--svg"]])
+def test_a_debug_view_never_overwrites_the_letter_and_is_written_whole(tmp_path: Path, command: list[str]) -> None:
+    letter = tmp_path / "a.txt"
+    letter.write_text(LETTER, encoding="utf-8")
+    refused = _cli(*command, str(letter), str(letter))
+    assert refused.exit_code == 2 and "is also an input" in refused.stderr
+    assert letter.read_text(encoding="utf-8") == LETTER
+    directory = _cli(*command, str(tmp_path), str(letter))
+    assert directory.exit_code == 2 and f"cannot write {tmp_path}: it is a directory" in directory.stderr
+    if os.path.exists("/dev/full"):
+        full = _cli(*command, "/dev/full", str(letter))
+        assert full.exit_code == 2 and "cannot write /dev/full: No space left on device" in full.stderr
+    view = tmp_path / "view"
+    assert _cli(*command, str(view), str(letter)).exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "view"]  # no temporary file or lock left
+
+
+def test_the_outline_svg_is_xml_whatever_a_title_holds(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    letter = tmp_path / "a.txt"
+    letter.write_text(LETTER.replace("MRI of the lumbar spine", "MRI of the \x01lumbar spine"), encoding="utf-8")
+    svg = tmp_path / "outline.svg"
+    assert _cli("debug", "tree", str(letter), "--svg", str(svg)).exit_code == 0
+    assert "lumbar" in ET.tostring(ET.parse(svg).getroot(), encoding="unicode")
+
+
+def test_debug_show_refuses_a_text_past_its_limit(tmp_path: Path) -> None:
+    from imrparse.cli.commands import SHOW_MAX_CHARS
+
+    huge = tmp_path / "huge.txt"
+    huge.write_text(LETTER + "x" * SHOW_MAX_CHARS, encoding="utf-8")
+    result = _cli("debug", "show", str(huge), "--html", str(tmp_path / "view.html"))
+    assert result.exit_code == 2 and "debug show draws a letter of up to 1,000,000" in result.stderr
+    assert not (tmp_path / "view.html").exists()

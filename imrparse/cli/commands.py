@@ -22,7 +22,7 @@ from imrparse.etl.batch import DEFAULT_MAX_BYTES, STDIN, Input, Refused, Result,
 from imrparse.etl.pool import map_inputs
 from imrparse.etl.progress import Progress
 from imrparse.grammar.loader import START_SYMBOLS, default_grammar_path
-from imrparse.check.report import printable
+from imrparse.check.report import printable, xml_text
 from imrparse.text.inputs import letter_text, read_regular_file, require_pdf_extra, too_large
 from imrparse.text.normalize import normalize
 from imrparse.views import debug as debugging
@@ -39,6 +39,8 @@ GlobOption = Annotated[list[str] | None, typer.Option(help="File patterns to tak
                                                            "*.pdf): repeat the option or separate patterns with commas.")]
 LetterArgument = Annotated[str, typer.Argument(metavar="PATH", help="A letter: text or PDF; - reads standard input.")]
 MaxBytesOption = Annotated[int, typer.Option("--max-bytes", min=1, help="Refuse inputs larger than this many bytes.")]
+# The largest text `debug show` draws: 32 MiB of 28,736 items took 159 s and 5 GB.
+SHOW_MAX_CHARS = 1_000_000
 FollowLinksOption = Annotated[bool, typer.Option("--follow-links", help="Read what symbolic links inside a directory lead to "
                                                                        "outside it (by default they are error records).")]
 
@@ -719,6 +721,8 @@ def debug_tree(
     from imrparse.text.normalize import LineIndex
 
     parser = _require_grammar(grammar)
+    if svg is not None:
+        _refuse_output_among([path], svg)
     _, normalized = _read_letter(path, max_bytes)
     try:
         tree = parse_tree(normalized, start=rule, grammar=grammar)
@@ -727,7 +731,7 @@ def debug_tree(
         raise typer.Exit(1) from None
     data = debugging.tree_to_dict(tree, normalized, LineIndex(normalized.original))
     if svg:
-        svg.write_text(debugging.outline_svg(debugging.tokens(normalized, parser, start=rule)[0]), encoding="utf-8")
+        _write_view(svg, xml_text(debugging.outline_svg(debugging.tokens(normalized, parser, start=rule)[0])))
     if format is DebugFormat.json:
         typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
         return
@@ -791,18 +795,30 @@ def debug_show(
     from imrparse.views import show
 
     _require_grammar(grammar)
-    view = show.build_view(_read_text(path, max_bytes), name=STDIN if path == "-" else path, grammar=grammar)
+    if html is not None:
+        _refuse_output_among([path], html)
+    name = STDIN if path == "-" else path
+    text = _read_text(path, max_bytes)
+    if len(text) > SHOW_MAX_CHARS:
+        typer.echo(f"imrparse: {printable(name)} has {len(text):,} characters; debug show draws a letter of up to "
+                   f"{SHOW_MAX_CHARS:,} (one is ~6,000), as its marks for a larger text take minutes and gigabytes: "
+                   "use debug explain or validate for it", err=True)
+        raise typer.Exit(2)
+    view = show.build_view(text, name=name, grammar=grammar)
     if html is None:
         show.print_view(view)
     else:
-        try:
-            html.write_text(show.to_html(view), encoding="utf-8")
-        except OSError as exc:
-            typer.echo(f"imrparse: cannot write {html}: {exc.strerror or exc}", err=True)
-            raise typer.Exit(2) from None
-        typer.echo(f"{html}: the view of {view.name}", err=True)
+        _write_view(html, show.to_html(view))
+        typer.echo(f"{printable(str(html))}: the view of {printable(view.name)}", err=True)
     if view.error is not None:
         raise typer.Exit(1)
+
+
+def _write_view(output: Path, document: str) -> None:
+    """A debug view (HTML, SVG) written as `parse` writes its output (outputs.replacing): in full
+    or not at all, never over the letter it shows (checked before the letter is read)."""
+    with _usage_errors(), outputs.replacing(output) as sink:
+        sink.write(document.encode("utf-8"))
 
 
 @app.command("summary")
