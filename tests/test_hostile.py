@@ -515,3 +515,18 @@ def test_debug_show_refuses_a_text_past_its_limit(tmp_path: Path) -> None:
     result = _cli("debug", "show", str(huge), "--html", str(tmp_path / "view.html"))
     assert result.exit_code == 2 and "debug show draws a letter of up to 1,000,000" in result.stderr
     assert not (tmp_path / "view.html").exists()
+
+
+def test_only_the_literal_dash_is_a_stream(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from imrparse.cli.commands import app
+
+    monkeypatch.chdir(tmp_path)
+    Path("-").write_text(LETTER, encoding="utf-8")
+    read = CliRunner().invoke(app, ["parse", "./-"], input="not a letter\n")
+    assert read.exit_code == 0 and json.loads(read.stdout)["source"]["path"] == "./-"
+    Path("a.txt").write_text(LETTER, encoding="utf-8")
+    written = _cli("parse", "a.txt", "-o", "./-")
+    assert written.exit_code == 0 and written.stdout == ""
+    assert json.loads(Path("-").read_bytes())["source"]["path"] == "a.txt"

@@ -45,6 +45,19 @@ FollowLinksOption = Annotated[bool, typer.Option("--follow-links", help="Read wh
                                                                        "outside it (by default they are error records).")]
 
 
+def _output_path(raw: str) -> Path:
+    """An output option's path. Only the literal `-` is standard output: `./-` is a file named
+    `-` (Path would make it `-`), so it is kept absolute."""
+    path = Path(raw)
+    return path if raw == "-" or str(path) != "-" else Path.cwd() / path
+
+
+def _input_name(raw: str) -> str:
+    """A path argument as an input's name; only the literal `-` is standard input (`./-` is a file)."""
+    name = str(Path(raw))
+    return os.path.join(os.curdir, name) if name == "-" else name
+
+
 def _require_grammar(grammar: Path | None, *, records: bool = False) -> Lark:
     """Build the parser the command needs (the tree parser, or with `records=True` the record
     parser) once up front, so a broken grammar is one clear error, not one per input; worker
@@ -122,7 +135,7 @@ def collect_inputs(paths: list[str], globs: list[str], max_bytes: int = DEFAULT_
                 raise typer.Exit(2)
             names.extend(found)
         else:
-            names.append(raw if raw == "-" else str(path))  # a missing or unreadable file becomes its error record
+            names.append(raw if raw == "-" else _input_name(raw))  # a missing or unreadable file becomes its error record
     readable = [name for name in names if isinstance(name, str)]
     _refuse_output_among(readable, output)
     with _usage_errors():
@@ -235,7 +248,8 @@ def parse_command(
     paths: Annotated[list[str] | None, typer.Argument(help="Files, directories, or - for standard input.")] = None,
     format: Annotated[Format | None, typer.Option("--format", help="json (default for one input), jsonl, or the five "
                                                                    "tables in the --output directory as parquet or csv.")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout; - is stdout.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", parser=_output_path,
+                                                                   help="Write here (atomically) instead of stdout; - is stdout.")] = None,
     workers: WorkersOption = None,
     unordered: Annotated[bool, typer.Option(help="Write results as they complete, not in input order.")] = False,
     glob: GlobOption = None,
@@ -429,7 +443,8 @@ def validate_command(
     select: Annotated[list[str] | None, typer.Option(help="Only these rules: codes, prefixes or names, comma-separated.")] = None,
     ignore: Annotated[list[str] | None, typer.Option(help="Not these rules: codes, prefixes or names, comma-separated.")] = None,
     strict: Annotated[bool, typer.Option(help="Warnings make a letter fail too.")] = False,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (atomically); - is stdout.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", parser=_output_path,
+                                                                   help="Write the report here (atomically); - is stdout.")] = None,
     workers: WorkersOption = None,
     glob: GlobOption = None,
     quiet: QuietOption = 0,
@@ -712,7 +727,7 @@ def debug_tree(
     path: LetterArgument,
     rule: Annotated[str, typer.Option(callback=_start_symbol, help=f"Start symbol: {', '.join(START_SYMBOLS)}")] = "start",
     format: DebugFormatOption = DebugFormat.text,
-    svg: Annotated[Path | None, typer.Option(help="Also draw the section/item outline as an SVG file.")] = None,
+    svg: Annotated[Path | None, typer.Option(parser=_output_path, help="Also draw the section/item outline as an SVG file.")] = None,
     grammar: GrammarOption = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
 ) -> None:
@@ -785,7 +800,8 @@ def debug_wording(
 @debug_app.command("show")
 def debug_show(
     path: LetterArgument,
-    html: Annotated[Path | None, typer.Option("--html", help="Write the view as one self-contained HTML page instead.")] = None,
+    html: Annotated[Path | None, typer.Option("--html", parser=_output_path,
+                                                                         help="Write the view as one self-contained HTML page instead.")] = None,
     grammar: GrammarOption = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
 ) -> None:
