@@ -530,3 +530,17 @@ def test_only_the_literal_dash_is_a_stream(tmp_path: Path, monkeypatch: pytest.M
     written = _cli("parse", "a.txt", "-o", "./-")
     assert written.exit_code == 0 and written.stdout == ""
     assert json.loads(Path("-").read_bytes())["source"]["path"] == "a.txt"
+
+
+@pytest.mark.parametrize("workers", [1, 2, 4])
+def test_parse_many_yields_every_result_made_before_the_inputs_raise(workers: int) -> None:
+    def inputs() -> Any:
+        for i in range(100):
+            yield LETTER.replace("CM16-0999002", f"CM16-{i:07d}").encode()
+        raise OSError("the source of inputs failed")
+
+    results = []
+    with pytest.raises(OSError, match="the source of inputs failed"):
+        for result in imrparse.parse_many(inputs(), workers=workers):
+            results.append(result)
+    assert [r["case"]["case_number"] for r in results] == [f"CM16-{i:07d}" for i in range(100)]
