@@ -544,3 +544,41 @@ def test_parse_many_yields_every_result_made_before_the_inputs_raise(workers: in
         for result in imrparse.parse_many(inputs(), workers=workers):
             results.append(result)
     assert [r["case"]["case_number"] for r in results] == [f"CM16-{i:07d}" for i in range(100)]
+
+
+# -- signals and names ---------------------------------------------------------------------------
+
+
+def test_sighup_leaves_the_previous_output_and_nothing_beside_it(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    letter = tmp_path / "a.txt"
+    letter.write_text(LETTER, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(b"previous\n")
+    run = subprocess.Popen([IMRPARSE, "parse", *[str(letter)] * 20000, "-o", str(out), "--workers", "1", "-q"],
+                           stderr=subprocess.DEVNULL, env=ENV)
+    deadline = time.monotonic() + 30
+    while not list(tmp_path.glob(".out.jsonl.*.partial")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)
+    run.send_signal(signal.SIGHUP)
+    assert run.wait(timeout=30) == 128 + signal.SIGHUP
+    assert out.read_bytes() == b"previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "out.jsonl"]
+
+
+@pytest.mark.parametrize("length", [237, 238, 250, 255])
+def test_an_output_name_of_up_to_255_bytes_is_written(tmp_path: Path, length: int) -> None:
+    letter = tmp_path / "a.txt"
+    letter.write_text(LETTER, encoding="utf-8")
+    out = tmp_path / ("o" * (length - 6) + ".jsonl")
+    for _ in range(2):  # created, then replaced
+        result = _cli("parse", str(letter), "-o", str(out))
+        assert result.exit_code == 0, result.stderr
+    assert _cli("parse", str(letter), "-o", str(out), "--resume").exit_code == 0
+    tables = tmp_path / ("t" * length)
+    assert _cli("parse", str(letter), "--format", "parquet", "-o", str(tables)).exit_code == 0
+    assert _cli("parse", str(letter), "--format", "parquet", "-o", str(tables)).exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["a.txt", out.name, tables.name])

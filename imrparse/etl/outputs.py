@@ -1,6 +1,7 @@
 """Where the commands write, so that no run loses what a user had or leaves anything behind.
 
-- A regular file is written to a hidden temporary file beside it, `.NAME.XXXXXXXX.partial`,
+- A regular file is written to a hidden temporary file beside it, `.NAME.XXXXXXXX.partial`
+  (`.NAME` a hash of the name when the name is too long to take the suffix),
   renamed over it only when the run completes (a Parquet directory likewise, swapped in whole):
   an interrupted or failed run leaves the previous output as it was.
 - `--resume` appends to the file itself, a finished line at a time, so a kill keeps every line.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import os
 import re
 import shutil
@@ -108,7 +110,7 @@ def replacing(output: Path | None) -> Iterator[Sink]:
     with locked(target):
         mode = _creation_mode(target)
         try:
-            fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+            fd, partial = tempfile.mkstemp(prefix=f"{_stem(target)}.", suffix=".partial", dir=target.parent)
             os.fchmod(fd, mode)
         except OSError as exc:
             raise _cannot_write(output, exc) from None
@@ -202,7 +204,7 @@ def replacing_directory(output: Path, names: set[str]) -> Iterator[Path]:
             raise OutputError(f"{output} holds other files than the tables ({', '.join(others[:3])}): a run replaces the "
                               "whole directory, so give a new or empty one")
         try:
-            partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+            partial = Path(tempfile.mkdtemp(prefix=f"{_stem(target)}.", suffix=".partial", dir=target.parent))
             os.chmod(partial, 0o777 & ~_umask())
         except OSError as exc:
             raise _cannot_write(output, exc) from None
@@ -218,7 +220,7 @@ def locked(target: Path) -> Iterator[None]:
     """This run's exclusive lock on TARGET, `.NAME.lock` beside it, holding this process's id for
     the message a second run gives. The kernel drops the lock when this process dies however it
     dies; the file is removed on the way out. Holding it, remove what killed runs left."""
-    path = target.with_name(f".{target.name}.lock")
+    path = target.with_name(f"{_stem(target)}.lock")
     while True:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
@@ -257,7 +259,7 @@ def _names(fd: int, path: Path) -> bool:
 def _remove_stale(target: Path) -> None:
     """Remove the temporary files and directories of earlier runs to TARGET that were killed:
     this run holds the lock, so no live run is writing them."""
-    stale = re.compile(rf"\.{re.escape(target.name)}\.[a-z0-9_]{{8}}\.partial")  # tempfile's 8 random characters
+    stale = re.compile(rf"{re.escape(_stem(target))}\.[a-z0-9_]{{8}}\.partial")  # tempfile's 8 random characters
     for entry in os.scandir(target.parent):
         if stale.fullmatch(entry.name):
             if entry.is_dir(follow_symlinks=False):
@@ -265,6 +267,21 @@ def _remove_stale(target: Path) -> None:
             else:
                 with suppress(OSError):
                     os.unlink(entry.path)
+
+
+# The longest name a file can have (Linux, macOS), and the most a file beside OUTPUT adds to its
+# stem: `.XXXXXXXX.partial.old` (a directory's previous tables, while they are swapped).
+NAME_MAX = 255
+_SUFFIX_MAX = len(".XXXXXXXX.partial.old")
+
+
+def _stem(target: Path) -> str:
+    """How the files beside TARGET (its temporary file, its lock) begin: `.NAME`, or for a name
+    too long to take their suffixes, `.` and a hash of the name."""
+    stem = f".{target.name}"
+    if len(os.fsencode(stem)) + _SUFFIX_MAX <= NAME_MAX:
+        return stem
+    return "." + hashlib.sha256(os.fsencode(target.name)).hexdigest()[:32]
 
 
 def _target(output: Path) -> Path:
@@ -347,9 +364,12 @@ def _umask() -> int:
 
 
 def _exit_on_sigterm() -> None:
-    """SIGTERM raises SystemExit, as SIGINT raises KeyboardInterrupt, so an interrupted run
-    unwinds: it removes its temporary output and keeps the previous one."""
+    """SIGTERM and SIGHUP (the terminal closed) raise SystemExit, as SIGINT raises
+    KeyboardInterrupt, so an interrupted run unwinds: it removes its temporary output and lock
+    and keeps the previous output."""
     signal.signal(signal.SIGTERM, _raise_exit)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, _raise_exit)
 
 
 def _raise_exit(signum: int, frame: object) -> None:

@@ -257,6 +257,8 @@ def _serve(connection: Connection, one: Callable[[Any], Any], parent: int, paren
     in `progress` which input it is on, for the parent to know if it dies."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "SIGHUP"):  # the parent turns it into SystemExit (outputs.py); here it just ends
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
     _die_with_parent()
     for end in parents_ends:  # inherited by the fork: held here, a dead parent's pipes would never close
         end.close()

@@ -144,6 +144,8 @@ def _serve(requests: int, replies: int) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "SIGHUP"):  # the parent turns it into SystemExit (outputs.py); here it just ends
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1):  # hold no reader's pipe open: `imrparse parse | cat` ends with imrparse
         os.dup2(null, fd)
