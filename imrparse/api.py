@@ -19,8 +19,8 @@ from imrparse.check.diagnosis import diagnose
 from imrparse.errors import NOT_A_LETTER, InputError, ParseError
 from imrparse.grammar.loader import get_parser, get_record_parser
 from imrparse.read.builder import Built, RecordBuilder, building
-from imrparse.text.inputs import decode as decode  # the first stage, re-exported
 from imrparse.text.inputs import DEFAULT_MAX_BYTES, letter_text, read_regular_file, text_of
+from imrparse.text.inputs import decode as decode  # the first stage, re-exported
 from imrparse.text.normalize import Normalized, normalize
 
 

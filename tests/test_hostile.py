@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import zlib
@@ -156,7 +155,7 @@ def _two_letters(folder: Path) -> list[Path]:
 def test_resume_parses_again_a_letter_whose_helper_was_killed_up_to_a_limit(tmp_path: Path) -> None:
     from imrparse.etl.batch import DIED_LIMIT, lost_one_serialized
 
-    good, bad = _two_letters(tmp_path / "in")
+    good, _ = _two_letters(tmp_path / "in")
     out = tmp_path / "out.jsonl"
     died = lost_one_serialized(str(good), "signal 9 (SIGKILL)")[0] + b"\n"
     out.write_bytes(died)
@@ -192,7 +191,7 @@ def test_on_error_fail_leaves_the_previous_tables_and_skip_writes_no_error_rows(
     import pyarrow.csv
     import pyarrow.parquet
 
-    good, bad = _two_letters(tmp_path / "in")
+    good, _ = _two_letters(tmp_path / "in")
     tables = tmp_path / "tables"
     assert _cli("parse", str(good), "--format", fmt, "-o", str(tables)).exit_code == 0
     before = _tree(tables)
@@ -247,12 +246,12 @@ def test_a_stream_of_zeros_is_read_only_up_to_max_bytes() -> None:
 
 def test_parse_file_refuses_a_fifo_and_a_device(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe.txt")
-    with pytest.raises(imrparse.InputError, match="pipe.txt is not a regular file"):
+    with pytest.raises(imrparse.InputError, match=r"pipe\.txt is not a regular file"):
         imrparse.parse_file(tmp_path / "pipe.txt")
-    with pytest.raises(imrparse.InputError, match="/dev/zero is not a regular file"):
+    with pytest.raises(imrparse.InputError, match=r"/dev/zero is not a regular file"):
         imrparse.parse_file("/dev/zero")
     (tmp_path / "a.txt").write_text(LETTER, encoding="utf-8")
-    with pytest.raises(imrparse.InputError, match="a.txt is larger than the size limit of 100 bytes"):
+    with pytest.raises(imrparse.InputError, match=r"a\.txt is larger than the size limit of 100 bytes"):
         imrparse.parse_file(tmp_path / "a.txt", max_bytes=100)
 
 
@@ -317,7 +316,7 @@ def test_links_out_of_the_folder_are_error_records_that_quote_nothing(tmp_path: 
 
 
 def test_follow_links_reads_what_links_lead_to_once(tmp_path: Path) -> None:
-    top, outside = _linked_folders(tmp_path)
+    top, _ = _linked_folders(tmp_path)
     result = _cli("parse", str(top), "--format", "jsonl", "--follow-links", "-q")
     names = sorted(Path(r["source"]["path"]).relative_to(top).as_posix() for r in _jsonl(result.stdout_bytes))
     assert names == ["2017/0.txt", "2017/1.txt", "2017/2.txt", "again/a.txt", "secret.txt"]
@@ -582,3 +581,28 @@ def test_an_output_name_of_up_to_255_bytes_is_written(tmp_path: Path, length: in
     assert _cli("parse", str(letter), "--format", "parquet", "-o", str(tables)).exit_code == 0
     assert _cli("parse", str(letter), "--format", "parquet", "-o", str(tables)).exit_code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["a.txt", out.name, tables.name])
+
+
+_INTERRUPTED_WHILE_IMPORTING = """
+import os, signal, sys
+
+class Interrupt:  # Ctrl-C at the moment the command line imports its parser (lark)
+    def find_spec(self, name, path=None, target=None):
+        if name == "lark":
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, Interrupt())
+from imrparse.cli import main
+sys.argv[0] = "imrparse"
+main()
+"""
+
+
+def test_ctrl_c_while_the_command_line_is_imported_prints_no_traceback(tmp_path: Path) -> None:
+    letter = tmp_path / "a.txt"
+    letter.write_text(LETTER, encoding="utf-8")
+    run = subprocess.run([sys.executable, "-c", _INTERRUPTED_WHILE_IMPORTING, "parse", str(letter)], capture_output=True,
+                         env=ENV, timeout=60)
+    assert b"Traceback" not in run.stderr, run.stderr.decode()
+    assert run.returncode == 130 and run.stdout == b""

@@ -13,7 +13,6 @@ import orjson
 from imrparse.check.rules import RULES
 from imrparse.check.validate import is_valid
 
-
 # What a terminal or a line-based reader would act on rather than show: C0 and C1 controls (a
 # newline forges a finding line, ESC starts a terminal sequence), DEL, Unicode's line and paragraph
 # separators, and the bidirectional controls that reorder what is shown.

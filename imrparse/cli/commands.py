@@ -16,13 +16,23 @@ import orjson
 import typer
 from lark import Lark
 
+from imrparse.check.report import printable, xml_text
 from imrparse.errors import InputError, MissingExtra, ParseError
 from imrparse.etl import outputs
-from imrparse.etl.batch import DEFAULT_MAX_BYTES, STDIN, Input, Refused, Result, input_key, lost_one_serialized, parse_many, parse_one_serialized
+from imrparse.etl.batch import (
+    DEFAULT_MAX_BYTES,
+    STDIN,
+    Input,
+    Refused,
+    Result,
+    input_key,
+    lost_one_serialized,
+    parse_many,
+    parse_one_serialized,
+)
 from imrparse.etl.pool import map_inputs
 from imrparse.etl.progress import Progress
 from imrparse.grammar.loader import START_SYMBOLS, default_grammar_path
-from imrparse.check.report import printable, xml_text
 from imrparse.text.inputs import letter_text, read_regular_file, require_pdf_extra, too_large
 from imrparse.text.normalize import normalize
 from imrparse.views import debug as debugging
@@ -169,8 +179,8 @@ def _refuse_output_among(names: list[str], output: Path | None) -> None:
     for name in names:
         info = outputs.regular_file(name) if name != "-" else None
         if info is not None and os.path.samestat(info, written):
-            typer.echo(f"imrparse: the output {printable(str(output))} is also an input ({printable(name)}): writing it would destroy that input; "
-                       "write elsewhere", err=True)
+            typer.echo(f"imrparse: the output {printable(str(output))} is also an input ({printable(name)}): writing it would "
+                       "destroy that input; write elsewhere", err=True)
             raise typer.Exit(2)
 
 
@@ -801,7 +811,7 @@ def debug_wording(
 def debug_show(
     path: LetterArgument,
     html: Annotated[Path | None, typer.Option("--html", parser=_output_path,
-                                                                         help="Write the view as one self-contained HTML page instead.")] = None,
+                                              help="Write the view as one self-contained HTML page instead.")] = None,
     grammar: GrammarOption = None,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
 ) -> None:

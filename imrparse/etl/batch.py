@@ -25,6 +25,7 @@ from imrparse.text.inputs import DEFAULT_MAX_BYTES as DEFAULT_MAX_BYTES  # re-ex
 from imrparse.text.inputs import letter_text, path_fields, read_regular_file, refuse_single, too_large
 from imrparse.text.normalize import LineIndex
 
+
 @dataclass(frozen=True)
 class Refused:
     """An input found but not to be read (a link out of the folder a walk was given): its result

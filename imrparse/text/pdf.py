@@ -15,6 +15,7 @@ calling process never loads a PDF into pdfium.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -115,10 +116,8 @@ class _Extractor:
         _Extractor._running = None
         for fd in (self.requests, self.replies):
             os.close(fd)
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         status = os.waitpid(self.pid, 0)[1]
         if os.WIFSIGNALED(status):
             return f"signal {os.WTERMSIG(status)} ({signal.Signals(os.WTERMSIG(status)).name})"
