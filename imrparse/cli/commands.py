@@ -212,7 +212,7 @@ def _walk(top: str, globs: list[str], follow_links: bool = False) -> list[str | 
             continue
         for entry in entries:
             if entry.is_symlink():
-                is_dir = entry.is_dir()
+                is_dir = _leads_to_directory(entry)
                 if not follow_links and not os.path.join(os.path.realpath(entry.path), "").startswith(root):
                     if is_dir or matches(entry.name):
                         found.append(Refused(entry.path, f"is a link to a {'folder' if is_dir else 'file'} outside {top}, so it "
@@ -225,6 +225,13 @@ def _walk(top: str, globs: list[str], follow_links: bool = False) -> list[str | 
             elif matches(entry.name):
                 found.append(entry.path)
     return sorted(found, key=lambda name: (name.path if isinstance(name, Refused) else name).split(os.sep))
+
+
+def _leads_to_directory(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a link loop: an input, whose error record says why
+        return False
 
 
 @dataclass
