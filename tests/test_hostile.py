@@ -606,3 +606,45 @@ def test_ctrl_c_while_the_command_line_is_imported_prints_no_traceback(tmp_path:
                          env=ENV, timeout=60)
     assert b"Traceback" not in run.stderr, run.stderr.decode()
     assert run.returncode == 130 and run.stdout == b""
+
+
+LETTERS_KILLED_RUN = 400
+
+
+def test_a_letter_whose_helper_was_killed_is_parsed_by_the_next_resume(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    if not os.path.isdir("/proc"):
+        skip_because("finds the helper processes in /proc")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(LETTERS_KILLED_RUN):
+        text = LETTER.replace("CM16-0999002", f"CM16-{i:07d}").replace("No such findings", "No such " + "findings " * 20000, 1)
+        (folder / f"{i:03d}.txt").write_text(text, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    run = subprocess.Popen([IMRPARSE, "parse", str(folder), "-o", str(out), "--resume", "--workers", "3", "-q"],
+                           stderr=subprocess.DEVNULL, env=ENV)
+    deadline = time.monotonic() + 60
+    helpers: list[int] = []
+    while len(helpers) < 2 and time.monotonic() < deadline:
+        helpers = [int(entry) for entry in os.listdir("/proc") if entry.isdigit() and _parent(int(entry)) == run.pid]
+        time.sleep(0.02)
+    time.sleep(0.3)  # into the run: each helper is parsing a letter (~3 ms each)
+    os.kill(helpers[0], signal.SIGKILL)
+    assert run.wait(timeout=120) == 1
+    died = [r for r in _jsonl(out.read_bytes()) if "error" in r]
+    assert died and all(r["error"]["message"] == "the process parsing this input died: signal 9 (SIGKILL)" for r in died)
+    resumed = _cli("parse", str(folder), "-o", str(out), "--resume")
+    assert resumed.exit_code == 0, resumed.stderr
+    results = _jsonl(out.read_bytes())
+    parsed = {r["source"]["path"] for r in results if "error" not in r}
+    assert len(parsed) == LETTERS_KILLED_RUN and {r["source"]["path"] for r in died} <= parsed
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return int(stat.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError):
+        return None
