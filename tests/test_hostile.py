@@ -648,3 +648,30 @@ def _parent(pid: int) -> int | None:
             return int(stat.read().rsplit(")", 1)[1].split()[1])
     except (OSError, ValueError):
         return None
+
+
+def test_imrparse_text_on_a_terminal_shows_escape_sequences_as_escapes(tmp_path: Path) -> None:
+    import pty
+
+    letter = tmp_path / "a.txt"
+    letter.write_bytes(b"line one\r\n\x1b[2Jline\ttwo\n")
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run([IMRPARSE, "text", str(letter)], stdout=follower, stderr=subprocess.PIPE, env=ENV, timeout=60)
+        os.close(follower)
+        shown = b""
+        while chunk := _read_pty(leader):
+            shown += chunk
+    finally:
+        os.close(leader)
+    assert done.returncode == 0, done.stderr
+    assert b"\x1b" not in shown and b"\\x1b[2Jline\ttwo" in shown
+    piped = subprocess.run([IMRPARSE, "text", str(letter)], capture_output=True, env=ENV, timeout=60)
+    assert piped.stdout == letter.read_bytes()  # a file or pipe gets the text exactly, for its lines and columns
+
+
+def _read_pty(fd: int) -> bytes:
+    try:
+        return os.read(fd, 65536)
+    except OSError:  # EIO: the writer is gone
+        return b""
