@@ -1,3 +1,3 @@
-from imrparse.cli.commands import app
+from imrparse.cli import main
 
-app(prog_name="imrparse")
+main()

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,12 @@ from lark import Token, Tree
 from lark.exceptions import UnexpectedInput, VisitError
 
 from imrparse.check.diagnosis import diagnose
-from imrparse.errors import NOT_A_LETTER, ParseError
+from imrparse.errors import NOT_A_LETTER, InputError, ParseError
 from imrparse.grammar.loader import get_parser, get_record_parser
-from imrparse.read.builder import Built, building
+from imrparse.read.builder import Built, RecordBuilder, building
 from imrparse.record import Record
+from imrparse.text.inputs import DEFAULT_MAX_BYTES, letter_text, read_regular_file, source_fields, text_of
 from imrparse.text.inputs import decode as decode  # the first stage, re-exported
-from imrparse.text.inputs import letter_text, source_fields, text_of
 from imrparse.text.normalize import Normalized, normalize
 
 
@@ -57,15 +58,33 @@ def parse_normalized(normalized: Normalized, *, grammar: Path | None = None) -> 
         error = diagnose(normalized, get_parser(grammar), grammar=grammar).error
         assert error is not None, "the tree parser accepted a letter the record parser rejected"
         raise error from None
+    except Exception as exc:  # a grammar (--grammar) whose tree the record builder does not expect
+        raise _builder_error(exc) from exc
     return built.value  # type: ignore[no-any-return]
 
 
-def parse_file(path: str | os.PathLike[str], *, grammar: Path | None = None) -> Record:
+def _builder_error(exc: Exception) -> ParseError:
+    """A failure of the record builder as the letter's ParseError, naming the grammar rule whose
+    callback failed: the outermost builder method in the traceback (the one the parser called)."""
+    rule = next((frame.f_code.co_name for frame, _ in traceback.walk_tb(exc.__traceback__)
+                 if isinstance(frame.f_locals.get("self"), RecordBuilder)), None)
+    where = f"the grammar rule {rule!r}" if rule else "a grammar rule"
+    return ParseError(f"the record builder cannot read {where}: {type(exc).__name__}: {exc}. A grammar given with --grammar "
+                      "(grammar=) must keep the shape of each rule the builder reads")
+
+
+def parse_file(path: str | os.PathLike[str], *, grammar: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Record:
     """Parse the letter in a text file (any of the encodings `decode` accepts) or a PDF. The
-    record starts with the file's `source: {path, sha256, bytes}`, as `parse_many` gives it."""
+    record starts with the file's `source: {path, sha256, bytes}`, as `parse_many` gives it.
+
+    Only a regular file of at most `max_bytes` is read: anything else is an InputError naming
+    it (a FIFO would block, /dev/zero never end); OSError when it cannot be opened."""
     name = os.fsdecode(path)
-    data = Path(path).read_bytes()
-    record = parse(letter_text(data, name=name), grammar=grammar)
+    try:
+        data = read_regular_file(path, max_bytes)
+    except InputError as exc:
+        raise InputError(f"{name} {exc.message}") from None
+    record = parse(letter_text(data, name=name, max_bytes=max_bytes), grammar=grammar)
     return {"source": source_fields(name, data), **record}
 
 

@@ -186,19 +186,19 @@ def test_a_file_is_read_whole_whatever_its_stat_says(tmp_path: Path) -> None:
     one past the limit is still refused."""
     import os
 
-    from imrparse.etl import batch
+    from imrparse.text import inputs
 
     letter = SEED.read_bytes()
     fd = os.open(SEED, os.O_RDONLY)
     try:
-        assert batch._read_to_end(fd, 10, len(letter)) == letter
+        assert inputs._read_to_end(fd, 10, len(letter)) == letter
     finally:
         os.close(fd)
     fd = os.open(SEED, os.O_RDONLY)
     try:
-        assert batch._read_to_end(fd, 0, 100) == letter[:101]  # just past a limit of 100 bytes
+        assert inputs._read_to_end(fd, 0, 100) == letter[:101]  # just past a limit of 100 bytes
     finally:
         os.close(fd)
     if Path("/proc/self/status").exists():
-        assert batch._read_regular_file("/proc/self/status", {}, 1 << 20).startswith(b"Name:")
+        assert inputs.read_regular_file("/proc/self/status", 1 << 20).startswith(b"Name:")
     assert imrparse.parse_one(str(SEED))["source"]["bytes"] == len(letter)

@@ -5,6 +5,7 @@ stderr are the concise form too."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import PurePath
 from typing import Any
@@ -15,33 +16,58 @@ import orjson
 from imrparse.check.rules import RULES
 from imrparse.check.validate import is_valid
 
+# What a terminal or a line-based reader would act on rather than show: C0 and C1 controls (a
+# newline forges a finding line, ESC starts a terminal sequence), DEL, Unicode's line and paragraph
+# separators, and the bidirectional controls that reorder what is shown.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# What XML 1.0 cannot hold at all, even escaped.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def printable(text: str) -> str:
+    """TEXT with every character a terminal or a line-based reader would act on shown as an escape,
+    as ruff shows names: a newline as `\\n`, ESC as `\\x1b`. Every text format and message line
+    that shows a file name, a letter's words or a message passes it through here."""
+    return _UNPRINTABLE.sub(_escape, text) if _UNPRINTABLE.search(text) else text
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return _ESCAPES.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def xml_text(text: str) -> str:
+    """TEXT without the characters XML 1.0 cannot hold (a document with one is not XML)."""
+    return _NOT_XML.sub("", text)
+
 
 def finding_lines(path: str, result: dict[str, Any]) -> list[str]:
     """`path:line:column: CODE severity: message`, then the offending line with a caret."""
     out: list[str] = []
     for finding in result["findings"]:
         line, column = finding["line"], finding["column"]
-        out.append(f"{_where(path, line, column)}: {finding['code']} {finding['severity']}: {finding['message']}")
+        out.append(f"{_where(path, line, column)}: {finding['code']} {finding['severity']}: {printable(finding['message'])}")
         text = result["lines"].get(line)
         if text is not None and column is not None:
             shown = text.replace("\t", " ").replace("\f", " ")
-            out.append(f"    {shown}\n    {' ' * (column - 1)}^")
+            out.append(f"    {printable(shown)}\n    {' ' * len(printable(shown[: column - 1]))}^")
     return out
 
 
 def _where(path: str, line: int | None, column: int | None) -> str:
-    return f"{path}:{line}:{column}" if line is not None else path
+    return f"{printable(path)}:{line}:{column}" if line is not None else printable(path)
 
 
 def concise_lines(path: str, result: dict[str, Any]) -> list[str]:
     """`path:line:column: CODE message`, one line per finding (ruff's concise output)."""
-    return [f"{_where(path, f['line'], f['column'])}: {f['code']} {f['message']}" for f in result["findings"]]
+    return [f"{_where(path, f['line'], f['column'])}: {f['code']} {printable(f['message'])}" for f in result["findings"]]
 
 
 def failure_line(path: str, error: dict[str, Any]) -> str:
     """`parse`'s stderr line for an error record: `path:line:column: CODE message`."""
     code = error.get("code")
-    return f"{_where(path, error.get('line'), error.get('column'))}: {code + ' ' if code else ''}{error['message']}"
+    return f"{_where(path, error.get('line'), error.get('column'))}: {code + ' ' if code else ''}{printable(error['message'])}"
 
 
 def jsonl_lines(path: str, result: dict[str, Any]) -> bytes:
@@ -57,12 +83,12 @@ def junit(results: list[tuple[str, dict[str, Any]]], strict: bool) -> bytes:
     failures = sum(not is_valid(result["findings"], strict) for _, result in results)
     suite = ET.Element("testsuite", name="imrparse.validate", tests=str(len(results)), failures=str(failures), errors="0")
     for path, result in results:
-        case = ET.SubElement(suite, "testcase", classname="imrparse.validate", name=path)
+        case = ET.SubElement(suite, "testcase", classname="imrparse.validate", name=printable(path))
         findings = result["findings"]
-        lines = [f"{f['line']}:{f['column']}: {f['code']} {f['severity']}: {f['message']}" for f in findings]
+        lines = [xml_text(f"{f['line']}:{f['column']}: {f['code']} {f['severity']}: {f['message']}") for f in findings]
         if not is_valid(findings, strict):
             failing = [f for f in findings if f["severity"] == "error" or strict]
-            failure = ET.SubElement(case, "failure", type=failing[0]["code"], message=failing[0]["message"])
+            failure = ET.SubElement(case, "failure", type=failing[0]["code"], message=printable(failing[0]["message"]))
             failure.text = "\n".join(lines)
         elif lines:
             ET.SubElement(case, "system-out").text = "\n".join(lines)

@@ -1,7 +1,27 @@
-"""The command line: `imrparse` (Typer)."""
+"""The command line: `imrparse` (Typer). `main` is the console script: Ctrl-C while the command
+line is still being imported ends it with exit 130, not a traceback."""
 
-from imrparse.cli.commands import app, prose_help
+from __future__ import annotations
 
-prose_help(app)  # after every command is registered
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads it so too)
+if TYPE_CHECKING:
+    from typing import Any
 
-__all__ = ["app"]
+
+def main() -> None:
+    try:
+        from imrparse.cli.commands import app
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    app(prog_name="imrparse")
+
+
+def __getattr__(name: str) -> Any:
+    if name != "app":
+        raise AttributeError(f"module 'imrparse.cli' has no attribute {name!r}")
+    from imrparse.cli.commands import app
+
+    return app
+
+
+__all__ = ["app", "main"]

@@ -5,6 +5,7 @@ import functools
 import inspect
 import itertools
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -16,20 +17,29 @@ import orjson
 import typer
 from lark import Lark
 
+from imrparse.check.report import printable, xml_text
 from imrparse.errors import InputError, MissingExtra, ParseError
 from imrparse.etl import outputs
-from imrparse.etl.batch import DEFAULT_MAX_BYTES, Input, Result, input_key, lost_one_serialized, parse_many, parse_one_serialized
+from imrparse.etl.batch import (
+    DEFAULT_MAX_BYTES,
+    STDIN,
+    Input,
+    Result,
+    input_key,
+    lost_one_serialized,
+    parse_many,
+    parse_one_serialized,
+)
 from imrparse.etl.pool import map_inputs
 from imrparse.etl.progress import Progress
 from imrparse.grammar.loader import START_SYMBOLS, default_grammar_path
-from imrparse.text.inputs import DEFAULT_GLOBS, letter_text, letters_in, require_pdf_extra
+from imrparse.text.inputs import DEFAULT_GLOBS, Refused, letter_text, letters_in, read_regular_file, require_pdf_extra, too_large
 from imrparse.text.normalize import normalize
 from imrparse.views import debug as debugging
 from imrparse.views.debug import load_grammar
 
 app = typer.Typer(no_args_is_help=True, add_completion=True, help="Read IMR final determination letters.")
 
-STDIN = "<stdin>"  # standard input's name in messages, reports and records (`source.path`)
 GrammarOption = Annotated[Path | None, typer.Option("--grammar", help="Use this grammar file instead of the shipped one.")]
 WorkersOption = Annotated[int | None, typer.Option(min=1, help="Processes that parse, this one included; default one per CPU.")]
 # A counting flag: shown without a value or a default (`-q`, `-qq`), not as `<int> [default: 0]`.
@@ -39,6 +49,24 @@ GlobOption = Annotated[list[str] | None, typer.Option(help="File patterns to tak
                                                            "*.pdf): repeat the option or separate patterns with commas.")]
 LetterArgument = Annotated[str, typer.Argument(metavar="PATH", help="A letter: text or PDF; - reads standard input.")]
 MaxBytesOption = Annotated[int, typer.Option("--max-bytes", min=1, help="Refuse inputs larger than this many bytes.")]
+# The largest text `debug show` draws: 32 MiB of 28,736 items took 159 s and 5 GB; 1,000,000
+# characters of 873 items take ~9 s and ~200 MB.
+SHOW_MAX_CHARS = 1_000_000
+FollowLinksOption = Annotated[bool, typer.Option("--follow-links", help="Read what symbolic links inside a directory lead to "
+                                                                       "outside it (by default they are error records).")]
+
+
+def _output_path(raw: str) -> Path:
+    """An output option's path. Only the literal `-` is standard output: `./-` is a file named
+    `-` (Path would make it `-`), so it is kept absolute."""
+    path = Path(raw)
+    return path if raw == "-" or str(path) != "-" else Path.cwd() / path
+
+
+def _input_name(raw: str) -> str:
+    """A path argument as an input's name; only the literal `-` is standard input (`./-` is a file)."""
+    name = str(Path(raw))
+    return os.path.join(os.curdir, name) if name == "-" else name
 
 
 def prose_help(typer_app: typer.Typer) -> None:
@@ -116,25 +144,27 @@ def main(
     """Read California DWC IMR final determination letters into records."""
 
 
-def collect_inputs(paths: list[str], globs: list[str], max_bytes: int = DEFAULT_MAX_BYTES, output: Path | None = None) -> list[Input]:
-    """Files as given, directories walked recursively for `globs` (sorted), `-` for stdin
+def collect_inputs(paths: list[str], globs: list[str], max_bytes: int = DEFAULT_MAX_BYTES, output: Path | None = None,
+                   follow_links: bool = False) -> list[Input]:
+    """Files as given, directories walked for `globs` (sorted; see `_walk`), `-` for stdin
     (read up to just past `max_bytes`, so an oversized stream is refused, not held). Before
     anything is read: an `output` that is one of the inputs, or PDFs without the pdf extra,
     end the command (exit 2)."""
-    names: list[str] = []
+    names: list[str | Refused] = []
     for raw in paths or ["-"]:
         path = Path(raw)
         if raw != "-" and path.is_dir():
-            found = letters_in(str(path), globs)
+            found = letters_in(str(path), globs, follow_links)
             if not found:
-                typer.echo(f"imrparse: {path}: no {' or '.join(globs)} files in this directory", err=True)
+                typer.echo(f"imrparse: {printable(str(path))}: no {' or '.join(globs)} files in this directory", err=True)
                 raise typer.Exit(2)
             names.extend(found)
         else:
-            names.append(raw if raw == "-" else str(path))  # a missing or unreadable file becomes its error record
-    _refuse_output_among(names, output)
+            names.append(raw if raw == "-" else _input_name(raw))  # a missing or unreadable file becomes its error record
+    readable = [name for name in names if isinstance(name, str)]
+    _refuse_output_among(readable, output)
     with _usage_errors():
-        require_pdf_extra(name for name in names if name != "-")
+        require_pdf_extra(name for name in readable if name != "-")
     return [(STDIN, sys.stdin.buffer.read(max_bytes + 1)) if name == "-" else name for name in names]
 
 
@@ -164,8 +194,8 @@ def _refuse_output_among(names: list[str], output: Path | None) -> None:
     for name in names:
         info = outputs.regular_file(name) if name != "-" else None
         if info is not None and os.path.samestat(info, written):
-            typer.echo(f"imrparse: the output {output} is also an input ({name}): writing it would destroy that input; "
-                       "write elsewhere", err=True)
+            typer.echo(f"imrparse: the output {printable(str(output))} is also an input ({printable(name)}): writing it would "
+                       "destroy that input; write elsewhere", err=True)
             raise typer.Exit(2)
 
 
@@ -173,6 +203,7 @@ def _refuse_output_among(names: list[str], output: Path | None) -> None:
 class _Tally:
     parsed: int = 0
     failed: int = 0
+    failed_before: int = 0  # inputs a resumed output already held error records for
     last_error_kind: str | None = None
 
 
@@ -182,15 +213,15 @@ class _Stopped(Exception):
 
 
 @contextmanager
-def _sink(output: Path | None, resume: bool) -> Iterator[tuple[outputs.Sink, set[str]]]:
-    """Where `parse` writes, and the keys of the results already there (only when resumed)."""
+def _sink(output: Path | None, resume: bool) -> Iterator[tuple[outputs.Sink, outputs.Completed]]:
+    """Where `parse` writes, and the inputs already done there (only when resumed)."""
     if resume:
         assert output is not None
         with outputs.appending(output) as appended:
             yield appended
     else:
         with outputs.replacing(output) as sink:
-            yield sink, set()
+            yield sink, outputs.Completed()
 
 
 @app.command("parse")
@@ -199,7 +230,8 @@ def parse_command(
     paths: Annotated[list[str] | None, typer.Argument(help="Files, directories, or - for standard input.")] = None,
     format: Annotated[Format | None, typer.Option("--format", help="json (default for one input), jsonl, or the five "
                                                                    "tables in the --output directory as parquet or csv.")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout; - is stdout.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", parser=_output_path,
+                                                                   help="Write here (atomically) instead of stdout; - is stdout.")] = None,
     workers: WorkersOption = None,
     unordered: Annotated[bool, typer.Option(help="Write results as they complete, not in input order.")] = False,
     glob: GlobOption = None,
@@ -207,6 +239,7 @@ def parse_command(
                                                     "--output as it was.")] = OnError.record,
     pretty: Annotated[bool, typer.Option(help="Indent the JSON (implies --format json: one record, or an array).")] = False,
     quiet: QuietOption = 0,
+    follow_links: FollowLinksOption = False,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted --output FILE (JSON Lines): skip inputs whose "
                                               "sha256 is already in it, append the rest.")] = False,
@@ -231,17 +264,23 @@ def parse_command(
         raise typer.Exit(2)
     if pretty:
         format = Format.json
-    inputs = collect_inputs(_paths_or_usage(ctx, paths), _globs(glob), max_bytes, output)
+    inputs = collect_inputs(_paths_or_usage(ctx, paths), _globs(glob), max_bytes, output, follow_links)
     if tables:
         assert output is not None
-        _parse_to_tables(inputs, output, format is Format.csv, workers, grammar, max_bytes, quiet)
+        _parse_to_tables(inputs, output, format is Format.csv, workers, grammar, max_bytes, quiet, on_error)
         return
     tally = _Tally()
     progress = Progress(0, quiet)  # replaced below, once the inputs left to do are known
+    earlier = ""
     with _usage_errors():
         try:
             with _sink(output, resume) as (sink, done):
-                todo = [item for item in inputs if input_key(item, max_bytes) not in done] if resume else inputs
+                todo = inputs
+                if resume:
+                    keys = [input_key(item, max_bytes) for item in inputs]
+                    todo = [item for item, key in zip(inputs, keys, strict=True) if key not in done.keys]
+                    tally.failed_before = sum(key in done.failed for key in keys)
+                    earlier = f"; {len(inputs) - len(todo)} done before, {tally.failed_before} of them failed"
                 fmt = Format.jsonl if resume else format or (Format.json if len(todo) == 1 else Format.jsonl)
                 one = functools.partial(parse_one_serialized, grammar=grammar, max_bytes=max_bytes,
                                         option=orjson.OPT_INDENT_2 if pretty and fmt is Format.json else 0)
@@ -257,7 +296,9 @@ def parse_command(
                                    flush=resume or to_stdout)
         except _Stopped:
             pass
-    progress.summary(f"{tally.parsed} parsed, {tally.failed} failed{progress.rate()}")
+    progress.summary(f"{tally.parsed} parsed, {tally.failed} failed{progress.rate()}{earlier}")
+    if tally.failed_before and not tally.failed:  # as the run that wrote them said
+        raise typer.Exit(1)
     if tally.failed:
         # One input that could not be used at all (missing, unreadable, binary) is a usage error.
         unusable = len(inputs) == 1 and tally.last_error_kind == "input"
@@ -301,22 +342,31 @@ def _write_results(sink: outputs.Sink, results: Iterable[tuple[bytes, Result | N
 
 
 def _parse_to_tables(inputs: list[Input], directory: Path, csv: bool, workers: int | None, grammar: Path | None, max_bytes: int,
-                     quiet: int) -> None:
+                     quiet: int, on_error: OnError) -> None:
     """letters/decisions/citations/errors.parquet (or .csv) in DIRECTORY, a row group every 2,000
-    letters, swapped in for the previous tables only when all are written."""
+    letters, swapped in for the previous tables only when all are written. `--on-error skip`
+    leaves failures out of the errors table; `fail` stops at the first, leaving DIRECTORY as it was."""
     from imrparse.etl.tables import CSV_FILES, TABLE_FILES, CsvTables, ParquetTables, require_pyarrow
 
+    where = f"tables in {directory}"
     with _usage_errors():
         require_pyarrow()
-        with outputs.replacing_directory(directory, CSV_FILES if csv else TABLE_FILES) as partial:
-            try:
-                with (CsvTables if csv else ParquetTables)(partial) as tables, Progress(len(inputs), quiet, "parse") as progress:
-                    for result in _counted(parse_many(inputs, workers=workers, grammar=grammar, max_bytes=max_bytes), progress):
-                        tables.add(result)
-            except OSError as exc:  # a full disk
-                raise outputs.OutputError(f"cannot write {directory}: {exc.strerror or exc}") from None
+        try:
+            with outputs.replacing_directory(directory, CSV_FILES if csv else TABLE_FILES) as partial:
+                try:
+                    with (CsvTables if csv else ParquetTables)(partial) as tables, Progress(len(inputs), quiet, "parse") as progress:
+                        results = parse_many(inputs, workers=workers, grammar=grammar, max_bytes=max_bytes)
+                        for result in _counted(results, progress, always=on_error is OnError.fail):
+                            if "error" in result and on_error is OnError.fail:
+                                raise _Stopped
+                            if "error" not in result or on_error is OnError.record:
+                                tables.add(result)
+                except OSError as exc:  # a full disk
+                    raise outputs.OutputError(f"cannot write {directory}: {exc.strerror or exc}") from None
+        except _Stopped:
+            where = f"{directory} left as it was"
     failed = progress.failed
-    progress.summary(f"{len(inputs) - failed} parsed, {failed} failed{progress.rate()}, tables in {directory}")
+    progress.summary(f"{progress.done - failed} parsed, {failed} failed{progress.rate()}, {where}")
     if failed:
         raise typer.Exit(1)
 
@@ -327,12 +377,13 @@ def _report_failure(result: Result, progress: Progress, *, always: bool = False)
     progress.failure(failure_line(result["source"].get("path") or STDIN, result["error"]), always=always)
 
 
-def _counted(results: Iterable[Result], progress: Progress) -> Iterator[Result]:
-    """parse_many's results, each counted on the progress display; a failure's line shown above it."""
+def _counted(results: Iterable[Result], progress: Progress, *, always: bool = False) -> Iterator[Result]:
+    """parse_many's results, each counted on the progress display; a failure's line shown above
+    it (`always`: even when quiet)."""
     for result in results:
         progress.advance(failed="error" in result)
         if "error" in result:
-            _report_failure(result, progress)
+            _report_failure(result, progress, always=always)
         yield result
 
 
@@ -377,10 +428,12 @@ def validate_command(
     select: Annotated[list[str] | None, typer.Option(help="Only these rules: codes, prefixes or names, comma-separated.")] = None,
     ignore: Annotated[list[str] | None, typer.Option(help="Not these rules: codes, prefixes or names, comma-separated.")] = None,
     strict: Annotated[bool, typer.Option(help="Warnings make a letter fail too.")] = False,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here (atomically); - is stdout.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", parser=_output_path,
+                                                                   help="Write the report here (atomically); - is stdout.")] = None,
     workers: WorkersOption = None,
     glob: GlobOption = None,
     quiet: QuietOption = 0,
+    follow_links: FollowLinksOption = False,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     grammar: GrammarOption = None,
 ) -> None:
@@ -395,7 +448,7 @@ def validate_command(
 
     chosen, skipped = _codes(select), _codes(ignore)
     _require_grammar(grammar)
-    inputs = collect_inputs(_paths_or_usage(ctx, paths), _globs(glob), max_bytes, output)
+    inputs = collect_inputs(_paths_or_usage(ctx, paths), _globs(glob), max_bytes, output, follow_links)
     letters = conforming = errors = warnings = unusable = 0
     collected: list[tuple[str, Any]] = []
     results = validate_many(inputs, workers=workers, grammar=grammar, select=chosen, ignore=skipped,
@@ -465,6 +518,7 @@ def load_command(
                                                "loaded as letters.")] = False,
     workers: WorkersOption = None,
     glob: GlobOption = None,
+    follow_links: FollowLinksOption = False,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     quiet: QuietOption = 0,
     grammar: GrammarOption = None,
@@ -484,7 +538,7 @@ def load_command(
     _require_grammar(grammar, records=True)
     tables = [path for path in paths if path != "-" and stored.is_tables(path)]
     others = [path for path in paths if path not in tables]
-    inputs = collect_inputs(others, _globs(glob), max_bytes, db) if others else []
+    inputs = collect_inputs(others, _globs(glob), max_bytes, db, follow_links) if others else []
     records: list[tuple[str, bytes | None]] = []  # files of records, and standard input's bytes when it holds them
     letters: list[Input] = []
     for item in inputs:
@@ -613,48 +667,62 @@ def grammar_show() -> None:
     typer.echo(path.read_text(encoding="utf-8"), nl=False)
 
 
-def _read_text(path: str) -> str:
-    """The text of a letter file (a PDF's extracted text), `-` standard input; exit 2 if unusable."""
+def _read_text(path: str, max_bytes: int) -> str:
+    """The text of a letter file (a PDF's extracted text), `-` standard input, read as `parse`
+    reads it (a regular file of at most `max_bytes`); exit 2 if unusable."""
     name = STDIN if path == "-" else path
     try:
-        return letter_text(sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes(), name=name)
+        if path == "-":
+            data = sys.stdin.buffer.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                raise InputError(too_large(len(data), max_bytes))
+        else:
+            data = read_regular_file(path, max_bytes)
+        return letter_text(data, name=name, max_bytes=max_bytes)
     except OSError as exc:
-        typer.echo(f"{name}: cannot be read: {exc.strerror or exc}", err=True)
+        typer.echo(f"{printable(name)}: cannot be read: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
     except InputError as exc:
-        typer.echo(f"{name}: {exc.message}", err=True)
+        typer.echo(f"{printable(name)}: {printable(exc.message)}", err=True)
         raise typer.Exit(2) from None
     except MissingExtra as exc:
         typer.echo(f"imrparse: {exc}", err=True)
         raise typer.Exit(2) from None
 
 
-def _read_letter(path: str) -> tuple[str, Any]:
+def _printable_lines(text: str) -> str:
+    """A message of several lines (a ParseError with its caret line) with each line `printable`."""
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
+def _read_letter(path: str, max_bytes: int) -> tuple[str, Any]:
     """The text of a letter (see _read_text) and its normalization."""
-    text = _read_text(path)
+    text = _read_text(path, max_bytes)
     return text, normalize(text)
 
 
 @app.command("text")
-def text_command(path: LetterArgument) -> None:
+def text_command(path: LetterArgument, max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES) -> None:
     """Print the text imrparse reads from a letter (a PDF's extracted text), so that a finding's
     line and column can be looked up in it."""
-    text, _ = _read_letter(path)
+    text, _ = _read_letter(path, max_bytes)
+    if sys.stdout.isatty():  # a letter's ESC sequences would drive the terminal: shown as escapes, lines kept
+        text = "".join(part if i % 2 else printable(part) for i, part in enumerate(re.split(r"(\r\n|\n|\t|\f)", text)))
     sys.stdout.buffer.write(text.encode("utf-8"))
 
 
 @debug_app.command("normalize")
-def debug_normalize(path: LetterArgument, grammar: GrammarOption = None) -> None:
+def debug_normalize(path: LetterArgument, grammar: GrammarOption = None, max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES) -> None:
     """The text as the grammar sees it, each line with its original line number."""
     from imrparse.text.normalize import LineIndex
 
     _require_grammar(grammar)  # normalization does not depend on it, but a broken --grammar is reported
-    _, normalized = _read_letter(path)
+    _, normalized = _read_letter(path, max_bytes)
     index = LineIndex(normalized.original)
     offset = 0
     for line in normalized.text.split("\n"):
         if line:
-            typer.echo(f"{index.line_col(normalized.to_original(offset))[0]:>5} | {line}")
+            typer.echo(f"{index.line_col(normalized.to_original(offset))[0]:>5} | {printable(line)}")
         else:  # a blank line may stand for several collapsed ones: it has no single original line
             typer.echo("      |")
         offset += len(line) + 1
@@ -673,19 +741,20 @@ def debug_tokens(
     format: DebugFormatOption = DebugFormat.text,
     rule: Annotated[str, typer.Option(callback=_start_symbol, help=f"Start symbol: {', '.join(START_SYMBOLS)}")] = "start",
     grammar: GrammarOption = None,
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
 ) -> None:
     """The token stream: terminal, original line:column, text."""
     parser = _require_grammar(grammar)
-    _, normalized = _read_letter(path)
+    _, normalized = _read_letter(path, max_bytes)
     rows, error = debugging.tokens(normalized, parser, start=rule)
     if format is DebugFormat.json:
         typer.echo(orjson.dumps([r.to_dict() for r in rows], option=orjson.OPT_INDENT_2).decode())
     else:
         for r in rows:
             text = " ".join(r.text.split())
-            typer.echo(f"{r.terminal:<28} {r.line:>5}:{r.column:<4} {text[:60]}{'…' if len(text) > 60 else ''}")
+            typer.echo(f"{r.terminal:<28} {r.line:>5}:{r.column:<4} {printable(text[:60])}{'…' if len(text) > 60 else ''}")
     if error:
-        typer.echo(str(error), err=True)
+        typer.echo(_printable_lines(str(error)), err=True)
         raise typer.Exit(1)
 
 
@@ -694,23 +763,27 @@ def debug_tree(
     path: LetterArgument,
     rule: Annotated[str, typer.Option(callback=_start_symbol, help=f"Start symbol: {', '.join(START_SYMBOLS)}")] = "start",
     format: DebugFormatOption = DebugFormat.text,
-    svg: Annotated[Path | None, typer.Option(help="Also draw the tree (its rule nodes, nested) as an SVG file.")] = None,
+    svg: Annotated[Path | None, typer.Option(parser=_output_path,
+                                             help="Also draw the tree (its rule nodes, nested) as an SVG file.")] = None,
     grammar: GrammarOption = None,
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
 ) -> None:
     """The parse tree with original line ranges on each node."""
     from imrparse.api import parse_tree
     from imrparse.text.normalize import LineIndex
 
     _require_grammar(grammar)
-    _, normalized = _read_letter(path)
+    if svg is not None:
+        _refuse_output_among([path], svg)
+    _, normalized = _read_letter(path, max_bytes)
     try:
         tree = parse_tree(normalized, start=rule, grammar=grammar)
     except ParseError as exc:
-        typer.echo(str(exc), err=True)
+        typer.echo(_printable_lines(str(exc)), err=True)
         raise typer.Exit(1) from None
     data = debugging.tree_to_dict(tree, normalized, LineIndex(normalized.original))
     if svg:
-        svg.write_text(debugging.tree_svg(data), encoding="utf-8")
+        _write_view(svg, xml_text(debugging.tree_svg(data)))
     if format is DebugFormat.json:
         typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
         return
@@ -732,10 +805,10 @@ def debug_tree(
 
 
 @debug_app.command("explain")
-def debug_explain(path: LetterArgument, grammar: GrammarOption = None) -> None:
+def debug_explain(path: LetterArgument, grammar: GrammarOption = None, max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES) -> None:
     """Outline of what parsed; on failure, where, what was needed there, and the nearest known error."""
     parser = _require_grammar(grammar)
-    _, normalized = _read_letter(path)
+    _, normalized = _read_letter(path, max_bytes)
     report = debugging.explain(normalized, parser)
     typer.echo(report)
     if not report.endswith("The letter parses."):
@@ -747,11 +820,12 @@ def debug_wording(
     path: LetterArgument,
     format: DebugFormatOption = DebugFormat.text,
     grammar: GrammarOption = None,
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
 ) -> None:
     """How the text between landmarks was read: each guideline paragraph, credentials sentence and
     title, cut into pieces by the wording table's rows; UNRECOGNIZED where no row knows the words."""
     parser = _require_grammar(grammar)
-    _, normalized = _read_letter(path)
+    _, normalized = _read_letter(path, max_bytes)
     readings = debugging.wording(normalized, parser)
     if format is DebugFormat.json:
         typer.echo(orjson.dumps(readings, option=orjson.OPT_INDENT_2).decode())
@@ -763,8 +837,10 @@ def debug_wording(
 @debug_app.command("show")
 def debug_show(
     path: LetterArgument,
-    html: Annotated[Path | None, typer.Option("--html", help="Write the view as one self-contained HTML page instead.")] = None,
+    html: Annotated[Path | None, typer.Option("--html", parser=_output_path,
+                                              help="Write the view as one self-contained HTML page instead.")] = None,
     grammar: GrammarOption = None,
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
 ) -> None:
     """The letter's own text with every landmark and extracted field highlighted by kind, validate's
     findings at their line and column, and for a letter that does not parse the partial record and
@@ -772,18 +848,30 @@ def debug_show(
     from imrparse.views import show
 
     _require_grammar(grammar)
-    view = show.build_view(_read_text(path), name=STDIN if path == "-" else path, grammar=grammar)
+    if html is not None:
+        _refuse_output_among([path], html)
+    name = STDIN if path == "-" else path
+    text = _read_text(path, max_bytes)
+    if len(text) > SHOW_MAX_CHARS:
+        typer.echo(f"imrparse: {printable(name)} has {len(text):,} characters; debug show draws a letter of up to "
+                   f"{SHOW_MAX_CHARS:,} (one is ~6,000), as its marks for a larger text take minutes and gigabytes: "
+                   "use debug explain or validate for it", err=True)
+        raise typer.Exit(2)
+    view = show.build_view(text, name=name, grammar=grammar)
     if html is None:
         show.print_view(view)
     else:
-        try:
-            html.write_text(show.to_html(view), encoding="utf-8")
-        except OSError as exc:
-            typer.echo(f"imrparse: cannot write {html}: {exc.strerror or exc}", err=True)
-            raise typer.Exit(2) from None
-        typer.echo(f"{html}: the view of {view.name}", err=True)
+        _write_view(html, show.to_html(view))
+        typer.echo(f"{printable(str(html))}: the view of {printable(view.name)}", err=True)
     if view.error is not None:
         raise typer.Exit(1)
+
+
+def _write_view(output: Path, document: str) -> None:
+    """A debug view (HTML, SVG) written as `parse` writes its output (outputs.replacing): in full
+    or not at all, never over the letter it shows (checked before the letter is read)."""
+    with _usage_errors(), outputs.replacing(output) as sink:
+        sink.write(document.encode("utf-8"))
 
 
 class SummaryBy(enum.StrEnum):
@@ -822,3 +910,6 @@ def summary_command(
         typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
     else:
         summary.render(data)
+
+
+prose_help(app)  # after every command is registered

@@ -87,7 +87,17 @@ def _database(path: Path, duckdb: Any) -> Any:
     except duckdb.Error as error:
         connection.close()  # not left for the garbage collector (of a process forked later, too)
         raise InputError(f"{path}: not a database of imrparse's tables with the current columns ({error})") from None
+    _refuse_foreign_tables(path, connection)
     return connection
+
+
+def _refuse_foreign_tables(database: Path, connection: Any) -> None:
+    """Tables with imrparse's names but other types would fail in the queries (a BinderException)."""
+    from imrparse.etl.duck import foreign_tables
+
+    if problem := foreign_tables(connection):
+        connection.close()
+        raise InputError(f"{database} {problem}: not a database `imrparse load` wrote")
 
 
 def _loaded(results: Any) -> Any:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Union
@@ -22,12 +21,13 @@ from imrparse.check.validate import unreadable_finding, validate
 from imrparse.errors import InputError, ParseError
 from imrparse.etl.pool import map_inputs
 from imrparse.text.inputs import DEFAULT_MAX_BYTES as DEFAULT_MAX_BYTES  # re-exported: the command line's default
-from imrparse.text.inputs import expand_folders, letter_text, path_fields, refuse_single
+from imrparse.text.inputs import Refused, expand_folders, letter_text, path_fields, read_regular_file, refuse_single, too_large
 from imrparse.text.normalize import LineIndex
 
 # A path, the bytes of a letter, or an (id, text) pair (text as str, or the bytes of a file).
-Input = Union[str, "os.PathLike[str]", bytes, tuple[str, str | bytes]]
+Input = Union[str, "os.PathLike[str]", bytes, tuple[str, str | bytes], Refused]
 Result = dict[str, Any]
+STDIN = "<stdin>"  # standard input's name in messages, reports and records (`source.path`)
 
 
 def _load(item: Input, max_bytes: int) -> tuple[dict[str, Any], bytes | None, str | None]:
@@ -39,6 +39,8 @@ def _load(item: Input, max_bytes: int) -> tuple[dict[str, Any], bytes | None, st
         source = {**path_fields(str(ident)), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
         _check_size(source, len(data), max_bytes)
         return (source, data, None) if isinstance(letter, bytes) else (source, None, letter)
+    if isinstance(item, Refused):
+        raise _Unreadable({**path_fields(item.path), "sha256": None, "bytes": None}, item.why)
     if isinstance(item, bytes):
         source = {"path": None, "sha256": hashlib.sha256(item).hexdigest(), "bytes": len(item)}
         _check_size(source, len(item), max_bytes)
@@ -46,47 +48,13 @@ def _load(item: Input, max_bytes: int) -> tuple[dict[str, Any], bytes | None, st
     path = os.fsdecode(item)  # a name that is not UTF-8 keeps its bytes (surrogateescape)
     source = {**path_fields(path), "sha256": None, "bytes": None}
     try:
-        data = _read_regular_file(path, source, max_bytes)
+        data = read_regular_file(path, max_bytes)
     except OSError as exc:
         raise _Unreadable(source, f"cannot be read: {exc.strerror or exc}") from None
-    _check_size(source, len(data), max_bytes)
+    except InputError as exc:
+        raise _Unreadable(source, exc.message) from None
     source.update(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
     return source, data, None
-
-
-def _read_regular_file(path: str, source: dict[str, Any], max_bytes: int) -> bytes:
-    """The bytes of a regular file, refused unread when it is over `max_bytes`. Anything else is
-    refused unread too: reading a FIFO, a device or a socket can block the batch forever."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # opening a FIFO would wait for a writer
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            with os.scandir(path):  # a folder the walk could not list says why (OSError, in _load)
-                raise _Unreadable(source, "is a directory, not a letter")
-        if not stat.S_ISREG(info.st_mode):
-            raise _Unreadable(source, "is not a regular file (a FIFO, device or socket), so it is not read; "
-                                      "give a stream as - (standard input)")
-        _check_size(source, info.st_size, max_bytes)
-        return _read_to_end(fd, info.st_size, max_bytes)
-    finally:
-        os.close(fd)
-
-
-def _read_to_end(fd: int, size: int, max_bytes: int) -> bytes:
-    """The file's bytes to its end, up to just past `max_bytes`, read in reads sized from its
-    stat `size` (`stream.read(max_bytes + 1)` allocated the whole limit, 32 MiB, per letter).
-    A file that grew since its stat, or a short read, is read on."""
-    chunks = []
-    total = 0
-    want = size + 1
-    while total <= max_bytes:
-        chunk = os.read(fd, min(want, max_bytes + 1 - total))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        total += len(chunk)
-        want = max(want - len(chunk), 1 << 16)
-    return b"".join(chunks)
 
 
 def result_key(result: Result) -> str:
@@ -106,8 +74,7 @@ def input_key(item: Input, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
 
 def _check_size(source: dict[str, Any], size: int, max_bytes: int) -> None:
     if size > max_bytes:
-        raise _Unreadable(source, f"is larger than the size limit of {max_bytes:,} bytes ({size:,} bytes); "
-                                  "raise the limit with --max-bytes (max_bytes=) if it really is one letter")
+        raise _Unreadable(source, too_large(size, max_bytes))
 
 
 class _Unreadable(Exception):
@@ -141,14 +108,28 @@ def parse_one(item: Input, grammar: Path | None = None, max_bytes: int = DEFAULT
     return {"source": source, **record}
 
 
+# How the error record of an input whose process died begins: `--resume` parses it again.
+DIED = "the process parsing this input died: "
+# Error records of that kind an input may have in a resumed output before it counts as done:
+# the process may have been killed from outside (parse it again), or the input kills it.
+DIED_LIMIT = 3
+
+
 def lost_one(item: Input, why: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Result:
     """The error record of an input whose process died parsing it (`pool.map_inputs`'s `lost`):
-    it is not parsed again, since it would kill the next process too."""
+    it is not parsed again in this run, since it may kill the next process too; `--resume`
+    parses it again, up to DIED_LIMIT times in all (`died`)."""
     try:
         source = _load(item, max_bytes)[0]
     except _Unreadable as exc:
         source = exc.source
-    return _error_record(source, InputError(f"the process parsing this input died: {why}"))
+    return _error_record(source, InputError(DIED + why))
+
+
+def died(result: Result) -> bool:
+    """Whether a result is `lost_one`'s: its input's process died, so it is not the input's own."""
+    error = result.get("error")
+    return isinstance(error, dict) and error.get("kind") == "input" and str(error.get("message", "")).startswith(DIED)
 
 
 def validate_one(

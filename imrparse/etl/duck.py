@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from imrparse.errors import MissingExtra
-from imrparse.etl.batch import result_key
+from imrparse.etl.batch import STDIN, result_key
 from imrparse.etl.outputs import OutputError
 from imrparse.etl.stored import TABLE_ROWS
 from imrparse.etl.tables import TABLES, arrow_schemas, rows
@@ -32,35 +32,94 @@ QUALIFY row_number() OVER (PARTITION BY case_number ORDER BY decision_date DESC 
                            lower(source_path) LIKE '%.pdf' DESC, source_path, source_sha256) = 1"""
 
 
+# The marker `load` writes: a database holding it was made by imrparse, with this version of the
+# tables. A database without it holds imrparse's tables only if `foreign_tables` finds none.
+META = "imrparse_meta"
+SCHEMA_VERSION = 1
+# A column of the errors table that only the database has: the absolute path of the input
+# (NULL for standard input), so that a later result for the same file replaces its error row.
+ABSPATH = "source_abspath"
+
+
 def connect(database: Path) -> Any:
     """The database, with the five tables created if missing (types from the Arrow schemas).
-    An existing file that is not a DuckDB database, or whose tables have other columns, is
-    refused (OutputError): it is never written into, or silently not written."""
+    An existing file that is not a DuckDB database, or that holds tables with imrparse's names
+    that imrparse did not make (`foreign_tables`), is refused (OutputError) before it is opened
+    for writing: it is never written into, or silently not written."""
     try:
         import duckdb
     except ImportError:
         raise MissingExtra("loading into DuckDB needs the duckdb extra: pip install 'imrparse[duckdb]'") from None
     _require_duckdb_file(database)
+    if database.exists():
+        with duckdb.connect(str(database), read_only=True) as existing:
+            problem = foreign_tables(existing)
+        if problem:
+            raise OutputError(f"{database} {problem}: load into a new database")
     connection = duckdb.connect(str(database))
     try:
         for name, schema in arrow_schemas().items():
-            columns = [row[0] for row in connection.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ? "
-                "ORDER BY ordinal_position", [name]).fetchall()]
+            columns = _columns(connection, name)
             if not columns:
                 connection.register("empty_table", schema.empty_table())
                 connection.execute(f"CREATE TABLE {name} AS SELECT * FROM empty_table")
                 connection.unregister("empty_table")
-            elif set(columns) < set(schema.names):  # made by an earlier imrparse: it gains the newer columns
+            elif set(columns) - {ABSPATH} < set(schema.names):  # made by an earlier imrparse: it gains the newer columns
                 _add_columns(connection, name, schema, columns)
-            elif set(columns) != set(schema.names):
-                raise OutputError(f"{database} has a table {name} with other columns than imrparse's ({', '.join(columns)}; "
-                                  f"imrparse's: {', '.join(schema.names)}): load into a new database")
+        connection.execute(f"ALTER TABLE errors ADD COLUMN IF NOT EXISTS {ABSPATH} VARCHAR")
+        _mark(connection)
         create_views(connection)
     except BaseException:
         connection.close()
         raise
     return connection
+
+
+def foreign_tables(connection: Any) -> str | None:
+    """Why the database's tables are not imrparse's (None when they are, or there are none): a
+    table with one of imrparse's names whose columns are not a subset of imrparse's with the same
+    types, or, in a database without the `imrparse_meta` marker, without `source_sha256`.
+    `load` would mix its rows with another tool's, and `summary` misread them."""
+    marked = bool(_columns(connection, META))
+    for name, types in _imrparse_types(connection).items():
+        found = dict(connection.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ? "
+            "ORDER BY ordinal_position", [name]).fetchall())
+        if not found:
+            continue
+        if set(found) - set(types):
+            return (f"has a table {name} with other columns than imrparse's ({', '.join(found)}; imrparse's: "
+                    f"{', '.join(types)})")
+        if other := [f"{column} {kind}" for column, kind in found.items() if types[column] != kind]:
+            return (f"has a table {name} whose columns have other types than imrparse's ({', '.join(other)}; imrparse's: "
+                    f"{', '.join(f'{column} {types[column]}' for column, _ in (c.split(' ', 1) for c in other))})")
+        if not marked and "source_sha256" not in found:
+            return f"has a table {name} that imrparse did not make (no {META} marker, and no source_sha256 column)"
+    return None
+
+
+def _imrparse_types(connection: Any) -> dict[str, dict[str, str]]:
+    """Each table's columns and their DuckDB types, as `connect` creates them."""
+    types = {}
+    for name, schema in arrow_schemas().items():
+        connection.register("empty_table", schema.empty_table())
+        types[name] = dict((row[0], row[1]) for row in connection.execute("DESCRIBE empty_table").fetchall())
+        connection.unregister("empty_table")
+    types["errors"][ABSPATH] = "VARCHAR"
+    return types
+
+
+def _columns(connection: Any, name: str) -> list[str]:
+    return [row[0] for row in connection.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ? "
+        "ORDER BY ordinal_position", [name]).fetchall()]
+
+
+def _mark(connection: Any) -> None:
+    """Write the marker: these tables are imrparse's, version SCHEMA_VERSION."""
+    connection.execute(f"CREATE TABLE IF NOT EXISTS {META} (schema_version INTEGER)")
+    connection.execute(f"DELETE FROM {META}")
+    connection.execute(f"INSERT INTO {META} VALUES (?)", [SCHEMA_VERSION])
 
 
 def create_views(connection: Any) -> None:
@@ -87,6 +146,7 @@ def memory_database() -> Any:
         connection.register("empty_table", schema.empty_table())
         connection.execute(f"CREATE TABLE {name} AS SELECT * FROM empty_table")
         connection.unregister("empty_table")
+    connection.execute(f"ALTER TABLE errors ADD COLUMN {ABSPATH} VARCHAR")  # as `connect` makes it
     create_views(connection)
     return connection
 
@@ -155,15 +215,15 @@ def load(connection: Any, results: Iterable[dict[str, Any]], *, replace: bool = 
 def _load_batch(connection: Any, batch: list[dict[str, Any]], added: dict[str, int], replace: bool) -> int:
     import pyarrow as pa
 
-    keys = list({result_key(r) for r in batch})
-    paths = list({r["source"]["path"] for r in batch if r["source"]["path"] is not None})
+    keys = list({_error_key(r["source"]) for r in batch})
+    paths = list({path for r in batch if (path := absolute_path(r["source"]["path"])) is not None})
     connection.execute("BEGIN TRANSACTION")
     try:
-        removed = _delete(connection, "errors", "coalesce(source_sha256, 'path:' || source_path) IN (SELECT UNNEST(?)) "
-                                                "OR source_path IN (SELECT UNNEST(?))", [keys, paths])
+        removed = _delete(connection, "errors", f"coalesce(source_sha256, 'path:' || {ABSPATH}) IN (SELECT UNNEST(?)) "
+                                                f"OR {ABSPATH} IN (SELECT UNNEST(?))", [keys, paths])
         if replace:
             removed += sum(_delete(connection, name, "source_sha256 IN (SELECT UNNEST(?))", [keys])
-                           for name in ("letters", "decisions", "citations"))
+                           for name in TABLES if name != "errors")
         known = loaded_letters(connection, keys)
         fresh: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
         for result in batch:
@@ -176,7 +236,11 @@ def _load_batch(connection: Any, batch: list[dict[str, Any]], added: dict[str, i
         schemas = arrow_schemas()
         for name, table_rows in fresh.items():
             if table_rows:
-                connection.register("incoming", pa.Table.from_pylist(table_rows, schema=schemas[name]))
+                incoming = pa.Table.from_pylist(table_rows, schema=schemas[name])
+                if name == "errors":
+                    incoming = incoming.append_column(ABSPATH, pa.array([absolute_path(row["source_path"]) for row in table_rows],
+                                                                        pa.string()))
+                connection.register("incoming", incoming)
                 connection.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming")  # columns added later sit last
                 connection.unregister("incoming")
                 added[name] += len(table_rows)
@@ -194,6 +258,17 @@ def forget_errors_of(connection: Any, paths: list[str]) -> int:
     removed = _delete(connection, "errors", "source_path IN (SELECT UNNEST(?))", [paths])
     connection.execute("COMMIT")
     return removed
+
+
+def absolute_path(path: str | None) -> str | None:
+    """What identifies a file input across loads besides its content: its absolute path (a
+    relative one names another file from another folder). Standard input has none."""
+    return None if path is None or path == STDIN else os.path.abspath(path)
+
+
+def _error_key(source: dict[str, Any]) -> str:
+    """`result_key` with the absolute path for an input that could not be read."""
+    return str(source["sha256"] or f"path:{absolute_path(source['path'])}")
 
 
 def _delete(connection: Any, table: str, where: str, parameters: list[Any]) -> int:

@@ -1,6 +1,7 @@
 """Where the commands write, so that no run loses what a user had or leaves anything behind.
 
-- A regular file is written to a hidden temporary file beside it, `.NAME.XXXXXXXX.partial`,
+- A regular file is written to a hidden temporary file beside it, `.NAME.XXXXXXXX.partial`
+  (`.NAME` a hash of the name when the name is too long to take the suffix),
   renamed over it only when the run completes (a Parquet directory likewise, swapped in whole):
   an interrupted or failed run leaves the previous output as it was.
 - `--resume` appends to the file itself, a finished line at a time, so a kill keeps every line.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import os
 import re
 import shutil
@@ -24,15 +26,17 @@ import signal
 import stat
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from io import RawIOBase
 from pathlib import Path
 from typing import BinaryIO
 
 import orjson
 
-from imrparse.etl.batch import result_key
+from imrparse.etl.batch import DIED_LIMIT, died, result_key
 
 
 class OutputError(Exception):
@@ -106,7 +110,7 @@ def replacing(output: Path | None) -> Iterator[Sink]:
     with locked(target):
         mode = _creation_mode(target)
         try:
-            fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+            fd, partial = tempfile.mkstemp(prefix=f"{_stem(target)}.", suffix=".partial", dir=target.parent)
             os.fchmod(fd, mode)
         except OSError as exc:
             raise _cannot_write(output, exc) from None
@@ -121,16 +125,25 @@ def replacing(output: Path | None) -> Iterator[Sink]:
             raise
 
 
+@dataclass
+class Completed:
+    """What a JSON Lines output already holds: the keys of the inputs done (`--resume` skips
+    them), and of those the ones whose result is an error record."""
+
+    keys: set[str] = field(default_factory=set)
+    failed: set[str] = field(default_factory=set)
+
+
 @contextmanager
-def appending(output: Path) -> Iterator[tuple[Sink, set[str]]]:
-    """OUTPUT (JSON Lines) opened for appending under this run's lock, with the keys of the
-    results already in it (`--resume`). Each line is flushed as written, so a kill keeps it."""
+def appending(output: Path) -> Iterator[tuple[Sink, Completed]]:
+    """OUTPUT (JSON Lines) opened for appending under this run's lock, with what is already in it
+    (`--resume`). Each line is flushed as written, so a kill keeps it."""
     target = _target(output)
     if target.exists() and not target.is_file():
         raise OutputError(f"--resume continues a regular file, and {output} is not one")
     _exit_on_sigterm()
     with locked(target):
-        done = completed_keys(target) if target.exists() else set()
+        done = completed_keys(target) if target.exists() else Completed()
         try:
             stream = target.open("ab", buffering=0)
         except OSError as exc:
@@ -139,28 +152,38 @@ def appending(output: Path) -> Iterator[tuple[Sink, set[str]]]:
             yield Sink(stream, str(output)), done
 
 
-def completed_keys(output: Path) -> set[str]:
-    """The input keys of the records in a JSON Lines output. A last line cut short (by a kill or
-    a full disk) is removed, so its input is parsed again and appears once. Any other line that
-    is not a record stops the run (OutputError naming the line), with the file untouched: a
-    resume never deletes a record."""
-    keys: set[str] = set()
+def completed_keys(output: Path) -> Completed:
+    """The inputs a JSON Lines output holds results for. An input whose process died (`died`) is
+    not done until it has a result of its own, or DIED_LIMIT such records (it kills whatever
+    process parses it). A last line cut short (by a kill or a full disk) is removed, so its
+    input is parsed again and appears once. Any other line that is not a record stops the run
+    (OutputError naming the line), with the file untouched: a resume never deletes a record."""
+    done = Completed()
+    deaths: Counter[str] = Counter()
     complete = 0
     with output.open("rb") as stream:
         for number, line in enumerate(stream, start=1):
             if not line.endswith(b"\n"):
                 break
             try:
-                keys.add(result_key(orjson.loads(line)))
+                result = orjson.loads(line)
+                key = result_key(result)
             except (orjson.JSONDecodeError, KeyError, TypeError):
                 what = "is blank" if not line.strip() else "is not a record imrparse wrote"
                 raise OutputError(f"{output}:{number}: the line {what}; --resume appends only to imrparse's JSON Lines. "
                                   "Remove or fix that line, then resume") from None
             complete += len(line)
+            if died(result):
+                deaths[key] += 1
+                if deaths[key] < DIED_LIMIT:
+                    continue
+            done.keys.add(key)
+            if "error" in result:
+                done.failed.add(key)
     if complete != output.stat().st_size:
         with output.open("r+b") as stream:
             stream.truncate(complete)
-    return keys
+    return done
 
 
 @contextmanager
@@ -181,7 +204,7 @@ def replacing_directory(output: Path, names: set[str]) -> Iterator[Path]:
             raise OutputError(f"{output} holds other files than the tables ({', '.join(others[:3])}): a run replaces the "
                               "whole directory, so give a new or empty one")
         try:
-            partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+            partial = Path(tempfile.mkdtemp(prefix=f"{_stem(target)}.", suffix=".partial", dir=target.parent))
             os.chmod(partial, 0o777 & ~_umask())
         except OSError as exc:
             raise _cannot_write(output, exc) from None
@@ -197,7 +220,7 @@ def locked(target: Path) -> Iterator[None]:
     """This run's exclusive lock on TARGET, `.NAME.lock` beside it, holding this process's id for
     the message a second run gives. The kernel drops the lock when this process dies however it
     dies; the file is removed on the way out. Holding it, remove what killed runs left."""
-    path = target.with_name(f".{target.name}.lock")
+    path = target.with_name(f"{_stem(target)}.lock")
     while True:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
@@ -236,7 +259,7 @@ def _names(fd: int, path: Path) -> bool:
 def _remove_stale(target: Path) -> None:
     """Remove the temporary files and directories of earlier runs to TARGET that were killed:
     this run holds the lock, so no live run is writing them."""
-    stale = re.compile(rf"\.{re.escape(target.name)}\.[a-z0-9_]{{8}}\.partial")  # tempfile's 8 random characters
+    stale = re.compile(rf"{re.escape(_stem(target))}\.[a-z0-9_]{{8}}\.partial")  # tempfile's 8 random characters
     for entry in os.scandir(target.parent):
         if stale.fullmatch(entry.name):
             if entry.is_dir(follow_symlinks=False):
@@ -244,6 +267,21 @@ def _remove_stale(target: Path) -> None:
             else:
                 with suppress(OSError):
                     os.unlink(entry.path)
+
+
+# The longest name a file can have (Linux, macOS), and the most a file beside OUTPUT adds to its
+# stem: `.XXXXXXXX.partial.old` (a directory's previous tables, while they are swapped).
+NAME_MAX = 255
+_SUFFIX_MAX = len(".XXXXXXXX.partial.old")
+
+
+def _stem(target: Path) -> str:
+    """How the files beside TARGET (its temporary file, its lock) begin: `.NAME`, or for a name
+    too long to take their suffixes, `.` and a hash of the name."""
+    stem = f".{target.name}"
+    if len(os.fsencode(stem)) + _SUFFIX_MAX <= NAME_MAX:
+        return stem
+    return "." + hashlib.sha256(os.fsencode(target.name)).hexdigest()[:32]
 
 
 def _target(output: Path) -> Path:
@@ -326,9 +364,12 @@ def _umask() -> int:
 
 
 def _exit_on_sigterm() -> None:
-    """SIGTERM raises SystemExit, as SIGINT raises KeyboardInterrupt, so an interrupted run
-    unwinds: it removes its temporary output and keeps the previous one."""
+    """SIGTERM and SIGHUP (the terminal closed) raise SystemExit, as SIGINT raises
+    KeyboardInterrupt, so an interrupted run unwinds: it removes its temporary output and lock
+    and keeps the previous output."""
     signal.signal(signal.SIGTERM, _raise_exit)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, _raise_exit)
 
 
 def _raise_exit(signum: int, frame: object) -> None:

@@ -93,7 +93,15 @@ def _chunks(inputs: Iterable[In], processes: int) -> Iterator[list[In]]:
     taken = 0
     while True:
         size = CHUNK if total is None else max(1, min(CHUNK, (total - taken) // (4 * processes)))
-        if not (chunk := list(itertools.islice(items, size))):
+        chunk: list[In] = []
+        try:
+            for item in itertools.islice(items, size):
+                chunk.append(item)
+        except Exception:
+            if chunk:
+                yield chunk  # the inputs before the iterator's exception are mapped, then it is raised
+            raise
+        if not chunk:
             return
         taken += len(chunk)
         yield chunk
@@ -118,6 +126,7 @@ class _Pool(Generic[In, Out]):
         self.results: dict[int, list[Out]] = {}  # finished, not yet yielded
         self.orphaned: deque[int] = deque()  # chunks a dead helper left unfinished
         self.exhausted = False
+        self.failure: Exception | None = None  # what the inputs' iterator raised
 
     def map(self, ordered: bool) -> Iterator[Out]:
         import multiprocessing  # only when a pool runs: it is not a cheap import
@@ -158,6 +167,8 @@ class _Pool(Generic[In, Out]):
             elif any(helper.queued for helper in self.helpers):
                 self._collect(block=True)
             elif self.exhausted and not self.results:
+                if self.failure is not None:
+                    raise self.failure
                 return
 
     def _take(self) -> tuple[int, list[In]] | None:
@@ -168,7 +179,11 @@ class _Pool(Generic[In, Out]):
             return index, self.sent.pop(index)
         if self.exhausted or len(self.sent) + len(self.results) >= self.limit:
             return None
-        taken = next(self.numbered, None)
+        try:
+            taken = next(self.numbered, None)
+        except Exception as exc:  # raised once every result before it is yielded
+            self.failure = exc
+            taken = None
         self.exhausted = taken is None
         return taken
 
@@ -242,6 +257,8 @@ def _serve(connection: Connection, one: Callable[[Any], Any], parent: int, paren
     in `progress` which input it is on, for the parent to know if it dies."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "SIGHUP"):  # the parent turns it into SystemExit (outputs.py); here it just ends
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
     _die_with_parent()
     for end in parents_ends:  # inherited by the fork: held here, a dead parent's pipes would never close
         end.close()

@@ -174,7 +174,8 @@ class ParquetTables:
 class CsvTables(ParquetTables):
     """The five tables as CSV files (letters.csv, ...) with the Parquet tables' columns, for
     spreadsheets: a header row, dates as YYYY-MM-DD, booleans as true/false, null as an empty
-    cell, and a list column's items joined with LIST_SEPARATOR."""
+    cell, and a list column's items joined with LIST_SEPARATOR. A text cell that a spreadsheet
+    would run as a formula is defused (`defuse_formula`)."""
 
     def __init__(self, directory: Path, row_group: int = ROW_GROUP) -> None:
         self.schemas = arrow_schemas()
@@ -198,8 +199,22 @@ class CsvTables(ParquetTables):
                 table = pa.Table.from_pylist(pending, schema=self.schemas[name])
                 columns = [pc.binary_join(column, LIST_SEPARATOR) if pa.types.is_list(column.type) else column
                            for column in table.columns]
+                columns = [defuse_formula(column) if pa.types.is_string(column.type) else column for column in columns]
                 self.writers[name].write_table(pa.Table.from_arrays(columns, schema=self.csv_schemas[name]))
                 pending.clear()
+
+
+# A cell a spreadsheet reads as a formula (or, after a tab or carriage return, may): OWASP's list.
+FORMULA_START = "^[=+\\-@\t\r]"
+
+
+def defuse_formula(column: Any) -> Any:
+    """A text column with a `'` before each cell that begins like a formula, as OWASP recommends
+    for CSV: a letter's words (`=HYPERLINK(...)` in a title) are shown, never run."""
+    import pyarrow.compute as pc
+
+    starts = pc.match_substring_regex(column, FORMULA_START)
+    return pc.if_else(starts, pc.binary_join_element_wise("'", column, ""), column)
 
 
 def _close(writer: Any) -> None:

@@ -15,7 +15,9 @@ import hashlib
 import importlib.util
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator, Sized
+from dataclasses import dataclass
 from typing import Any, cast
 
 from imrparse.errors import PDF_EXTRA, InputError, MissingExtra
@@ -173,11 +175,63 @@ def require_pdf_extra(inputs: Iterable[Any]) -> None:
 
 
 def _head(path: str) -> bytes:
+    """The first bytes of a regular file; nothing else is opened (a FIFO would block)."""
     try:
-        with open(path, "rb") as stream:
-            return stream.read(5)
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return b""  # its own error record, later
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            return os.read(fd, 5)
+        finally:
+            os.close(fd)
     except OSError:
-        return b""  # its own error record, later
+        return b""
+
+
+def read_regular_file(path: str | os.PathLike[str], max_bytes: int) -> bytes:
+    """The bytes of a regular file, refused unread (InputError) when it is over `max_bytes`.
+    Anything else is refused unread too: reading a FIFO, a device or a socket can block forever
+    or never end (/dev/zero). OSError when it cannot be opened or read."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # opening a FIFO would wait for a writer
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            with os.scandir(path):  # a folder that cannot be listed says why (OSError)
+                raise InputError("is a directory, not a letter")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError("is not a regular file (a FIFO, device or socket), so it is not read; give a stream as - "
+                             "(standard input)")
+        if info.st_size > max_bytes:
+            raise InputError(too_large(info.st_size, max_bytes))
+        data = _read_to_end(fd, info.st_size, max_bytes)
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:  # it grew since its stat
+        raise InputError(too_large(len(data), max_bytes))
+    return data
+
+
+def too_large(size: int, max_bytes: int) -> str:
+    """The message for an input over the size limit."""
+    return (f"is larger than the size limit of {max_bytes:,} bytes ({size:,} bytes); "
+            "raise the limit with --max-bytes (max_bytes=) if it really is one letter")
+
+
+def _read_to_end(fd: int, size: int, max_bytes: int) -> bytes:
+    """The file's bytes to its end, up to just past `max_bytes`, read in reads sized from its
+    stat `size` (`stream.read(max_bytes + 1)` allocated the whole limit, 32 MiB, per letter).
+    A file that grew since its stat, or a short read, is read on."""
+    chunks = []
+    total = 0
+    want = size + 1
+    while total <= max_bytes:
+        chunk = os.read(fd, min(want, max_bytes + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        want = max(want - len(chunk), 1 << 16)
+    return b"".join(chunks)
 
 
 def path_fields(path: str) -> dict[str, str]:
@@ -200,18 +254,63 @@ def source_fields(path: str, data: bytes) -> Source:
     return cast(Source, {**path_fields(path), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)})
 
 
-def letters_in(top: str, globs: Iterable[str] = DEFAULT_GLOBS) -> list[str]:
+@dataclass(frozen=True)
+class Refused:
+    """An input found but not to be read (a link out of the folder a walk was given): its result
+    is an error record saying `why`, and its content is never opened."""
+
+    path: str
+    why: str
+
+
+def letters_in(top: str, globs: Iterable[str] = DEFAULT_GLOBS, follow_links: bool = False) -> list[str | Refused]:
     """The files under `top` whose names match a glob, ignoring case (scanners save `.PDF`), in
-    path order. One `os.walk` (directory entries, no stat per file; symlinked directories are not
-    entered, so a link loop is walked once) instead of a `Path.rglob` per glob: a quarter of the
-    time on a large archive. Anything that is not a directory counts, so a broken link or a file
-    link loop is an input too, and gets its error record; so does a directory that cannot be
-    listed, whose letters would otherwise be lost without a word."""
+    path order. Directories are walked from a stack, not by recursion (a folder nested a
+    thousand deep), reading directory entries (no stat per file). A symbolic link that leads
+    inside `top` is followed, a link to a directory walked once (no loop is walked twice); one
+    that leads outside `top` is not read unless `follow_links`: it is a `Refused` input, an
+    error record that names it. Anything that is not a directory counts, so a broken link or a
+    file link loop is an input too, and gets its error record; so does a directory that cannot
+    be listed, whose letters would otherwise be lost without a word."""
     matches = re.compile("|".join(fnmatch.translate(pattern) for pattern in globs), re.IGNORECASE).match
-    unlisted: list[str] = []
-    found = [os.path.join(directory, name) for directory, _, names in os.walk(top, onerror=lambda exc: unlisted.append(exc.filename))
-             for name in names if matches(name)]
-    return sorted(found + unlisted, key=lambda found_path: found_path.split(os.sep))
+    root = os.path.join(os.path.realpath(top), "")
+    found: list[str | Refused] = []
+    walked: set[tuple[int, int]] = set()
+    stack = [top]
+    while stack:
+        directory = stack.pop()
+        try:
+            info = os.stat(directory)
+            if (info.st_dev, info.st_ino) in walked:
+                continue
+            walked.add((info.st_dev, info.st_ino))
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name, reverse=True)  # walked in name order
+        except OSError:
+            found.append(directory)  # reading it says why it cannot be listed
+            continue
+        for entry in entries:
+            if entry.is_symlink():
+                is_dir = _leads_to_directory(entry)
+                if not follow_links and not os.path.join(os.path.realpath(entry.path), "").startswith(root):
+                    if is_dir or matches(entry.name):
+                        found.append(Refused(entry.path, f"is a link to a {'folder' if is_dir else 'file'} outside {top}, so it "
+                                                         "is not read; give --follow-links to read what it leads to"))
+                    continue
+            else:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            if is_dir:
+                stack.append(entry.path)
+            elif matches(entry.name):
+                found.append(entry.path)
+    return sorted(found, key=lambda name: (name.path if isinstance(name, Refused) else name).split(os.sep))
+
+
+def _leads_to_directory(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a link loop: an input, whose error record says why
+        return False
 
 
 def expand_folders(inputs: Iterable[Any], globs: Iterable[str] = DEFAULT_GLOBS) -> Iterable[Any]:

@@ -3,11 +3,24 @@
 The posted PDFs are encrypted with an empty password and forbid copying; pdfium still reads
 them. pdfium is not thread-safe (threads calling it at once crash the process), so one lock
 serializes every call in a process; batches parse PDFs in parallel across processes.
+
+pdfium spends its memory before any limit can be checked: a page of 30 million characters,
+100 KB compressed, takes ~800 MB to load and ~3.5 GB more to index its text, and a process out
+of memory aborts. So where the system can fork (Linux, macOS), a PDF is extracted in a helper
+process of this one (the extractor, started on the first PDF and kept for the next) whose
+address space is limited to what this process had plus PDF_MEMORY: a PDF that needs more ends
+that helper, not this process, and is an InputError; the next PDF starts a new helper. The
+calling process never loads a PDF into pdfium.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import os
+import signal
+import struct
+import sys
 import threading
 from typing import Any
 
@@ -15,26 +28,177 @@ from imrparse.errors import PDF_EXTRA, InputError, MissingExtra
 
 _PDFIUM = threading.Lock()
 
+# What extracting one PDF may add to the extractor's memory (address space) beyond this
+# process's own: a letter's PDF needs a few MB; pdfium takes ~250 bytes per character of a
+# page, so ~1.5 million characters on one page (250 letters' worth) pass it.
+PDF_MEMORY = 384 * 1024 * 1024
+
+# The extractor's replies: the text, or the message of an InputError.
+_TEXT, _REFUSED = 0, 1
+_HEADER = struct.Struct("<BQ")
+_REQUEST = struct.Struct("<QQ")
+
 
 def extract_text(data: bytes, max_chars: int) -> str:
     """The text of every page, pages joined by a form feed (as the corpus' pdfium extraction).
 
     Pages are added while the text stays within `max_chars`: a few KB of compressed text can
-    expand to tens of millions of characters, and pdfium needs ~100 bytes of memory for each.
+    expand to tens of millions of characters. A PDF whose extraction needs more than
+    PDF_MEMORY is an InputError, and this process carries on.
     """
     try:
-        import pypdfium2 as pdfium
+        import pypdfium2 as pdfium  # imported here, so that the extractor inherits it
     except ImportError:
         raise MissingExtra(PDF_EXTRA) from None
     with _PDFIUM:
+        if not hasattr(os, "fork"):  # Windows: no helper to bound it; extracted here
+            return _extract_here(pdfium, data, max_chars)
+        return _Extractor.current().extract(data, max_chars)
+
+
+def _extract_here(pdfium: Any, data: bytes, max_chars: int) -> str:
+    try:
+        document = pdfium.PdfDocument(data, password="")
+    except pdfium.PdfiumError as exc:
+        raise InputError(f"not a readable PDF: {exc}") from None
+    try:
+        return _pages_text(document, max_chars)
+    finally:
+        document.close()
+
+
+class _Extractor:
+    """The helper process that extracts this process's PDFs, one at a time, under an
+    address-space limit. It ends when this process closes its end of the pipe (exits, or dies
+    however it dies), and with the exchange it was in when that exchange is interrupted."""
+
+    _running: _Extractor | None = None
+
+    def __init__(self) -> None:
+        requests_read, self.requests = os.pipe()
+        self.replies, replies_write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the extractor: never returns into the caller's code
+            status = 1
+            try:
+                os.close(self.requests)
+                os.close(self.replies)
+                _serve(requests_read, replies_write)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(requests_read)
+        os.close(replies_write)
+
+    @classmethod
+    def current(cls) -> _Extractor:
+        if cls._running is None:
+            cls._running = _Extractor()
+        return cls._running
+
+    def extract(self, data: bytes, max_chars: int) -> str:
         try:
-            document = pdfium.PdfDocument(data, password="")
-        except pdfium.PdfiumError as exc:
-            raise InputError(f"not a readable PDF: {exc}") from None
+            _write_all(self.requests, _REQUEST.pack(max_chars, len(data)) + data)
+            kind, size = _HEADER.unpack(_read_exactly(self.replies, _HEADER.size))
+            payload = _read_exactly(self.replies, size).decode("utf-8", "surrogatepass")
+        except (OSError, EOFError):
+            raise InputError(f"the PDF cannot be extracted within {PDF_MEMORY >> 20} MiB of memory (a letter's needs a few MB): "
+                             f"its extraction ended with {self._end()}") from None
+        except BaseException:  # interrupted mid-exchange: the pipe's next bytes belong to this one
+            self._end()
+            raise
+        if kind == _REFUSED:
+            raise InputError(payload)
+        return payload
+
+    def _end(self) -> str:
+        """Stop the extractor (if it still runs) and say how it ended."""
+        _Extractor._running = None
+        for fd in (self.requests, self.replies):
+            os.close(fd)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        status = os.waitpid(self.pid, 0)[1]
+        if os.WIFSIGNALED(status):
+            return f"signal {os.WTERMSIG(status)} ({signal.Signals(os.WTERMSIG(status)).name})"
+        return f"exit status {os.WEXITSTATUS(status)}"
+
+    @classmethod
+    def forget(cls) -> None:
+        """In a forked child: the parent's extractor is not this process's (its pipe ends are
+        closed here, so that the extractor still ends with the parent)."""
+        if cls._running is not None:
+            for fd in (cls._running.requests, cls._running.replies):
+                os.close(fd)
+            cls._running = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_Extractor.forget)
+
+
+def _serve(requests: int, replies: int) -> None:
+    """The extractor's loop: a PDF in, its text (or why not) out, until the pipe closes."""
+    import pypdfium2 as pdfium
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "SIGHUP"):  # the parent turns it into SystemExit (outputs.py); here it just ends
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1):  # hold no reader's pipe open: `imrparse parse | cat` ends with imrparse
+        os.dup2(null, fd)
+    _limit_memory()
+    while True:
         try:
-            return _pages_text(document, max_chars)
-        finally:
-            document.close()
+            max_chars, size = _REQUEST.unpack(_read_exactly(requests, _REQUEST.size))
+            data = _read_exactly(requests, size)
+        except EOFError:
+            return
+        try:
+            kind, text = _TEXT, _extract_here(pdfium, data, max_chars)
+        except InputError as exc:
+            kind, text = _REFUSED, exc.message
+        except MemoryError:
+            kind, text = _REFUSED, (f"the PDF cannot be extracted within {PDF_MEMORY >> 20} MiB of memory "
+                                    "(a letter's needs a few MB)")
+        del data
+        payload = text.encode("utf-8", "surrogatepass")
+        _write_all(replies, _HEADER.pack(kind, len(payload)) + payload)
+
+
+def _limit_memory() -> None:
+    """Limit this process's address space to its present size plus PDF_MEMORY, and write no
+    core file if pdfium aborts at the limit. Linux only (/proc; macOS does not enforce it)."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if not sys.platform.startswith("linux"):
+        return
+    with open("/proc/self/statm", "rb") as stream:
+        size = int(stream.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = size + PDF_MEMORY
+    if soft != resource.RLIM_INFINITY:
+        limit = min(limit, soft)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    chunks = []
+    while size:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _pages_text(document: Any, max_chars: int) -> str:
