@@ -18,6 +18,8 @@ SECOND_LETTER = "S107"
 UNREADABLE = "S000"
 
 PDF_EXTRA = "reading PDFs needs the pdf extra: pip install 'imrparse[pdf]'"
+OCR_EXTRA = ("reading scans (page images) needs the ocr extra and Tesseract's English model: pip install 'imrparse[ocr]', "
+             "and apt-get install tesseract-ocr tesseract-ocr-eng (or your system's Tesseract)")
 
 
 class MissingExtra(ImportError):
