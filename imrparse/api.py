@@ -18,9 +18,10 @@ from imrparse.check.diagnosis import diagnose
 from imrparse.errors import NOT_A_LETTER, ParseError
 from imrparse.grammar.loader import get_parser, get_record_parser
 from imrparse.read.builder import Built, building
+from imrparse.text.inputs import Letter, letter_of, read_letter
 from imrparse.text.inputs import decode as decode  # the first stage, re-exported
-from imrparse.text.inputs import letter_text, text_of
 from imrparse.text.normalize import Normalized, normalize
+from imrparse.text.ocr import DEFAULT_DPI, DEFAULT_LANG, DEFAULT_PAGE_TIMEOUT, OcrMode, OcrOptions
 
 
 def parse_tree(normalized: Normalized, *, start: str = "start", grammar: Path | None = None) -> Tree[Token]:
@@ -37,10 +38,19 @@ def parse_tree(normalized: Normalized, *, start: str = "start", grammar: Path | 
 def parse(text: str | bytes, *, grammar: Path | None = None) -> dict[str, Any]:
     """Parse the text of one letter into its record (JSON-ready dicts and lists).
 
-    Bytes may be a text file in any encoding `decode` accepts or a PDF (with the pdf extra).
+    Bytes may be a text file in any encoding `decode` accepts, a PDF (with the pdf extra), or a
+    page image or scanned PDF (read by OCR, with the ocr extra; see `parse_file` for the options).
     Raises ParseError (InputError for undecodable input) with the original line and column.
     """
-    return parse_normalized(normalize(text_of(text)), grammar=grammar)
+    return _parsed(letter_of(text), grammar)
+
+
+def _parsed(letter: Letter, grammar: Path | None) -> dict[str, Any]:
+    """The letter's record; with `source.ocr` when OCR read any of its pages."""
+    record = parse_normalized(normalize(letter.text), grammar=grammar)
+    if letter.ocr is not None:
+        record["source"] = {"ocr": letter.ocr.as_record()}
+    return record
 
 
 def parse_normalized(normalized: Normalized, *, grammar: Path | None = None) -> dict[str, Any]:
@@ -60,9 +70,16 @@ def parse_normalized(normalized: Normalized, *, grammar: Path | None = None) -> 
     return built.value  # type: ignore[no-any-return]
 
 
-def parse_file(path: str | os.PathLike[str], *, grammar: Path | None = None) -> dict[str, Any]:
-    """Parse the letter in a text file (any of the encodings `decode` accepts) or a PDF."""
-    return parse(letter_text(Path(path).read_bytes(), name=os.fsdecode(path)), grammar=grammar)
+def parse_file(path: str | os.PathLike[str], *, grammar: Path | None = None, ocr: OcrMode = "auto", ocr_dpi: int = DEFAULT_DPI,
+               ocr_lang: str = DEFAULT_LANG, ocr_timeout: float = DEFAULT_PAGE_TIMEOUT) -> dict[str, Any]:
+    """Parse the letter in a text file (any of the encodings `decode` accepts), a PDF, or a page
+    image (PNG, JPEG, TIFF: a scan or a fax). `ocr` says which pages Tesseract reads: "auto" those
+    without a text layer (every page of an image), "always" every page, "never" none. PDF pages
+    are rendered at `ocr_dpi`; `ocr_lang` is Tesseract's language; a page may take `ocr_timeout`
+    seconds. A record read by OCR has `source.ocr`: the pages, the engine, the mean word confidence.
+    """
+    options = OcrOptions(ocr, ocr_dpi, ocr_lang, ocr_timeout)
+    return _parsed(read_letter(Path(path).read_bytes(), name=os.fsdecode(path), ocr=options), grammar)
 
 
 def dumps(record: dict[str, Any]) -> bytes:

@@ -22,23 +22,48 @@ from imrparse.etl.batch import DEFAULT_MAX_BYTES, Input, Result, input_key, lost
 from imrparse.etl.pool import map_inputs
 from imrparse.etl.progress import Progress
 from imrparse.grammar.loader import START_SYMBOLS, default_grammar_path
-from imrparse.text.inputs import letter_text, require_pdf_extra
+from imrparse.text.inputs import DEFAULT_OCR, read_letter, require_pdf_extra
 from imrparse.text.normalize import normalize
+from imrparse.text.ocr import DEFAULT_DPI, DEFAULT_LANG, DEFAULT_PAGE_TIMEOUT, OcrOptions
 from imrparse.views import debug as debugging
 from imrparse.views.debug import load_grammar
 
 app = typer.Typer(no_args_is_help=True, add_completion=True, help="Read IMR final determination letters.")
 
-DEFAULT_GLOBS = ["*.txt", "*.pdf"]
+DEFAULT_GLOBS = ["*.txt", "*.pdf", "*.tif", "*.tiff", "*.png", "*.jpg", "*.jpeg"]
 STDIN = "<stdin>"  # standard input's name in messages, reports and records (`source.path`)
 GrammarOption = Annotated[Path | None, typer.Option("--grammar", help="Use this grammar file instead of the shipped one.")]
 WorkersOption = Annotated[int | None, typer.Option(min=1, help="Processes that parse, this one included; default one per CPU.")]
 QuietOption = Annotated[int, typer.Option("--quiet", "-q", count=True, help="-q: no progress bar or failure lines, only the "
                                                                            "summary line; -qq: nothing on stderr.")]
-GlobOption = Annotated[list[str] | None, typer.Option(help="File patterns to take from directories (default *.txt and "
-                                                           "*.pdf): repeat the option or separate patterns with commas.")]
-LetterArgument = Annotated[str, typer.Argument(metavar="PATH", help="A letter: text or PDF; - reads standard input.")]
+GlobOption = Annotated[list[str] | None, typer.Option(help="File patterns to take from directories (default *.txt, *.pdf "
+                                                           "and the page images *.tif, *.tiff, *.png, *.jpg, *.jpeg): repeat "
+                                                           "the option or separate patterns with commas.")]
+LetterArgument = Annotated[str, typer.Argument(metavar="PATH", help="A letter: text, PDF or page image; - reads standard input.")]
 MaxBytesOption = Annotated[int, typer.Option("--max-bytes", min=1, help="Refuse inputs larger than this many bytes.")]
+
+
+class OcrChoice(enum.StrEnum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+OcrOption = Annotated[OcrChoice, typer.Option("--ocr", help="Which pages Tesseract reads (the ocr extra): auto, the PDF pages "
+                                                            "without a text layer and every page of an image; always, every "
+                                                            "page; never, none.")]
+OcrDpiOption = Annotated[int, typer.Option("--ocr-dpi", min=50, max=1200, help="Render PDF pages at this resolution for OCR "
+                                                                               "(also assumed for images that give none).")]
+OcrLangOption = Annotated[str, typer.Option("--ocr-lang", help="Tesseract's language(s), such as eng or eng+spa.")]
+OcrTimeoutOption = Annotated[float, typer.Option("--ocr-timeout", min=0.1, help="Seconds OCR may spend on one page; a page "
+                                                                                "that takes longer fails its letter.")]
+
+
+def _ocr_options(ocr: OcrChoice, dpi: int, lang: str, timeout: float) -> OcrOptions:
+    try:
+        return OcrOptions(ocr.value, dpi, lang, timeout)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--ocr-lang") from None
 
 
 def _require_grammar(grammar: Path | None, *, records: bool = False) -> Lark:
@@ -211,8 +236,12 @@ def parse_command(
     resume: Annotated[bool, typer.Option(help="Continue an interrupted --output FILE (JSON Lines): skip inputs whose "
                                               "sha256 is already in it, append the rest.")] = False,
     grammar: GrammarOption = None,
+    ocr: OcrOption = OcrChoice.auto,
+    ocr_dpi: OcrDpiOption = DEFAULT_DPI,
+    ocr_lang: OcrLangOption = DEFAULT_LANG,
+    ocr_timeout: OcrTimeoutOption = DEFAULT_PAGE_TIMEOUT,
 ) -> None:
-    """Parse letters (text or PDF) into JSON records; failures become error records.
+    """Parse letters (text, PDF, or scans and faxes read by OCR) into JSON records; failures become error records.
 
     Exit status: 0 every input parsed, 1 at least one failed, 2 bad usage or unusable output.
     """
@@ -231,10 +260,11 @@ def parse_command(
         raise typer.Exit(2)
     if pretty:
         format = Format.json
+    options = _ocr_options(ocr, ocr_dpi, ocr_lang, ocr_timeout)
     inputs = collect_inputs(_paths_or_usage(ctx, paths), _globs(glob), max_bytes, output)
     if tables:
         assert output is not None
-        _parse_to_tables(inputs, output, format is Format.csv, workers, grammar, max_bytes, quiet)
+        _parse_to_tables(inputs, output, format is Format.csv, workers, grammar, max_bytes, quiet, options)
         return
     tally = _Tally()
     progress = Progress(0, quiet)  # replaced below, once the inputs left to do are known
@@ -243,7 +273,7 @@ def parse_command(
             with _sink(output, resume) as (sink, done):
                 todo = [item for item in inputs if input_key(item, max_bytes) not in done] if resume else inputs
                 fmt = Format.jsonl if resume else format or (Format.json if len(todo) == 1 else Format.jsonl)
-                one = functools.partial(parse_one_serialized, grammar=grammar, max_bytes=max_bytes,
+                one = functools.partial(parse_one_serialized, grammar=grammar, max_bytes=max_bytes, ocr=options,
                                         option=orjson.OPT_INDENT_2 if pretty and fmt is Format.json else 0)
                 with Progress(len(todo), quiet, "parse") as progress:
                     if to_stdout:
@@ -301,7 +331,7 @@ def _write_results(sink: outputs.Sink, results: Iterable[tuple[bytes, Result | N
 
 
 def _parse_to_tables(inputs: list[Input], directory: Path, csv: bool, workers: int | None, grammar: Path | None, max_bytes: int,
-                     quiet: int) -> None:
+                     quiet: int, ocr: OcrOptions) -> None:
     """letters/decisions/citations/errors.parquet (or .csv) in DIRECTORY, a row group every 2,000
     letters, swapped in for the previous tables only when all are written."""
     from imrparse.etl.tables import CSV_FILES, TABLE_FILES, CsvTables, ParquetTables, require_pyarrow
@@ -311,7 +341,9 @@ def _parse_to_tables(inputs: list[Input], directory: Path, csv: bool, workers: i
         with outputs.replacing_directory(directory, CSV_FILES if csv else TABLE_FILES) as partial:
             try:
                 with (CsvTables if csv else ParquetTables)(partial) as tables, Progress(len(inputs), quiet, "parse") as progress:
-                    for result in _counted(parse_many(inputs, workers=workers, grammar=grammar, max_bytes=max_bytes), progress):
+                    results = parse_many(inputs, workers=workers, grammar=grammar, max_bytes=max_bytes, ocr=ocr.mode, ocr_dpi=ocr.dpi,
+                                         ocr_lang=ocr.lang, ocr_timeout=ocr.timeout)
+                    for result in _counted(results, progress):
                         tables.add(result)
             except OSError as exc:  # a full disk
                 raise outputs.OutputError(f"cannot write {directory}: {exc.strerror or exc}") from None
@@ -380,6 +412,10 @@ def validate_command(
     quiet: QuietOption = 0,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     grammar: GrammarOption = None,
+    ocr: OcrOption = OcrChoice.auto,
+    ocr_dpi: OcrDpiOption = DEFAULT_DPI,
+    ocr_lang: OcrLangOption = DEFAULT_LANG,
+    ocr_timeout: OcrTimeoutOption = DEFAULT_PAGE_TIMEOUT,
 ) -> None:
     """Check that letters conform to the final determination structure and content rules.
 
@@ -391,12 +427,14 @@ def validate_command(
     from imrparse.etl.batch import validate_many
 
     chosen, skipped = _codes(select), _codes(ignore)
+    options = _ocr_options(ocr, ocr_dpi, ocr_lang, ocr_timeout)
     _require_grammar(grammar)
     inputs = collect_inputs(_paths_or_usage(ctx, paths), _globs(glob), max_bytes, output)
     letters = conforming = errors = warnings = unusable = 0
     collected: list[tuple[str, Any]] = []
     results = validate_many(inputs, workers=workers, grammar=grammar, select=chosen, ignore=skipped,
-                            max_bytes=max_bytes)
+                            max_bytes=max_bytes, ocr=options.mode, ocr_dpi=options.dpi, ocr_lang=options.lang,
+                            ocr_timeout=options.timeout)
     streaming = outputs.is_standard_output(output) and format not in (ReportFormat.json, ReportFormat.junit)
     with _usage_errors(), outputs.replacing(output) as sink, Progress(len(inputs), quiet, "validate") as progress:
         if outputs.is_standard_output(output):
@@ -457,6 +495,10 @@ def load_command(
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     quiet: QuietOption = 0,
     grammar: GrammarOption = None,
+    ocr: OcrOption = OcrChoice.auto,
+    ocr_dpi: OcrDpiOption = DEFAULT_DPI,
+    ocr_lang: OcrLangOption = DEFAULT_LANG,
+    ocr_timeout: OcrTimeoutOption = DEFAULT_PAGE_TIMEOUT,
 ) -> None:
     """Parse letters into the tables letters, decisions, citations and errors of a DuckDB file.
 
@@ -467,6 +509,7 @@ def load_command(
     from imrparse.etl.duck import CASE_VIEW, connect, duplicate_cases, load, loaded_letters
 
     paths = _paths_or_usage(ctx, paths)
+    options = _ocr_options(ocr, ocr_dpi, ocr_lang, ocr_timeout)
     _require_grammar(grammar, records=True)
     inputs = collect_inputs(paths, _globs(glob), max_bytes, db)
     with _usage_errors():
@@ -484,7 +527,8 @@ def load_command(
 
             try:
                 with Progress(len(todo), quiet, "load") as progress:
-                    results = _counted(parse_many(todo, workers=workers, grammar=grammar, max_bytes=max_bytes), progress)
+                    results = _counted(parse_many(todo, workers=workers, grammar=grammar, max_bytes=max_bytes, ocr=options.mode,
+                                                  ocr_dpi=options.dpi, ocr_lang=options.lang, ocr_timeout=options.timeout), progress)
                     added, replaced = load(connection, results, replace=replace)
             except duckdb.Error as exc:  # a full disk: the batch being written is rolled back, earlier ones are kept
                 raise outputs.OutputError(f"cannot write {db}: {exc}") from None
@@ -559,11 +603,12 @@ def grammar_show() -> None:
     typer.echo(path.read_text(encoding="utf-8"), nl=False)
 
 
-def _read_text(path: str) -> str:
-    """The text of a letter file (a PDF's extracted text), `-` standard input; exit 2 if unusable."""
+def _read_text(path: str, ocr: OcrOptions = DEFAULT_OCR) -> str:
+    """The text of a letter file (a PDF's extracted text, a scan's OCR text), `-` standard input;
+    exit 2 if unusable."""
     name = STDIN if path == "-" else path
     try:
-        return letter_text(sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes(), name=name)
+        return read_letter(sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes(), name=name, ocr=ocr).text
     except OSError as exc:
         typer.echo(f"{name}: cannot be read: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
@@ -582,10 +627,16 @@ def _read_letter(path: str) -> tuple[str, Any]:
 
 
 @app.command("text")
-def text_command(path: LetterArgument) -> None:
-    """Print the text imrparse reads from a letter (a PDF's extracted text), so that a finding's
-    line and column can be looked up in it."""
-    text, _ = _read_letter(path)
+def text_command(
+    path: LetterArgument,
+    ocr: OcrOption = OcrChoice.auto,
+    ocr_dpi: OcrDpiOption = DEFAULT_DPI,
+    ocr_lang: OcrLangOption = DEFAULT_LANG,
+    ocr_timeout: OcrTimeoutOption = DEFAULT_PAGE_TIMEOUT,
+) -> None:
+    """Print the text imrparse reads from a letter (a PDF's extracted text, a scan's OCR text), so
+    that a finding's line and column, and a record's spans, can be looked up in it."""
+    text = _read_text(path, _ocr_options(ocr, ocr_dpi, ocr_lang, ocr_timeout))
     sys.stdout.buffer.write(text.encode("utf-8"))
 
 

@@ -9,6 +9,7 @@ time limit. One Tesseract engine is kept per process and language: loading the m
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -41,6 +42,29 @@ _ENGINE = threading.Lock()  # a Tesseract engine serves one page at a time
 
 
 @dataclass(frozen=True)
+class OcrOptions:
+    """When and how to OCR: `mode` auto reads only the pages that have no text (every page of an
+    image file), always every page, never none; `dpi` is the resolution PDF pages are rendered at
+    (and assumed for image files that do not give theirs); `lang` Tesseract's language(s), as
+    "eng" or "eng+spa"; `timeout` the seconds a page may take."""
+
+    mode: OcrMode = "auto"
+    dpi: int = DEFAULT_DPI
+    lang: str = DEFAULT_LANG
+    timeout: float = DEFAULT_PAGE_TIMEOUT
+
+    def __post_init__(self) -> None:
+        if self.mode not in OCR_MODES:
+            raise ValueError(f"ocr must be one of {', '.join(OCR_MODES)}, not {self.mode!r}")
+        if not (isinstance(self.dpi, int) and 50 <= self.dpi <= 1200):
+            raise ValueError(f"ocr_dpi must be a resolution from 50 to 1200 dots per inch, not {self.dpi!r}")
+        if not (isinstance(self.lang, str) and self.lang and all(part.isidentifier() for part in self.lang.split("+"))):
+            raise ValueError(f"ocr_lang must be Tesseract language codes joined by +, such as eng or eng+spa, not {self.lang!r}")
+        if not (isinstance(self.timeout, (int, float)) and self.timeout > 0):
+            raise ValueError(f"the OCR time limit must be a positive number of seconds, not {self.timeout!r}")
+
+
+@dataclass(frozen=True)
 class OcrPage:
     """One page read by OCR: its text and the confidences (0-100) of its words."""
 
@@ -66,6 +90,13 @@ def summarize(pages: dict[int, OcrPage]) -> OcrInfo:
     confidences = [c for page in pages.values() for c in page.confidences]
     return OcrInfo(tuple(sorted(pages)), engine_name(),
                    sum(confidences) / len(confidences) if confidences else None)
+
+
+def available() -> bool:
+    """Whether the ocr extra (tesserocr and Pillow) is installed."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) is not None for name in ("tesserocr", "PIL"))
 
 
 def _tesserocr() -> Any:
@@ -158,15 +189,68 @@ def image_pages(data: bytes) -> Iterator[tuple[Image, tuple[float, float]]]:
     from PIL import ImageSequence, UnidentifiedImageError
 
     try:
-        import io
-
         image = PILImage.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError) as exc:
+    except (UnidentifiedImageError, OSError, PILImage.DecompressionBombError) as exc:
         raise InputError(f"not a readable image: {exc}") from None
     for number, frame in enumerate(ImageSequence.Iterator(image), 1):
+        if frame.width * frame.height > MAX_PIXELS:
+            raise InputError(f"page {number} is {frame.width} x {frame.height} pixels, more than the {MAX_PIXELS:,} "
+                             "a page image may have to be read by OCR")
         try:
             frame.load()
             dpi = frame.info.get("dpi", (0, 0))
             yield frame.copy(), (float(dpi[0]), float(dpi[1]))
-        except (OSError, ValueError, SyntaxError) as exc:
+        except (OSError, ValueError, SyntaxError, PILImage.DecompressionBombError) as exc:
             raise InputError(f"not a readable image: page {number} cannot be decoded: {exc}") from None
+
+
+# Pixels a page image may have: a letter-size page at 600 dpi is 34 million.
+MAX_PIXELS = 64_000_000
+_IMAGE_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+
+
+def is_image(data: bytes) -> bool:
+    """PNG, JPEG or TIFF (a fax's multi-page file) bytes: a page image to OCR."""
+    return data.startswith(_IMAGE_SIGNATURES)
+
+
+def read_images(data: bytes, options: OcrOptions) -> tuple[str, OcrInfo]:
+    """The OCR text of every page of an image file, pages joined by form feeds."""
+    if options.mode == "never":
+        raise InputError("the input is a page image (a scan or a fax), which is read only by OCR, and OCR is off (--ocr never)")
+    pages: dict[int, OcrPage] = {}
+    for number, (image, dpi) in enumerate(image_pages(data), 1):
+        x, y = dpi
+        pages[number] = _read_page(image, (x or options.dpi, y or options.dpi), options, number)
+    return "\f".join(page.text for page in pages.values()), summarize(pages)
+
+
+def read_pdf(data: bytes, max_chars: int, options: OcrOptions) -> tuple[str, OcrInfo | None]:
+    """A PDF's text: each page's text layer, and under `options` the OCR text of the pages
+    without one (mode auto) or of every page (always). Pages are rendered and read one at a time."""
+    from imrparse.text.pdf import page_texts, render_page
+
+    texts = page_texts(data, max_chars)
+    todo = [n for n, text in enumerate(texts, 1) if options.mode == "always" or (options.mode == "auto" and not text.strip())]
+    if not todo:
+        if not any(text.strip() for text in texts):
+            raise InputError(f"the PDF has no text layer ({len(texts)} page{'s' if len(texts) != 1 else ''} of images or "
+                             "blank): a scanned letter, which is read only by OCR, and OCR is off (--ocr never)")
+        return "\f".join(texts), None
+    if options.mode == "auto" and not available():
+        raise InputError(f"{len(todo)} of the PDF's {len(texts)} pages have no text layer: a scan, which is read only by "
+                         f"OCR, and OCR needs the ocr extra: {OCR_EXTRA.split(': ', 1)[1]}")
+    pages: dict[int, OcrPage] = {}
+    for number in todo:
+        image = render_page(data, number, options.dpi, MAX_PIXELS)
+        pages[number] = _read_page(image, options.dpi, options, number)
+        texts[number - 1] = pages[number].text
+    return "\f".join(texts), summarize(pages)
+
+
+def _read_page(image: Image, dpi: tuple[float, float] | float, options: OcrOptions, number: int) -> OcrPage:
+    try:
+        return read_image(image, dpi=dpi, lang=options.lang, timeout=options.timeout)
+    except InputError as exc:
+        raise InputError(f"page {number}: {exc}") from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import threading
-from typing import Any
+from typing import Any, Literal, overload
 
 from imrparse.errors import PDF_EXTRA, InputError, MissingExtra
 
@@ -37,7 +37,11 @@ def extract_text(data: bytes, max_chars: int) -> str:
             document.close()
 
 
-def _pages_text(document: Any, max_chars: int) -> str:
+@overload
+def _pages_text(document: Any, max_chars: int) -> str: ...
+@overload
+def _pages_text(document: Any, max_chars: int, joined: Literal[False]) -> list[str]: ...
+def _pages_text(document: Any, max_chars: int, joined: bool = True) -> str | list[str]:
     """Each page's text, as pypdfium2's `page.get_textpage().get_text_range()` gives it, read
     through pdfium's own functions: the helper objects (a finalizer and a parent link for each
     page and text page) cost a tenth of an extraction."""
@@ -64,6 +68,8 @@ def _pages_text(document: Any, max_chars: int) -> str:
             if textpage:
                 pdfium_c.FPDFText_ClosePage(textpage)
             pdfium_c.FPDF_ClosePage(page)
+    if not joined:
+        return pages
     if not any(page.strip() for page in pages):
         raise InputError(f"the PDF has no text layer ({count} page{'s' if count != 1 else ''} of images or "
                          "blank): a scanned letter, which needs OCR before it can be read")
@@ -84,3 +90,42 @@ def _text_range(pdfium_c: Any, textpage: Any, chars: int) -> str:
     buffer = (ctypes.c_ushort * size)()
     written = pdfium_c.FPDFText_GetText(textpage, first, last - first + 1, buffer)
     return bytes(memoryview(buffer)[: written - 1]).decode("utf-16-le", errors="ignore")
+
+
+def page_texts(data: bytes, max_chars: int) -> list[str]:
+    """The text layer of each page, "" for a page without one (a scan: ocr.py reads those)."""
+    try:
+        import pypdfium2 as pdfium
+    except ImportError:
+        raise MissingExtra(PDF_EXTRA) from None
+    with _PDFIUM:
+        try:
+            document = pdfium.PdfDocument(data, password="")
+        except pdfium.PdfiumError as exc:
+            raise InputError(f"not a readable PDF: {exc}") from None
+        try:
+            return _pages_text(document, max_chars, joined=False)
+        finally:
+            document.close()
+
+
+def render_page(data: bytes, number: int, dpi: int, max_pixels: int) -> Any:
+    """Page `number` (1-based) as a greyscale Pillow image at `dpi`, for OCR; an InputError
+    rather than a render when it would have more than `max_pixels` pixels."""
+    import pypdfium2 as pdfium
+
+    with _PDFIUM:
+        document = pdfium.PdfDocument(data, password="")
+        try:
+            page = document[number - 1]
+            width, height = page.get_size()  # points
+            pixels = (width * dpi / 72) * (height * dpi / 72)
+            if pixels > max_pixels:
+                raise InputError(f"page {number} is {width / 72:.0f} x {height / 72:.0f} inches: at {dpi} dpi, more than "
+                                 f"the {max_pixels:,} pixels a page image may have to be read by OCR (lower --ocr-dpi)")
+            try:
+                return page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+            finally:
+                page.close()
+        finally:
+            document.close()
