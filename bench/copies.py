@@ -42,7 +42,7 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 if not (CORPUS / "pdf").is_dir():
     CORPUS = Path("/work/shared/corpus")
 KINDS = ("clean", "worn", "fax", "footer", "flat")
-OCR_KINDS = ("clean", "worn", "fax", "footer")
+PAGE_TIMEOUT = 600.0  # seconds: on a shared machine a worn page can take minutes
 
 
 def letters(kind: str, count: int) -> list[Path]:
@@ -114,7 +114,11 @@ def footer(image: Any, number: int, count: int) -> Any:
 
 def ocr_texts(kind: str, pdf: Path, out: Path) -> str:
     """The OCR text of one copy, pages joined by form feeds."""
-    from imrparse.text.ocr import image_pages, read_image
+    from imrparse.text.ocr import image_pages
+    from imrparse.text.ocr import read_image as read_page
+
+    def read_image(image: Any, dpi: Any) -> Any:
+        return read_page(image, dpi=dpi, timeout=PAGE_TIMEOUT)
 
     rng = random.Random(pdf.stem + kind)
     if kind == "fax":
@@ -147,8 +151,15 @@ def flat_text(stem: str) -> str:
 
 
 def make_one(kind: str, pdf: Path, out: Path) -> tuple[str, str, float, int]:
+    """One copy's text file; a copy Tesseract fails on is reported and left out."""
+    from imrparse.errors import InputError
+
     start = time.perf_counter()
-    text = flat_text(pdf.stem) if kind == "flat" else ocr_texts(kind, pdf, out)
+    try:
+        text = flat_text(pdf.stem) if kind == "flat" else ocr_texts(kind, pdf, out)
+    except InputError as exc:
+        print(f"{kind:7} {pdf.stem}  not made: {exc}", file=sys.stderr)
+        return kind, pdf.stem, time.perf_counter() - start, 0
     (out / kind / f"{pdf.stem}.txt").write_text(text, encoding="utf-8")
     return kind, pdf.stem, time.perf_counter() - start, text.count("\f") + 1
 

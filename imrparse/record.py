@@ -109,7 +109,23 @@ class Decision(TypedDict):
     title_span: Span | None
 
 
-class Record(TypedDict):
+class Ocr(TypedDict):
+    pages: list[int]
+    engine: str
+    mean_word_confidence: float | None
+
+
+class Source(TypedDict, total=False):
+    """Batch results' `path`, `sha256` and `bytes`; `ocr` when OCR read a page."""
+
+    path: str | None
+    path_bytes: str
+    sha256: str | None
+    bytes: int | None
+    ocr: Ocr
+
+
+class _RecordRequired(TypedDict):
     schema_version: Literal[1]
     layout: Literal["fdl-2014", "maximus-2013", "mpr-2013"]
     case: Case
@@ -117,3 +133,7 @@ class Record(TypedDict):
     summary: Summary | None
     decisions: list[Decision]
     span: Span
+
+
+class Record(_RecordRequired, total=False):
+    source: Source

@@ -17,13 +17,13 @@ from typing import Any, Union
 
 import orjson
 
-from imrparse.api import parse_normalized
+from imrparse.api import parse
 from imrparse.check.validate import unreadable_finding, validate
 from imrparse.errors import InputError, ParseError
 from imrparse.etl.pool import map_inputs
 from imrparse.text.inputs import DEFAULT_MAX_BYTES as DEFAULT_MAX_BYTES  # re-exported: the command line's default
-from imrparse.text.inputs import DEFAULT_OCR, Letter, letter_of, path_fields, read_letter, refuse_single
-from imrparse.text.normalize import LineIndex, normalize
+from imrparse.text.inputs import DEFAULT_OCR, Letter, path_fields, read_letter, refuse_single
+from imrparse.text.normalize import LineIndex
 from imrparse.text.ocr import DEFAULT_DPI, DEFAULT_LANG, DEFAULT_PAGE_TIMEOUT, OcrMode, OcrOptions
 
 # A path, the bytes of a letter, or an (id, text) pair (text as str, or the bytes of a file).
@@ -125,7 +125,7 @@ def _as_letter(source: dict[str, Any], data: bytes | None, text: str | None, max
     """The letter's text: PDFs through pypdfium2, page images and scanned pages by OCR (noted in
     `source.ocr`), other bytes decoded; InputError if none works."""
     if text is not None:
-        return letter_of(text, max_bytes=max_bytes)  # a lone surrogate refused here
+        return Letter(text)
     assert data is not None
     letter = read_letter(data, name=source["path"] or "", max_bytes=max_bytes, ocr=ocr)
     if letter.ocr is not None:
@@ -141,7 +141,7 @@ def parse_one(item: Input, grammar: Path | None = None, max_bytes: int = DEFAULT
         return _error_record(exc.source, InputError(exc.message))
     try:
         letter = _as_letter(source, data, text, max_bytes, ocr)
-        record = parse_normalized(normalize(letter.text), grammar=grammar)
+        record = parse(letter.text, grammar=grammar)
     except ParseError as error:
         return _error_record(source, error)
     return {"source": source, **record}

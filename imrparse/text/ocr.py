@@ -191,7 +191,7 @@ def image_pages(data: bytes) -> Iterator[tuple[Image, tuple[float, float]]]:
     try:
         image = PILImage.open(io.BytesIO(data))
     except (UnidentifiedImageError, OSError, PILImage.DecompressionBombError) as exc:
-        raise InputError(f"not a readable image: {exc}") from None
+        raise InputError(f"the input is {_kind(data)} that cannot be read: {exc}") from None
     for number, frame in enumerate(ImageSequence.Iterator(image), 1):
         if frame.width * frame.height > MAX_PIXELS:
             raise InputError(f"page {number} is {frame.width} x {frame.height} pixels, more than the {MAX_PIXELS:,} "
@@ -201,7 +201,11 @@ def image_pages(data: bytes) -> Iterator[tuple[Image, tuple[float, float]]]:
             dpi = frame.info.get("dpi", (0, 0))
             yield frame.copy(), (float(dpi[0]), float(dpi[1]))
         except (OSError, ValueError, SyntaxError, PILImage.DecompressionBombError) as exc:
-            raise InputError(f"not a readable image: page {number} cannot be decoded: {exc}") from None
+            raise InputError(f"the input is {_kind(data)} whose page {number} cannot be read: {exc}") from None
+
+
+def _kind(data: bytes) -> str:
+    return "a PNG image" if data.startswith(b"\x89PNG") else "a JPEG image" if data.startswith(b"\xff") else "a TIFF image"
 
 
 # Pixels a page image may have: a letter-size page at 600 dpi is 34 million.
@@ -223,20 +227,21 @@ def read_images(data: bytes, options: OcrOptions) -> tuple[str, OcrInfo]:
     for number, (image, dpi) in enumerate(image_pages(data), 1):
         x, y = dpi
         pages[number] = _read_page(image, (x or options.dpi, y or options.dpi), options, number)
-    return "\f".join(page.text for page in pages.values()), summarize(pages)
+    text = "\f".join(page.text for page in pages.values())
+    if not text.strip():
+        raise InputError(f"OCR found no text in the image ({_pages(len(pages))})")
+    return text, summarize(pages)
 
 
 def read_pdf(data: bytes, max_chars: int, options: OcrOptions) -> tuple[str, OcrInfo | None]:
-    """A PDF's text: each page's text layer, and under `options` the OCR text of the pages
-    without one (mode auto) or of every page (always). Pages are rendered and read one at a time."""
+    """A PDF's text: each page's text layer, and the OCR text of the pages without one (mode
+    auto) or of every page (always); mode never is pdf.extract_text. Pages are rendered and read
+    one at a time."""
     from imrparse.text.pdf import page_texts, render_page
 
     texts = page_texts(data, max_chars)
-    todo = [n for n, text in enumerate(texts, 1) if options.mode == "always" or (options.mode == "auto" and not text.strip())]
+    todo = [n for n, text in enumerate(texts, 1) if options.mode == "always" or not text.strip()]
     if not todo:
-        if not any(text.strip() for text in texts):
-            raise InputError(f"the PDF has no text layer ({len(texts)} page{'s' if len(texts) != 1 else ''} of images or "
-                             "blank): a scanned letter, which is read only by OCR, and OCR is off (--ocr never)")
         return "\f".join(texts), None
     if options.mode == "auto" and not available():
         raise InputError(f"{len(todo)} of the PDF's {len(texts)} pages have no text layer: a scan, which is read only by "
@@ -246,7 +251,13 @@ def read_pdf(data: bytes, max_chars: int, options: OcrOptions) -> tuple[str, Ocr
         image = render_page(data, number, options.dpi, MAX_PIXELS)
         pages[number] = _read_page(image, options.dpi, options, number)
         texts[number - 1] = pages[number].text
+    if not any(text.strip() for text in texts):
+        raise InputError(f"the PDF has no text layer, and OCR found no text on its {_pages(len(texts))} (images or blank)")
     return "\f".join(texts), summarize(pages)
+
+
+def _pages(count: int) -> str:
+    return f"{count} page{'s' if count != 1 else ''}"
 
 
 def _read_page(image: Image, dpi: tuple[float, float] | float, options: OcrOptions, number: int) -> OcrPage:
