@@ -2,6 +2,7 @@
 
     python bench/copies.py make    [--out DIR] [--kinds clean,worn,fax,footer,flat] [--letters 12] [--jobs 2]
     python bench/copies.py measure [--out DIR] [--kinds ...]
+    python bench/copies.py fixtures  (re-makes fixtures/ocr/: the tests' page images)
 
 `make` writes, for each letter of ../shared/corpus/pdf (every 4th one, `--letters` of them; all of
 them for `flat`), DIR/<kind>/<case number>.txt, the text a reader of that copy gets:
@@ -21,11 +22,14 @@ them for `flat`), DIR/<kind>/<case number>.txt, the text a reader of that copy g
 Randomness (skew, noise) is seeded by the case number, so the copies are the same on every run.
 `measure` parses each copy and compares the key fields of its record with those of the
 pdftotext record of the same letter (see `key_fields`); a copy that fails to parse scores 0.
+It also gives how much of the text OCR got right: the share of pdftotext's words that the copy
+has in order (difflib's ratio over the two word sequences).
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import io
 import os
 import random
@@ -181,6 +185,39 @@ def make(out: Path, kinds: list[str], count: int, jobs: int) -> None:
             ready.write_text("\n".join(sorted(done | {kind})) + "\n")
 
 
+# -- the tests' fixtures --------------------------------------------------------------------------
+
+FIXTURE_LETTER = Path(__file__).resolve().parents[1] / "fixtures" / "letters" / "wording_wrapped_credentials.pdfium.txt"
+
+
+def text_pages(lines: list[str], dpi: tuple[int, int], size_pt: float) -> Any:
+    """The lines typeset on one letter-size page (8.5 x 11 in) at `dpi`, 1 bit."""
+    from PIL import Image, ImageDraw
+
+    x_dpi, y_dpi = dpi
+    page = Image.new("L", (int(8.5 * x_dpi), int(11 * x_dpi)), 255)  # drawn with square pixels, squeezed below
+    draw = ImageDraw.Draw(page)
+    font = _font(round(size_pt * x_dpi / 72))
+    for number, line in enumerate(lines):
+        draw.text((x_dpi * 0.6, x_dpi * 0.6 + number * size_pt * 1.35 * x_dpi / 72), line, fill=0, font=font)
+    if y_dpi != x_dpi:
+        page = page.resize((page.width, round(page.height * y_dpi / x_dpi)), Image.Resampling.BOX)
+    return page.point(lambda v: 255 if v > 150 else 0).convert("1", dither=Image.Dither.NONE)
+
+
+def make_fixtures(directory: Path) -> None:
+    """fixtures/ocr/: a letter typeset on one 300 dpi page (PNG) and as a two-page fine-resolution
+    fax (1-bit G4 TIFF, 204x196 dpi; standard 204x98 faxes are the `fax` copies, which today's
+    landmarks do not yet survive). Typeset from a fixture letter's text rather than rendered from a
+    corpus PDF, which stays out of the repository."""
+    lines = FIXTURE_LETTER.read_text(encoding="utf-8").replace("\ufffe", "-").splitlines()
+    directory.mkdir(parents=True, exist_ok=True)
+    text_pages(lines, (300, 300), 9).save(directory / "letter_page.png", dpi=(300, 300), optimize=True)
+    half = 24
+    first, second = text_pages(lines[:half], (204, 196), 10), text_pages(lines[half:], (204, 196), 10)
+    first.save(directory / "letter_fax.tif", compression="group4", dpi=(204, 196), save_all=True, append_images=[second])
+
+
 # -- measuring -----------------------------------------------------------------------------------
 
 def key_fields(record: dict[str, Any] | None) -> dict[str, Any]:
@@ -208,8 +245,12 @@ def measure(out: Path, kinds: list[str], verbose: bool) -> dict[str, dict[str, f
     results: dict[str, dict[str, float]] = {}
     for kind in kinds:
         matched = total = parsed = copies = 0
+        accuracy = 0.0
         for path in sorted((out / kind).glob("*.txt")):
-            reference = key_fields(imrparse.parse_file(CORPUS / "text" / f"{path.stem}.pdftotext.txt"))
+            reference_text = (CORPUS / "text" / f"{path.stem}.pdftotext.txt").read_text(encoding="utf-8")
+            accuracy += difflib.SequenceMatcher(None, reference_text.split(), path.read_text(encoding="utf-8").split(),
+                                                autojunk=False).ratio()
+            reference = key_fields(imrparse.parse(reference_text))
             try:
                 got = key_fields(imrparse.parse_file(path))
                 parsed += 1
@@ -223,14 +264,15 @@ def measure(out: Path, kinds: list[str], verbose: bool) -> dict[str, dict[str, f
                 print(f"  {kind:6} {path.stem} {hits}/{len(reference)} {error or ', '.join(wrong[:4])}")
         if copies:
             results[kind] = {"copies": copies, "parsed": parsed, "fields": total, "matched": matched,
-                             "percent": round(100 * matched / max(total, 1), 1)}
-            print(f"{kind:6}  {parsed:3}/{copies} parse   {matched}/{total} key fields = {results[kind]['percent']}%")
+                             "percent": round(100 * matched / max(total, 1), 1), "words": round(100 * accuracy / copies, 1)}
+            print(f"{kind:6}  {parsed:3}/{copies} parse   {matched}/{total} key fields = {results[kind]['percent']}%   "
+                  f"words as pdftotext's: {results[kind]['words']}%")
     return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=("make", "measure"))
+    parser.add_argument("action", choices=("make", "measure", "fixtures"))
     parser.add_argument("--out", type=Path, default=Path(os.environ.get("IMRPARSE_COPIES", "/tmp/imrparse-copies")))
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--letters", type=int, default=12, help="letters per OCR kind (flat uses all)")
@@ -241,7 +283,9 @@ def main() -> None:
     unknown = set(kinds) - set(KINDS)
     if unknown:
         parser.error(f"unknown kinds {sorted(unknown)}: choose from {', '.join(KINDS)}")
-    if args.action == "make":
+    if args.action == "fixtures":
+        make_fixtures(Path(__file__).resolve().parents[1] / "fixtures" / "ocr")
+    elif args.action == "make":
         make(args.out, kinds, args.letters, args.jobs)
     else:
         measure(args.out, kinds, args.verbose)
