@@ -18,7 +18,7 @@ from imrparse.text.ocr import image_pages, read_image, square_pixels
 
 sys.path.insert(0, str(Path(__file__).parent))
 os.environ["OMP_THREAD_LIMIT"] = "1"  # one core each, as in a batch's processes
-import copies  # noqa: E402  # beside this file
+import copies  # beside this file
 
 
 def words(t): return t.split()

@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import threading
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -28,7 +29,7 @@ OcrMode = Literal["auto", "always", "never"]
 OCR_MODES: tuple[OcrMode, ...] = ("auto", "always", "never")
 DEFAULT_DPI = 300
 DEFAULT_LANG = "eng"
-DEFAULT_PAGE_TIMEOUT = 60.0  # seconds; a clean page takes 1-3 s on one core
+DEFAULT_PAGE_TIMEOUT = 120.0  # seconds; a page takes 1-3 s on an idle core, a worn one on a busy machine up to a minute
 
 # Where Debian/Ubuntu, Fedora, Homebrew and conda put Tesseract's models; TESSDATA_PREFIX first.
 _TESSDATA_DIRS = (
@@ -100,6 +101,7 @@ def available() -> bool:
 
 
 def _tesserocr() -> Any:
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one thread per page: a batch runs a page per process
     try:
         import PIL  # noqa: F401
         import tesserocr
@@ -184,24 +186,35 @@ def square_pixels(image: Image, dpi: tuple[float, float] | float) -> tuple[Image
 
 
 def image_pages(data: bytes) -> Iterator[tuple[Image, tuple[float, float]]]:
-    """Each page (frame) of an image file, with its resolution (0 where the file gives none)."""
-    from PIL import Image as PILImage
-    from PIL import ImageSequence, UnidentifiedImageError
+    """Each page (frame) of an image file, with its resolution (0 where the file gives none).
 
-    try:
-        image = PILImage.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError, PILImage.DecompressionBombError) as exc:
-        raise InputError(f"the input is {_kind(data)} that cannot be read: {exc}") from None
-    for number, frame in enumerate(ImageSequence.Iterator(image), 1):
-        if frame.width * frame.height > MAX_PIXELS:
-            raise InputError(f"page {number} is {frame.width} x {frame.height} pixels, more than the {MAX_PIXELS:,} "
-                             "a page image may have to be read by OCR")
+    A corrupt file is an InputError: Pillow's decoders raise many kinds of exception (OSError,
+    SyntaxError, TypeError "Missing dimensions", ValueError, struct.error ...) and warn about bad
+    metadata, so any exception from it is the file's fault, and its warnings are not shown.
+    """
+    from PIL import Image as PILImage
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         try:
-            frame.load()
-            dpi = frame.info.get("dpi", (0, 0))
-            yield frame.copy(), (float(dpi[0]), float(dpi[1]))
-        except (OSError, ValueError, SyntaxError, PILImage.DecompressionBombError) as exc:
-            raise InputError(f"the input is {_kind(data)} whose page {number} cannot be read: {exc}") from None
+            image = PILImage.open(io.BytesIO(data))
+            count = getattr(image, "n_frames", 1)
+        except Exception as exc:
+            raise InputError(f"the input is {_kind(data)} that cannot be read: {exc}") from None
+        for number in range(1, count + 1):
+            try:
+                image.seek(number - 1)
+                if image.width * image.height > MAX_PIXELS:
+                    raise InputError(f"page {number} is {image.width} x {image.height} pixels, more than the {MAX_PIXELS:,} "
+                                     "a page image may have to be read by OCR")
+                image.load()
+                dpi = image.info.get("dpi", (0, 0))
+                page = image.copy()
+            except InputError:
+                raise
+            except Exception as exc:
+                raise InputError(f"the input is {_kind(data)} whose page {number} cannot be read: {exc or type(exc).__name__}") from None
+            yield page, (float(dpi[0]), float(dpi[1]))
 
 
 def _kind(data: bytes) -> str:
