@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
-import subprocess
 import threading
 import warnings
 from collections.abc import Iterator
@@ -120,6 +118,8 @@ def engine_name() -> str:
 def tessdata_dir() -> str:
     """The directory holding the `<lang>.traineddata` models: TESSDATA_PREFIX, the directory the
     `tesseract` command reports, or a distribution's usual place."""
+    import shutil
+    import subprocess  # here: every command imports this module, few of them run OCR
     candidates = [os.environ.get("TESSDATA_PREFIX", "")]
     if command := shutil.which("tesseract"):
         try:
@@ -148,7 +148,23 @@ def _engine(lang: str) -> Any:
     if missing:
         raise InputError(f"Tesseract has no model for language {', '.join(missing)!s} in {path} "
                          f"(install tesseract-ocr-{missing[0]}, or choose another --ocr-lang)")
+    _quiet_leptonica(tesserocr)
     return tesserocr.PyTessBaseAPI(path=path, lang=lang, psm=tesserocr.PSM.AUTO)
+
+
+def _quiet_leptonica(tesserocr: Any) -> None:
+    """Silence Leptonica (Tesseract's image library): on noisy scans it prints lines such as
+    "Error in boxClipToRectangle: box outside rectangle" on stderr, which are no error of the
+    letter's and would interleave with the progress display. tesserocr's wheels carry their own
+    copy in tesserocr.libs/; a build against the system's finds it in the process."""
+    import contextlib
+    import ctypes
+    import glob
+
+    libs: list[str | None] = [*glob.glob(os.path.join(os.path.dirname(os.path.dirname(tesserocr.__file__)), "tesserocr.libs", "libleptonica*"))]
+    for path in libs or [None]:
+        with contextlib.suppress(OSError, AttributeError):  # not found: its messages stay
+            ctypes.CDLL(path).setMsgSeverity(6)  # L_SEVERITY_NONE
 
 
 def read_image(image: Image, *, dpi: tuple[float, float] | float, lang: str = DEFAULT_LANG,
