@@ -161,7 +161,8 @@ def _quiet_leptonica(tesserocr: Any) -> None:
     import ctypes
     import glob
 
-    libs: list[str | None] = [*glob.glob(os.path.join(os.path.dirname(os.path.dirname(tesserocr.__file__)), "tesserocr.libs", "libleptonica*"))]
+    wheel_libs = os.path.join(os.path.dirname(os.path.dirname(tesserocr.__file__)), "tesserocr.libs")
+    libs: list[str | None] = [*glob.glob(os.path.join(wheel_libs, "libleptonica*"))]
     for path in libs or [None]:
         with contextlib.suppress(OSError, AttributeError):  # not found: its messages stay
             ctypes.CDLL(path).setMsgSeverity(6)  # L_SEVERITY_NONE
