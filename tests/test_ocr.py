@@ -156,3 +156,27 @@ def test_a_directory_walk_takes_page_images(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     (record,) = [json.loads(line) for line in io.StringIO(result.stdout)]
     assert record["case"]["case_number"] == CASE
+
+
+def test_the_pages_ocrd_are_counted_across_the_batchs_processes() -> None:
+    import multiprocessing
+
+    from imrparse.text.ocr import OcrOptions
+
+    counter = multiprocessing.Value("q", 0)
+    inputs = [str(FAX), str(PNG), str(FAX)]
+    results = list(imrparse.parse_many(inputs, workers=2, ocr=OcrOptions(pages_read=counter)))
+    assert [r["case"]["case_number"] for r in results] == [CASE] * 3
+    assert counter.value == 5  # 2 + 1 + 2, whichever process read them
+
+
+def test_a_long_ocr_run_shows_its_pages_on_the_progress_display(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    import imrparse.etl.progress
+
+    screen = io.StringIO()
+    monkeypatch.setattr(imrparse.etl.progress, "_terminal_console", lambda: Console(file=screen, force_terminal=True, width=160))
+    result = runner.invoke(app, ["parse", str(FAX), "-o", str(tmp_path / "out.json"), "--workers", "1"])
+    assert result.exit_code == 0, result.stderr
+    assert "2 pages OCR'd" in screen.getvalue() and "1/1" in screen.getvalue()  # one letter: the bar shows its pages

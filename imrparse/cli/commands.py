@@ -1,5 +1,6 @@
 """The `imrparse` command line. Where output goes, and how it stays safe, is `outputs.py`."""
 
+import dataclasses
 import enum
 import fnmatch
 import functools
@@ -19,12 +20,12 @@ from lark import Lark
 from imrparse.errors import InputError, MissingExtra, ParseError
 from imrparse.etl import outputs
 from imrparse.etl.batch import DEFAULT_MAX_BYTES, Input, Result, input_key, lost_one_serialized, parse_many, parse_one_serialized
-from imrparse.etl.pool import map_inputs
+from imrparse.etl.pool import CHUNK, map_inputs
 from imrparse.etl.progress import Progress
 from imrparse.grammar.loader import START_SYMBOLS, default_grammar_path
 from imrparse.text.inputs import DEFAULT_OCR, read_letter, require_pdf_extra
 from imrparse.text.normalize import normalize
-from imrparse.text.ocr import DEFAULT_DPI, DEFAULT_LANG, DEFAULT_PAGE_TIMEOUT, OcrOptions
+from imrparse.text.ocr import DEFAULT_DPI, DEFAULT_LANG, DEFAULT_PAGE_TIMEOUT, IMAGE_SUFFIXES, OcrOptions, may_need_ocr
 from imrparse.views import debug as debugging
 from imrparse.views.debug import load_grammar
 
@@ -64,6 +65,17 @@ def _ocr_options(ocr: OcrChoice, dpi: int, lang: str, timeout: float) -> OcrOpti
         return OcrOptions(ocr.value, dpi, lang, timeout)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--ocr-lang") from None
+
+
+def _counting_pages(options: OcrOptions, inputs: list[Input]) -> OcrOptions:
+    """The options with a page counter shared by the batch's processes, for the progress
+    display, when an input may be read by OCR (a page image or a PDF, or standard input)."""
+    if options.mode == "never" or not any(
+            not isinstance(item, str) or item.lower().endswith((".pdf", *IMAGE_SUFFIXES)) for item in inputs):
+        return options
+    import multiprocessing
+
+    return dataclasses.replace(options, pages_read=multiprocessing.Value("q", 0))
 
 
 def _require_grammar(grammar: Path | None, *, records: bool = False) -> Lark:
@@ -262,6 +274,7 @@ def parse_command(
         format = Format.json
     options = _ocr_options(ocr, ocr_dpi, ocr_lang, ocr_timeout)
     inputs = collect_inputs(_paths_or_usage(ctx, paths), _globs(glob), max_bytes, output)
+    options = _counting_pages(options, inputs)
     if tables:
         assert output is not None
         _parse_to_tables(inputs, output, format is Format.csv, workers, grammar, max_bytes, quiet, options)
@@ -275,12 +288,13 @@ def parse_command(
                 fmt = Format.jsonl if resume else format or (Format.json if len(todo) == 1 else Format.jsonl)
                 one = functools.partial(parse_one_serialized, grammar=grammar, max_bytes=max_bytes, ocr=options,
                                         option=orjson.OPT_INDENT_2 if pretty and fmt is Format.json else 0)
-                with Progress(len(todo), quiet, "parse") as progress:
+                with Progress(len(todo), quiet, "parse", pages=options.pages_read) as progress:
                     if to_stdout:
                         sink.stream = progress.stdout(sink.stream)
                     lost = functools.partial(lost_one_serialized, max_bytes=max_bytes,
                                              option=orjson.OPT_INDENT_2 if pretty and fmt is Format.json else 0)
-                    results = map_inputs(one, todo, workers=workers, ordered=not unordered, lost=lost)
+                    results = map_inputs(one, todo, workers=workers, ordered=not unordered, lost=lost,
+                                         chunk=1 if may_need_ocr(todo, options) else CHUNK)
                     # Each line reaches a resumed file (a kill keeps it) or a reader of standard output as
                     # soon as it is written; a new --output file is put in place only when complete.
                     _write_results(sink, results, tally, fmt=fmt, single=len(todo) == 1, on_error=on_error, progress=progress,
@@ -340,9 +354,9 @@ def _parse_to_tables(inputs: list[Input], directory: Path, csv: bool, workers: i
         require_pyarrow()
         with outputs.replacing_directory(directory, CSV_FILES if csv else TABLE_FILES) as partial:
             try:
-                with (CsvTables if csv else ParquetTables)(partial) as tables, Progress(len(inputs), quiet, "parse") as progress:
-                    results = parse_many(inputs, workers=workers, grammar=grammar, max_bytes=max_bytes, ocr=ocr.mode, ocr_dpi=ocr.dpi,
-                                         ocr_lang=ocr.lang, ocr_timeout=ocr.timeout)
+                with (CsvTables if csv else ParquetTables)(partial) as tables, \
+                        Progress(len(inputs), quiet, "parse", pages=ocr.pages_read) as progress:
+                    results = parse_many(inputs, workers=workers, grammar=grammar, max_bytes=max_bytes, ocr=ocr)
                     for result in _counted(results, progress):
                         tables.add(result)
             except OSError as exc:  # a full disk
@@ -430,13 +444,13 @@ def validate_command(
     options = _ocr_options(ocr, ocr_dpi, ocr_lang, ocr_timeout)
     _require_grammar(grammar)
     inputs = collect_inputs(_paths_or_usage(ctx, paths), _globs(glob), max_bytes, output)
+    options = _counting_pages(options, inputs)
     letters = conforming = errors = warnings = unusable = 0
     collected: list[tuple[str, Any]] = []
     results = validate_many(inputs, workers=workers, grammar=grammar, select=chosen, ignore=skipped,
-                            max_bytes=max_bytes, ocr=options.mode, ocr_dpi=options.dpi, ocr_lang=options.lang,
-                            ocr_timeout=options.timeout)
+                            max_bytes=max_bytes, ocr=options)
     streaming = outputs.is_standard_output(output) and format not in (ReportFormat.json, ReportFormat.junit)
-    with _usage_errors(), outputs.replacing(output) as sink, Progress(len(inputs), quiet, "validate") as progress:
+    with _usage_errors(), outputs.replacing(output) as sink, Progress(len(inputs), quiet, "validate", pages=options.pages_read) as progress:
         if outputs.is_standard_output(output):
             sink.stream = progress.stdout(sink.stream)
         if format is ReportFormat.json:
@@ -512,6 +526,7 @@ def load_command(
     options = _ocr_options(ocr, ocr_dpi, ocr_lang, ocr_timeout)
     _require_grammar(grammar, records=True)
     inputs = collect_inputs(paths, _globs(glob), max_bytes, db)
+    options = _counting_pages(options, inputs)
     with _usage_errors():
         try:
             connection = connect(db)
@@ -526,9 +541,8 @@ def load_command(
             import duckdb  # connect succeeded, so it is installed
 
             try:
-                with Progress(len(todo), quiet, "load") as progress:
-                    results = _counted(parse_many(todo, workers=workers, grammar=grammar, max_bytes=max_bytes, ocr=options.mode,
-                                                  ocr_dpi=options.dpi, ocr_lang=options.lang, ocr_timeout=options.timeout), progress)
+                with Progress(len(todo), quiet, "load", pages=options.pages_read) as progress:
+                    results = _counted(parse_many(todo, workers=workers, grammar=grammar, max_bytes=max_bytes, ocr=options), progress)
                     added, replaced = load(connection, results, replace=replace)
             except duckdb.Error as exc:  # a full disk: the batch being written is rolled back, earlier ones are kept
                 raise outputs.OutputError(f"cannot write {db}: {exc}") from None

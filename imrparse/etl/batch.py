@@ -20,11 +20,11 @@ import orjson
 from imrparse.api import parse
 from imrparse.check.validate import unreadable_finding, validate
 from imrparse.errors import InputError, ParseError
-from imrparse.etl.pool import map_inputs
+from imrparse.etl.pool import CHUNK, map_inputs
 from imrparse.text.inputs import DEFAULT_MAX_BYTES as DEFAULT_MAX_BYTES  # re-exported: the command line's default
 from imrparse.text.inputs import DEFAULT_OCR, Letter, path_fields, read_letter, refuse_single
 from imrparse.text.normalize import LineIndex
-from imrparse.text.ocr import DEFAULT_DPI, DEFAULT_LANG, DEFAULT_PAGE_TIMEOUT, OcrMode, OcrOptions
+from imrparse.text.ocr import DEFAULT_DPI, DEFAULT_LANG, DEFAULT_PAGE_TIMEOUT, OcrMode, OcrOptions, may_need_ocr
 
 # A path, the bytes of a letter, or an (id, text) pair (text as str, or the bytes of a file).
 Input = Union[str, "os.PathLike[str]", bytes, tuple[str, str | bytes]]
@@ -187,7 +187,7 @@ def parse_many(
     ordered: bool = True,
     grammar: Path | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
-    ocr: OcrMode = "auto",
+    ocr: OcrMode | OcrOptions = "auto",
     ocr_dpi: int = DEFAULT_DPI,
     ocr_lang: str = DEFAULT_LANG,
     ocr_timeout: float = DEFAULT_PAGE_TIMEOUT,
@@ -196,15 +196,18 @@ def parse_many(
     one per CPU; see `pool.map_inputs`). At most a few chunks per process are in flight, so
     memory stays bounded however long `inputs` is; results come in input order unless
     `ordered=False`. An input over `max_bytes` is an error record, refused without being read.
-    The `ocr` arguments are `api.parse_file`'s; each process OCRs its letters' pages one at a time.
+    The `ocr` arguments are `api.parse_file`'s (or `ocr` is a `text.ocr.OcrOptions` holding them
+    all); each process OCRs its letters' pages one at a time, and a list of inputs that names page
+    images goes to the processes one input at a time.
     Invalid arguments raise ValueError (TypeError for a single input where an iterable belongs).
     A PDF without the pdf extra, or an image without the ocr extra, raises inputs.MissingExtra:
     no input's failure."""
     refuse_single(inputs)
     _check_max_bytes(max_bytes)
-    options = OcrOptions(ocr, ocr_dpi, ocr_lang, ocr_timeout)
+    options = ocr if isinstance(ocr, OcrOptions) else OcrOptions(ocr, ocr_dpi, ocr_lang, ocr_timeout)
     one = functools.partial(parse_one, grammar=grammar, max_bytes=max_bytes, ocr=options)
-    return map_inputs(one, inputs, workers=workers, ordered=ordered, lost=functools.partial(lost_one, max_bytes=max_bytes))
+    return map_inputs(one, inputs, workers=workers, ordered=ordered, lost=functools.partial(lost_one, max_bytes=max_bytes),
+                      chunk=1 if may_need_ocr(inputs, options) else CHUNK)
 
 
 def validate_many(
@@ -216,7 +219,7 @@ def validate_many(
     select: list[str] | None = None,
     ignore: list[str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
-    ocr: OcrMode = "auto",
+    ocr: OcrMode | OcrOptions = "auto",
     ocr_dpi: int = DEFAULT_DPI,
     ocr_lang: str = DEFAULT_LANG,
     ocr_timeout: float = DEFAULT_PAGE_TIMEOUT,
@@ -224,9 +227,10 @@ def validate_many(
     """`validate_one` over many inputs, across processes like `parse_many` (and with its `ocr` arguments)."""
     refuse_single(inputs)
     _check_max_bytes(max_bytes)
-    options = OcrOptions(ocr, ocr_dpi, ocr_lang, ocr_timeout)
+    options = ocr if isinstance(ocr, OcrOptions) else OcrOptions(ocr, ocr_dpi, ocr_lang, ocr_timeout)
     one = functools.partial(validate_one, grammar=grammar, select=select, ignore=ignore, max_bytes=max_bytes, ocr=options)
-    return map_inputs(one, inputs, workers=workers, ordered=ordered, lost=functools.partial(_lost_finding, max_bytes=max_bytes))
+    return map_inputs(one, inputs, workers=workers, ordered=ordered, lost=functools.partial(_lost_finding, max_bytes=max_bytes),
+                      chunk=1 if may_need_ocr(inputs, options) else CHUNK)
 
 
 def _lost_finding(item: Input, why: str, max_bytes: int) -> Result:

@@ -14,7 +14,7 @@ import os
 import threading
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -45,12 +45,15 @@ class OcrOptions:
     """When and how to OCR: `mode` auto reads only the pages that have no text (every page of an
     image file), always every page, never none; `dpi` is the resolution PDF pages are rendered at
     (and assumed for image files that do not give theirs); `lang` Tesseract's language(s), as
-    "eng" or "eng+spa"; `timeout` the seconds a page may take."""
+    "eng" or "eng+spa"; `timeout` the seconds a page may take. `pages_read`, if given, is a
+    `multiprocessing.Value("q")` that counts the pages OCR'd, in every process of a batch: the
+    command line's progress display reads it."""
 
     mode: OcrMode = "auto"
     dpi: int = DEFAULT_DPI
     lang: str = DEFAULT_LANG
     timeout: float = DEFAULT_PAGE_TIMEOUT
+    pages_read: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.mode not in OCR_MODES:
@@ -249,6 +252,17 @@ def is_image(data: bytes) -> bool:
     return data.startswith(_IMAGE_SIGNATURES)
 
 
+def may_need_ocr(inputs: object, options: OcrOptions) -> bool:
+    """Whether a batch's inputs (a list of paths, bytes or pairs) may take seconds each to read:
+    OCR is `always`, or a path names a page image. Such a batch is sent to the helpers one input
+    at a time, and shows its pages on the progress display. Scanned PDFs are only found by
+    reading them, so a batch of them keeps the usual chunks."""
+    if options.mode == "never" or not isinstance(inputs, (list, tuple)):
+        return False
+    return options.mode == "always" or any(
+        isinstance(item, (str, os.PathLike)) and os.fsdecode(item).lower().endswith(IMAGE_SUFFIXES) for item in inputs)
+
+
 def read_images(data: bytes, options: OcrOptions) -> tuple[str, OcrInfo]:
     """The OCR text of every page of an image file, pages joined by form feeds."""
     if options.mode == "never":
@@ -292,6 +306,10 @@ def _pages(count: int) -> str:
 
 def _read_page(image: Image, dpi: tuple[float, float] | float, options: OcrOptions, number: int) -> OcrPage:
     try:
-        return read_image(image, dpi=dpi, lang=options.lang, timeout=options.timeout)
+        page = read_image(image, dpi=dpi, lang=options.lang, timeout=options.timeout)
     except InputError as exc:
         raise InputError(f"page {number}: {exc}") from None
+    if options.pages_read is not None:
+        with options.pages_read.get_lock():
+            options.pages_read.value += 1
+    return page
