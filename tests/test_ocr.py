@@ -180,3 +180,20 @@ def test_a_long_ocr_run_shows_its_pages_on_the_progress_display(tmp_path: Path, 
     result = runner.invoke(app, ["parse", str(FAX), "-o", str(tmp_path / "out.json"), "--workers", "1"])
     assert result.exit_code == 0, result.stderr
     assert "2 pages OCR'd" in screen.getvalue() and "1/1" in screen.getvalue()  # one letter: the bar shows its pages
+
+
+def test_without_the_ocr_extra_a_scan_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util as importlib_util
+
+    import imrparse.text.ocr
+
+    scan = image_pdf(tmp_path, PNG)
+    monkeypatch.setattr(imrparse.text.ocr, "available", lambda: False)
+    with pytest.raises(imrparse.InputError) as info:
+        imrparse.parse_file(scan)
+    assert info.value.message.startswith("1 of the PDF's 1 page has no text layer: a scan, which is read only by OCR, "
+                                         "and OCR needs the ocr extra: pip install 'imrparse[ocr]'")
+    real = importlib_util.find_spec
+    monkeypatch.setattr(importlib_util, "find_spec", lambda name, *args: None if name == "tesserocr" else real(name, *args))
+    result = runner.invoke(app, ["parse", str(FAX), str(PNG)])
+    assert result.exit_code == 2 and "needs the ocr extra" in result.stderr and "Traceback" not in result.stderr

@@ -38,6 +38,10 @@ _TESSDATA_DIRS = (
     "/opt/homebrew/share/tessdata",
 )
 _ENGINE = threading.Lock()  # a Tesseract engine serves one page at a time
+# Pixels a page image may have: a letter-size page at 600 dpi is 34 million.
+MAX_PIXELS = 64_000_000
+_IMAGE_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,7 @@ def tessdata_dir() -> str:
     `tesseract` command reports, or a distribution's usual place."""
     import shutil
     import subprocess  # here: every command imports this module, few of them run OCR
+
     candidates = [os.environ.get("TESSDATA_PREFIX", "")]
     if command := shutil.which("tesseract"):
         try:
@@ -241,12 +246,6 @@ def _kind(data: bytes) -> str:
     return "a PNG image" if data.startswith(b"\x89PNG") else "a JPEG image" if data.startswith(b"\xff") else "a TIFF image"
 
 
-# Pixels a page image may have: a letter-size page at 600 dpi is 34 million.
-MAX_PIXELS = 64_000_000
-_IMAGE_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
-
-
 def is_image(data: bytes) -> bool:
     """PNG, JPEG or TIFF (a fax's multi-page file) bytes: a page image to OCR."""
     return data.startswith(_IMAGE_SIGNATURES)
@@ -288,8 +287,8 @@ def read_pdf(data: bytes, max_chars: int, options: OcrOptions) -> tuple[str, Ocr
     if not todo:
         return "\f".join(texts), None
     if options.mode == "auto" and not available():
-        raise InputError(f"{len(todo)} of the PDF's {len(texts)} pages have no text layer: a scan, which is read only by "
-                         f"OCR, and OCR needs the ocr extra: {OCR_EXTRA.split(': ', 1)[1]}")
+        raise InputError(f"{len(todo)} of the PDF's {_pages(len(texts))} {'has' if len(todo) == 1 else 'have'} no text layer: "
+                         f"a scan, which is read only by OCR, and OCR needs the ocr extra: {OCR_EXTRA.split(': ', 1)[1]}")
     pages: dict[int, OcrPage] = {}
     for number in todo:
         image = render_page(data, number, options.dpi, MAX_PIXELS)
