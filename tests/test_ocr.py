@@ -197,3 +197,18 @@ def test_without_the_ocr_extra_a_scan_says_what_to_install(tmp_path: Path, monke
     monkeypatch.setattr(importlib_util, "find_spec", lambda name, *args: None if name == "tesserocr" else real(name, *args))
     result = runner.invoke(app, ["parse", str(FAX), str(PNG)])
     assert result.exit_code == 2 and "needs the ocr extra" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_letters_table_says_which_letters_ocr_read(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    text = FIXTURES / "letters" / "wording_wrapped_credentials.pdfium.txt"
+    result = runner.invoke(app, ["parse", str(FAX), str(text), "--format", "parquet", "-o", str(tmp_path / "tables"), "--workers", "1"])
+    assert result.exit_code == 0, result.stderr
+    letters = pq.read_table(tmp_path / "tables" / "letters.parquet").to_pylist()
+    scan, typed = sorted(letters, key=lambda row: row["ocr_pages"] is None)
+    assert (scan["case_number"], scan["ocr_pages"], scan["ocr_engine"][:11]) == (CASE, 2, "tesseract 5")
+    assert 80 <= scan["ocr_mean_word_confidence"] <= 100
+    assert (typed["ocr_pages"], typed["ocr_engine"], typed["ocr_mean_word_confidence"]) == (None, None, None)
+    csv = runner.invoke(app, ["parse", str(FAX), "--format", "csv", "-o", str(tmp_path / "csv")])
+    assert csv.exit_code == 0 and ',2,"tesseract 5.' in (tmp_path / "csv" / "letters.csv").read_text()

@@ -49,6 +49,7 @@ def rows(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         return out
     case, reviewer, decisions = result["case"], result["reviewer"], result["decisions"]
     summary = result["summary"] or {}  # a 2013 letter may state none
+    ocr = source.get("ocr") or {}  # only a letter read by OCR
     out["letters"].append({
         "source_path": source["path"], "source_path_bytes": source.get("path_bytes"), "source_sha256": source["sha256"],
         "layout": result["layout"],
@@ -62,6 +63,8 @@ def rows(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         "upheld": sum(d["outcome"] == "upheld" for d in decisions),
         "overturned": sum(d["outcome"] == "overturned" for d in decisions),
         "reviewer_specialties_canonical": reviewer["specialties_canonical"],
+        "ocr_pages": len(ocr["pages"]) if ocr else None, "ocr_engine": ocr.get("engine"),
+        "ocr_mean_word_confidence": ocr.get("mean_word_confidence"),
     })
     key = {"case_number": case["case_number"], "source_sha256": source["sha256"]}
     for position, decision in enumerate(decisions, start=1):
@@ -103,7 +106,8 @@ def arrow_schemas() -> dict[str, Any]:
             ("priority", text), ("application_received", date), ("reviewer_licensure", pa.list_(text)),
             ("reviewer_specialties", pa.list_(text)), ("board_certified", pa.bool_()), ("age", count), ("sex", text),
             ("summary_date_of_injury", date), ("decisions", count), ("upheld", count), ("overturned", count),
-            ("reviewer_specialties_canonical", pa.list_(text)),
+            ("reviewer_specialties_canonical", pa.list_(text)), ("ocr_pages", count), ("ocr_engine", text),
+            ("ocr_mean_word_confidence", pa.float64()),
         ]),
         "decisions": pa.schema([
             *key, ("position", count), ("number", count), ("treatment", text), ("title", text), ("outcome", text),
