@@ -66,6 +66,17 @@ def test_a_page_image_is_read_by_ocr_into_its_record(path: Path, pages: list[int
     assert 80 <= ocr["mean_word_confidence"] <= 100
 
 
+def test_a_group_3_fax_is_read_as_its_group_4_copy(tmp_path: Path) -> None:
+    from PIL import Image, ImageSequence
+
+    with Image.open(FAX) as fax:
+        pages = [page.copy() for page in ImageSequence.Iterator(fax)]
+    g3 = tmp_path / "letter_g3.tiff"
+    pages[0].save(g3, compression="group3", dpi=(204, 196), save_all=True, append_images=pages[1:])
+    assert Image.open(g3).info["compression"] == "group3"
+    assert imrparse.parse_file(g3) == imrparse.parse_file(FAX)
+
+
 def test_the_record_of_a_scan_is_valid_and_its_spans_point_into_the_ocr_text(tmp_path: Path) -> None:
     import jsonschema
 

@@ -215,7 +215,9 @@ def image_pages(data: bytes) -> Iterator[tuple[Image, tuple[float, float]]]:
 
     A corrupt file is an InputError: Pillow's decoders raise many kinds of exception (OSError,
     SyntaxError, TypeError "Missing dimensions", ValueError, struct.error ...) and warn about bad
-    metadata, so any exception from it is the file's fault, and its warnings are not shown.
+    metadata, so any exception from it is the file's fault, and its warnings are not shown. The
+    message does not repeat Pillow's, which can hold an object's address: the same file gets the
+    same message on every run.
     """
     from PIL import Image as PILImage
 
@@ -224,8 +226,8 @@ def image_pages(data: bytes) -> Iterator[tuple[Image, tuple[float, float]]]:
         try:
             image = PILImage.open(io.BytesIO(data))
             count = getattr(image, "n_frames", 1)
-        except Exception as exc:
-            raise InputError(f"the input is {_kind(data)} that cannot be read: {exc}") from None
+        except Exception:
+            raise InputError(f"the input is {_kind(data)} that cannot be read (truncated or corrupt)") from None
         for number in range(1, count + 1):
             try:
                 image.seek(number - 1)
@@ -237,8 +239,8 @@ def image_pages(data: bytes) -> Iterator[tuple[Image, tuple[float, float]]]:
                 page = image.copy()
             except InputError:
                 raise
-            except Exception as exc:
-                raise InputError(f"the input is {_kind(data)} whose page {number} cannot be read: {exc or type(exc).__name__}") from None
+            except Exception:
+                raise InputError(f"the input is {_kind(data)} that cannot be read (truncated or corrupt): page {number}") from None
             yield page, (float(dpi[0]), float(dpi[1]))
 
 
