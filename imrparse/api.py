@@ -19,9 +19,10 @@ from imrparse.errors import NOT_A_LETTER, InputError, ParseError
 from imrparse.grammar.loader import get_parser, get_record_parser
 from imrparse.read.builder import Built, RecordBuilder, building
 from imrparse.record import Record
-from imrparse.text.inputs import DEFAULT_MAX_BYTES, letter_text, read_regular_file, source_fields, text_of
+from imrparse.text.inputs import DEFAULT_MAX_BYTES, Letter, letter_of, read_letter, read_regular_file, source_fields
 from imrparse.text.inputs import decode as decode  # the first stage, re-exported
 from imrparse.text.normalize import Normalized, normalize
+from imrparse.text.ocr import DEFAULT_DPI, DEFAULT_LANG, DEFAULT_PAGE_TIMEOUT, OcrMode, OcrOptions
 
 
 def parse_tree(normalized: Normalized, *, start: str = "start", grammar: Path | None = None) -> Tree[Token]:
@@ -38,10 +39,19 @@ def parse_tree(normalized: Normalized, *, start: str = "start", grammar: Path | 
 def parse(text: str | bytes, *, grammar: Path | None = None) -> Record:
     """Parse the text of one letter into its record (JSON-ready dicts and lists).
 
-    Bytes may be a text file in any encoding `decode` accepts or a PDF (with the pdf extra).
+    Bytes may be a text file in any encoding `decode` accepts, a PDF (with the pdf extra), or a
+    page image or scanned PDF (read by OCR, with the ocr extra; see `parse_file` for the options).
     Raises ParseError (InputError for undecodable input) with the original line and column.
     """
-    return parse_normalized(normalize(text_of(text)), grammar=grammar)
+    return _parsed(letter_of(text), grammar)
+
+
+def _parsed(letter: Letter, grammar: Path | None) -> Record:
+    """The letter's record; with `source.ocr` when OCR read any of its pages."""
+    record = parse_normalized(normalize(letter.text), grammar=grammar)
+    if letter.ocr is not None:
+        record["source"] = {"ocr": letter.ocr.as_record()}  # type: ignore[typeddict-item]
+    return record
 
 
 def parse_normalized(normalized: Normalized, *, grammar: Path | None = None) -> Record:
@@ -73,19 +83,26 @@ def _builder_error(exc: Exception) -> ParseError:
                       "(grammar=) must keep the shape of each rule the builder reads")
 
 
-def parse_file(path: str | os.PathLike[str], *, grammar: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Record:
-    """Parse the letter in a text file (any of the encodings `decode` accepts) or a PDF. The
-    record starts with the file's `source: {path, sha256, bytes}`, as `parse_many` gives it.
+def parse_file(path: str | os.PathLike[str], *, grammar: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES, ocr: OcrMode = "auto",
+               ocr_dpi: int = DEFAULT_DPI, ocr_lang: str = DEFAULT_LANG, ocr_timeout: float = DEFAULT_PAGE_TIMEOUT) -> Record:
+    """Parse the letter in a text file (any of the encodings `decode` accepts), a PDF, or a page
+    image (PNG, JPEG, TIFF: a scan or a fax). The record starts with the file's `source: {path,
+    sha256, bytes}`, as `parse_many` gives it, with `ocr` (the pages, the engine, the mean word
+    confidence) when OCR read a page.
 
-    Only a regular file of at most `max_bytes` is read: anything else is an InputError naming
-    it (a FIFO would block, /dev/zero never end); OSError when it cannot be opened."""
+    `ocr` says which pages Tesseract reads: "auto" those without a text layer (every page of an
+    image), "always" every page, "never" none. PDF pages are rendered at `ocr_dpi`; `ocr_lang` is
+    Tesseract's language; a page may take `ocr_timeout` seconds. Only a regular file of at most
+    `max_bytes` is read: anything else is an InputError naming it (a FIFO would block, /dev/zero
+    never end); OSError when it cannot be opened."""
     name = os.fsdecode(path)
     try:
         data = read_regular_file(path, max_bytes)
     except InputError as exc:
         raise InputError(f"{name} {exc.message}") from None
-    record = parse(letter_text(data, name=name, max_bytes=max_bytes), grammar=grammar)
-    return {"source": source_fields(name, data), **record}
+    record = _parsed(read_letter(data, name=name, max_bytes=max_bytes, ocr=OcrOptions(ocr, ocr_dpi, ocr_lang, ocr_timeout)), grammar)
+    source = {**source_fields(name, data), **record.pop("source", {})}
+    return {"source": source, **record}  # type: ignore[typeddict-item]
 
 
 def dumps(record: dict[str, Any]) -> bytes:

@@ -31,6 +31,8 @@ def extra_hint(extra: str) -> str:
 
 
 PDF_EXTRA = f"reading PDFs needs the pdf extra: {extra_hint('pdf')}"
+OCR_EXTRA = (f"reading scans (page images) needs the ocr extra and Tesseract's English model: {extra_hint('ocr')}, "
+             "and apt-get install tesseract-ocr tesseract-ocr-eng (or your system's Tesseract)")
 
 
 class MissingExtra(ImportError):

@@ -118,17 +118,22 @@ class Decision(TypedDict):
 
 
 
-class _SourceRequired(TypedDict):
-    path: str | None
-    sha256: str
-    bytes: int
+class Ocr(TypedDict):
+    pages: list[int]
+    engine: str
+    mean_word_confidence: float | None
 
 
-class Source(_SourceRequired, total=False):
+class Source(TypedDict, total=False):
     """Where a record was read from (`parse_file`, `parse_many`): the path as given (None for
-    bytes), its bytes in base64 when the name is not UTF-8, and the content's sha256 and size."""
+    bytes), its bytes in base64 when the name is not UTF-8, the content's sha256 and size, and
+    `ocr` when OCR read a page."""
 
+    path: str | None
     path_bytes: str
+    sha256: str | None
+    bytes: int | None
+    ocr: Ocr
 
 
 class _RecordRequired(TypedDict):

@@ -175,7 +175,7 @@ def _parse_cli(*args: str) -> tuple[int, str]:
 
 def test_directory_without_letters(tmp_path: Path) -> None:
     status, stderr = _parse_cli(str(tmp_path))
-    assert status == 2 and f"{tmp_path}: no *.txt or *.pdf files in this directory" in stderr
+    assert status == 2 and f"{tmp_path}: no *.txt or *.pdf or *.tif or *.tiff or *.png or *.jpg or *.jpeg files in this directory" in stderr
 
 
 def test_missing_path(tmp_path: Path) -> None:

@@ -89,8 +89,14 @@ def test_empty_input(text: str | bytes) -> None:
 
 
 def test_binary_input_is_an_input_error() -> None:
+    error = _error(b"GIF89a\x01\x00\x01\x00")
+    assert isinstance(error, imrparse.InputError) and error.message == "the input is a GIF image, not the text of a letter"
+
+
+def test_a_truncated_page_image_is_an_input_error() -> None:
     error = _error(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
-    assert isinstance(error, imrparse.InputError) and error.message == "the input is a PNG image, not the text of a letter"
+    assert isinstance(error, imrparse.InputError)
+    assert error.message == "the input is a PNG image that cannot be read (truncated or corrupt)"
 
 
 def test_truncated_letter_reports_the_end() -> None:

@@ -157,15 +157,15 @@ def test_an_input_a_helper_died_on_is_an_error_record_not_parsed_again(monkeypat
 
 
 @pytest.mark.parametrize("pages", [[IMAGE_PAGE, IMAGE_PAGE], [b""]], ids=["image-only", "blank"])
-def test_a_pdf_without_text_says_it_needs_ocr(pages: list[bytes], tmp_path: Path) -> None:
+def test_a_pdf_without_text_says_it_needs_ocr_when_ocr_is_off(pages: list[bytes], tmp_path: Path) -> None:
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(make_pdf(pages))
     with pytest.raises(imrparse.InputError) as info:
-        imrparse.parse(make_pdf(pages))
+        imrparse.parse_file(path, ocr="never")
     plural = "s" if len(pages) > 1 else ""
     assert info.value.message == (f"the PDF has no text layer ({len(pages)} page{plural} of images or blank): "
                                   "a scanned letter, which needs OCR before it can be read")
-    path = tmp_path / "scan.pdf"
-    path.write_bytes(make_pdf(pages))
-    result = runner.invoke(app, ["parse", str(path)])
+    result = runner.invoke(app, ["parse", str(path), "--ocr", "never"])
     assert result.exit_code == 2 and "no text layer" in result.stderr and "empty" not in result.stderr
 
 

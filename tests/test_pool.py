@@ -45,6 +45,17 @@ def test_results_in_input_order(workers: int, count: int, sized: bool) -> None:
     assert [value for value, _ in results] == [n * n for n in range(count)]
 
 
+def slow_square(n: int) -> tuple[int, int]:
+    time.sleep(0.2)  # as a scan's OCR takes seconds
+    return n * n, os.getpid()
+
+
+def test_a_chunk_of_one_sends_even_a_few_slow_inputs_to_the_helpers() -> None:
+    results = list(map_inputs(slow_square, [1, 2, 3, 4], workers=2, chunk=1))
+    assert [value for value, _ in results] == [1, 4, 9, 16]
+    assert len({pid for _, pid in results}) == 2
+
+
 def test_a_handful_of_inputs_forks_no_helper() -> None:
     assert {pid for _, pid in map_inputs(square, list(range(CHUNK)), workers=2)} == {PARENT}
     assert len({pid for _, pid in map_inputs(square, list(range(CHUNK * 40)), workers=2)}) == 2

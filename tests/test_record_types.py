@@ -29,6 +29,8 @@ PAIRS: list[tuple[Any, dict[str, Any]]] = [
     (record.Unrecognized, DEFS["unrecognized"]["items"]),
     (record.Part, DEFS["part"]),
     (record.TreatmentParts, DEFS["treatment_parts"]),
+    (record.Source, SCHEMA["properties"]["source"]),
+    (record.Ocr, DEFS["ocr"]),
 ]
 
 

@@ -18,7 +18,7 @@ from_file: imrparse.Record = imrparse.parse_file("letter.txt")
 normalized: imrparse.Record = imrparse.parse_normalized(imrparse.normalize(text))
 number: str | None = record["case"]["case_number"]
 outcomes: list[str | None] = [decision["outcome"] for decision in record["decisions"]]
-sha256: str = from_file["source"]["sha256"]
+sha256: str | None = from_file["source"]["sha256"]
 findings: list[imrparse.Finding] = imrparse.validate(text)
 where: list[tuple[str, int | None, int | None]] = [(f["code"], f["line"], f["column"]) for f in findings]
 '''

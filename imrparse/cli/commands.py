@@ -1,5 +1,6 @@
 """The `imrparse` command line. Where output goes, and how it stays safe, is `outputs.py`."""
 
+import dataclasses
 import enum
 import functools
 import inspect
@@ -30,11 +31,21 @@ from imrparse.etl.batch import (
     parse_many,
     parse_one_serialized,
 )
-from imrparse.etl.pool import map_inputs
+from imrparse.etl.pool import CHUNK, map_inputs
 from imrparse.etl.progress import Progress
 from imrparse.grammar.loader import START_SYMBOLS, default_grammar_path
-from imrparse.text.inputs import DEFAULT_GLOBS, Refused, letter_text, letters_in, read_regular_file, require_pdf_extra, too_large
+from imrparse.text.inputs import (
+    DEFAULT_GLOBS,
+    DEFAULT_OCR,
+    Refused,
+    letters_in,
+    read_letter,
+    read_regular_file,
+    require_pdf_extra,
+    too_large,
+)
 from imrparse.text.normalize import normalize
+from imrparse.text.ocr import DEFAULT_DPI, DEFAULT_LANG, DEFAULT_PAGE_TIMEOUT, IMAGE_SUFFIXES, OcrOptions, may_need_ocr
 from imrparse.views import debug as debugging
 from imrparse.views.debug import load_grammar
 
@@ -45,9 +56,10 @@ WorkersOption = Annotated[int | None, typer.Option(min=1, help="Processes that p
 # A counting flag: shown without a value or a default (`-q`, `-qq`), not as `<int> [default: 0]`.
 QuietOption = Annotated[int, typer.Option("--quiet", "-q", count=True, metavar="", show_default=False,
                                           help="-q: no progress bar or failure lines, only the summary line; -qq: nothing on stderr.")]
-GlobOption = Annotated[list[str] | None, typer.Option(help="File patterns to take from directories (default *.txt and "
-                                                           "*.pdf): repeat the option or separate patterns with commas.")]
-LetterArgument = Annotated[str, typer.Argument(metavar="PATH", help="A letter: text or PDF; - reads standard input.")]
+GlobOption = Annotated[list[str] | None, typer.Option(help="File patterns to take from directories (default *.txt, *.pdf "
+                                                           "and the page images *.tif, *.tiff, *.png, *.jpg, *.jpeg): repeat "
+                                                           "the option or separate patterns with commas.")]
+LetterArgument = Annotated[str, typer.Argument(metavar="PATH", help="A letter: text, PDF or page image; - reads standard input.")]
 MaxBytesOption = Annotated[int, typer.Option("--max-bytes", min=1, help="Refuse inputs larger than this many bytes.")]
 # The largest text `debug show` draws: 32 MiB of 28,736 items took 159 s and 5 GB; 1,000,000
 # characters of 873 items take ~9 s and ~200 MB.
@@ -81,6 +93,40 @@ def prose_help(typer_app: typer.Typer) -> None:
     for group in typer_app.registered_groups:
         if group.typer_instance is not None:
             prose_help(group.typer_instance)
+
+
+class OcrChoice(enum.StrEnum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+OcrOption = Annotated[OcrChoice, typer.Option("--ocr", help="Which pages Tesseract reads (the ocr extra): auto, the PDF pages "
+                                                            "without a text layer and every page of an image; always, every "
+                                                            "page; never, none.")]
+OcrDpiOption = Annotated[int, typer.Option("--ocr-dpi", min=50, max=1200, help="Render PDF pages at this resolution for OCR "
+                                                                               "(also assumed for images that give none).")]
+OcrLangOption = Annotated[str, typer.Option("--ocr-lang", help="Tesseract's language(s), such as eng or eng+spa.")]
+OcrTimeoutOption = Annotated[float, typer.Option("--ocr-timeout", min=0.1, help="Seconds OCR may spend on one page; a page "
+                                                                                "that takes longer fails its letter.")]
+
+
+def _ocr_options(ocr: OcrChoice, dpi: int, lang: str, timeout: float) -> OcrOptions:
+    try:
+        return OcrOptions(ocr.value, dpi, lang, timeout)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--ocr-lang") from None
+
+
+def _counting_pages(options: OcrOptions, inputs: list[Input]) -> OcrOptions:
+    """The options with a page counter shared by the batch's processes, for the progress
+    display, when an input may be read by OCR (a page image or a PDF, or standard input)."""
+    if options.mode == "never" or not any(
+            not isinstance(item, str) or item.lower().endswith((".pdf", *IMAGE_SUFFIXES)) for item in inputs):
+        return options
+    import multiprocessing
+
+    return dataclasses.replace(options, pages_read=multiprocessing.Value("q", 0))
 
 
 def _require_grammar(grammar: Path | None, *, records: bool = False) -> Lark:
@@ -244,8 +290,12 @@ def parse_command(
     resume: Annotated[bool, typer.Option(help="Continue an interrupted --output FILE (JSON Lines): skip inputs whose "
                                               "sha256 is already in it, append the rest.")] = False,
     grammar: GrammarOption = None,
+    ocr: OcrOption = OcrChoice.auto,
+    ocr_dpi: OcrDpiOption = DEFAULT_DPI,
+    ocr_lang: OcrLangOption = DEFAULT_LANG,
+    ocr_timeout: OcrTimeoutOption = DEFAULT_PAGE_TIMEOUT,
 ) -> None:
-    """Parse letters (text or PDF) into JSON records; failures become error records.
+    """Parse letters (text, PDF, or scans and faxes read by OCR) into JSON records; failures become error records.
 
     Exit status: 0 every input parsed, 1 at least one failed, 2 bad usage or unusable output.
     """
@@ -264,10 +314,12 @@ def parse_command(
         raise typer.Exit(2)
     if pretty:
         format = Format.json
+    options = _ocr_options(ocr, ocr_dpi, ocr_lang, ocr_timeout)
     inputs = collect_inputs(_paths_or_usage(ctx, paths), _globs(glob), max_bytes, output, follow_links)
+    options = _counting_pages(options, inputs)
     if tables:
         assert output is not None
-        _parse_to_tables(inputs, output, format is Format.csv, workers, grammar, max_bytes, quiet, on_error)
+        _parse_to_tables(inputs, output, format is Format.csv, workers, grammar, max_bytes, quiet, on_error, options)
         return
     tally = _Tally()
     progress = Progress(0, quiet)  # replaced below, once the inputs left to do are known
@@ -282,14 +334,15 @@ def parse_command(
                     tally.failed_before = sum(key in done.failed for key in keys)
                     earlier = f"; {len(inputs) - len(todo)} done before, {tally.failed_before} of them failed"
                 fmt = Format.jsonl if resume else format or (Format.json if len(todo) == 1 else Format.jsonl)
-                one = functools.partial(parse_one_serialized, grammar=grammar, max_bytes=max_bytes,
+                one = functools.partial(parse_one_serialized, grammar=grammar, max_bytes=max_bytes, ocr=options,
                                         option=orjson.OPT_INDENT_2 if pretty and fmt is Format.json else 0)
-                with Progress(len(todo), quiet, "parse") as progress:
+                with Progress(len(todo), quiet, "parse", pages=options.pages_read) as progress:
                     if to_stdout:
                         sink.stream = progress.stdout(sink.stream)
                     lost = functools.partial(lost_one_serialized, max_bytes=max_bytes,
                                              option=orjson.OPT_INDENT_2 if pretty and fmt is Format.json else 0)
-                    results = map_inputs(one, todo, workers=workers, ordered=not unordered, lost=lost)
+                    results = map_inputs(one, todo, workers=workers, ordered=not unordered, lost=lost,
+                                         chunk=1 if may_need_ocr(todo, options) else CHUNK)
                     # Each line reaches a resumed file (a kill keeps it) or a reader of standard output as
                     # soon as it is written; a new --output file is put in place only when complete.
                     _write_results(sink, results, tally, fmt=fmt, single=len(todo) == 1, on_error=on_error, progress=progress,
@@ -342,7 +395,7 @@ def _write_results(sink: outputs.Sink, results: Iterable[tuple[bytes, Result | N
 
 
 def _parse_to_tables(inputs: list[Input], directory: Path, csv: bool, workers: int | None, grammar: Path | None, max_bytes: int,
-                     quiet: int, on_error: OnError) -> None:
+                     quiet: int, on_error: OnError, ocr: OcrOptions) -> None:
     """letters/decisions/citations/errors.parquet (or .csv) in DIRECTORY, a row group every 2,000
     letters, swapped in for the previous tables only when all are written. `--on-error skip`
     leaves failures out of the errors table; `fail` stops at the first, leaving DIRECTORY as it was."""
@@ -354,8 +407,9 @@ def _parse_to_tables(inputs: list[Input], directory: Path, csv: bool, workers: i
         try:
             with outputs.replacing_directory(directory, CSV_FILES if csv else TABLE_FILES) as partial:
                 try:
-                    with (CsvTables if csv else ParquetTables)(partial) as tables, Progress(len(inputs), quiet, "parse") as progress:
-                        results = parse_many(inputs, workers=workers, grammar=grammar, max_bytes=max_bytes)
+                    with (CsvTables if csv else ParquetTables)(partial) as tables, Progress(len(inputs), quiet, "parse",
+                                                                                                 pages=ocr.pages_read) as progress:
+                        results = parse_many(inputs, workers=workers, grammar=grammar, max_bytes=max_bytes, ocr=ocr)
                         for result in _counted(results, progress, always=on_error is OnError.fail):
                             if "error" in result and on_error is OnError.fail:
                                 raise _Stopped
@@ -436,6 +490,10 @@ def validate_command(
     follow_links: FollowLinksOption = False,
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     grammar: GrammarOption = None,
+    ocr: OcrOption = OcrChoice.auto,
+    ocr_dpi: OcrDpiOption = DEFAULT_DPI,
+    ocr_lang: OcrLangOption = DEFAULT_LANG,
+    ocr_timeout: OcrTimeoutOption = DEFAULT_PAGE_TIMEOUT,
 ) -> None:
     """Check that letters conform to the final determination structure and content rules.
 
@@ -447,15 +505,18 @@ def validate_command(
     from imrparse.etl.batch import validate_many
 
     chosen, skipped = _codes(select), _codes(ignore)
+    options = _ocr_options(ocr, ocr_dpi, ocr_lang, ocr_timeout)
     _require_grammar(grammar)
     inputs = collect_inputs(_paths_or_usage(ctx, paths), _globs(glob), max_bytes, output, follow_links)
+    options = _counting_pages(options, inputs)
     letters = conforming = errors = warnings = unusable = 0
     collected: list[tuple[str, Any]] = []
     results = validate_many(inputs, workers=workers, grammar=grammar, select=chosen, ignore=skipped,
-                            max_bytes=max_bytes)
+                            max_bytes=max_bytes, ocr=options)
     collecting = (ReportFormat.junit, ReportFormat.sarif)  # one document, written at the end
     streaming = outputs.is_standard_output(output) and format not in (ReportFormat.json, *collecting)
-    with _usage_errors(), outputs.replacing(output) as sink, Progress(len(inputs), quiet, "validate") as progress:
+    with _usage_errors(), outputs.replacing(output) as sink, \
+            Progress(len(inputs), quiet, "validate", pages=options.pages_read) as progress:
         if outputs.is_standard_output(output):
             sink.stream = progress.stdout(sink.stream)
         if format is ReportFormat.json:
@@ -522,6 +583,10 @@ def load_command(
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
     quiet: QuietOption = 0,
     grammar: GrammarOption = None,
+    ocr: OcrOption = OcrChoice.auto,
+    ocr_dpi: OcrDpiOption = DEFAULT_DPI,
+    ocr_lang: OcrLangOption = DEFAULT_LANG,
+    ocr_timeout: OcrTimeoutOption = DEFAULT_PAGE_TIMEOUT,
 ) -> None:
     """Parse letters into the tables letters, decisions, citations, diagnoses and errors of a DuckDB file.
 
@@ -535,6 +600,7 @@ def load_command(
     from imrparse.etl.duck import CASE_VIEW, connect, duplicate_cases, forget_errors_of, load, loaded_letters
 
     paths = _paths_or_usage(ctx, paths)
+    options = _ocr_options(ocr, ocr_dpi, ocr_lang, ocr_timeout)
     _require_grammar(grammar, records=True)
     tables = [path for path in paths if path != "-" and stored.is_tables(path)]
     others = [path for path in paths if path not in tables]
@@ -552,6 +618,7 @@ def load_command(
         typer.echo(f"imrparse: standard input holds more than --max-bytes ({max_bytes:,} bytes) of records: "
                    "give them as a file", err=True)
         raise typer.Exit(2)
+    options = _counting_pages(options, letters)
     with _usage_errors():
         try:
             connection = connect(db)
@@ -568,11 +635,11 @@ def load_command(
             try:
                 forget_errors_of(connection, [*tables, *(name for name, _ in records)])
                 stored_count = sum(stored.count_records(name, data) for name, data in records)
-                with Progress(len(todo) + stored_count + len(tables), quiet, "load") as progress:
+                with Progress(len(todo) + stored_count + len(tables), quiet, "load", pages=options.pages_read) as progress:
                     results = _counted(itertools.chain(
                         *(stored.read_tables(Path(path)) for path in tables),
                         *(stored.read_records(name, data) for name, data in records),
-                        parse_many(todo, workers=workers, grammar=grammar, max_bytes=max_bytes)), progress)
+                        parse_many(todo, workers=workers, grammar=grammar, max_bytes=max_bytes, ocr=options)), progress)
                     added, replaced = load(connection, results, replace=replace)
             except duckdb.Error as exc:  # a full disk: the batch being written is rolled back, earlier ones are kept
                 raise outputs.OutputError(f"cannot write {db}: {exc}") from None
@@ -667,9 +734,9 @@ def grammar_show() -> None:
     typer.echo(path.read_text(encoding="utf-8"), nl=False)
 
 
-def _read_text(path: str, max_bytes: int) -> str:
-    """The text of a letter file (a PDF's extracted text), `-` standard input, read as `parse`
-    reads it (a regular file of at most `max_bytes`); exit 2 if unusable."""
+def _read_text(path: str, max_bytes: int, ocr: OcrOptions = DEFAULT_OCR) -> str:
+    """The text of a letter file (a PDF's extracted text, a scan's OCR text), `-` standard input,
+    read as `parse` reads it (a regular file of at most `max_bytes`); exit 2 if unusable."""
     name = STDIN if path == "-" else path
     try:
         if path == "-":
@@ -678,7 +745,7 @@ def _read_text(path: str, max_bytes: int) -> str:
                 raise InputError(too_large(len(data), max_bytes))
         else:
             data = read_regular_file(path, max_bytes)
-        return letter_text(data, name=name, max_bytes=max_bytes)
+        return read_letter(data, name=name, max_bytes=max_bytes, ocr=ocr).text
     except OSError as exc:
         typer.echo(f"{printable(name)}: cannot be read: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
@@ -702,10 +769,17 @@ def _read_letter(path: str, max_bytes: int) -> tuple[str, Any]:
 
 
 @app.command("text")
-def text_command(path: LetterArgument, max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES) -> None:
-    """Print the text imrparse reads from a letter (a PDF's extracted text), so that a finding's
-    line and column can be looked up in it."""
-    text, _ = _read_letter(path, max_bytes)
+def text_command(
+    path: LetterArgument,
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
+    ocr: OcrOption = OcrChoice.auto,
+    ocr_dpi: OcrDpiOption = DEFAULT_DPI,
+    ocr_lang: OcrLangOption = DEFAULT_LANG,
+    ocr_timeout: OcrTimeoutOption = DEFAULT_PAGE_TIMEOUT,
+) -> None:
+    """Print the text imrparse reads from a letter (a PDF's extracted text, a scan's OCR text), so
+    that a finding's line and column, and a record's spans, can be looked up in it."""
+    text = _read_text(path, max_bytes, _ocr_options(ocr, ocr_dpi, ocr_lang, ocr_timeout))
     if sys.stdout.isatty():  # a letter's ESC sequences would drive the terminal: shown as escapes, lines kept
         text = "".join(part if i % 2 else printable(part) for i, part in enumerate(re.split(r"(\r\n|\n|\t|\f)", text)))
     sys.stdout.buffer.write(text.encode("utf-8"))

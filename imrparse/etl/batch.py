@@ -19,10 +19,21 @@ import orjson
 from imrparse.api import parse
 from imrparse.check.validate import unreadable_finding, validate
 from imrparse.errors import InputError, ParseError
-from imrparse.etl.pool import map_inputs
+from imrparse.etl.pool import CHUNK, map_inputs
 from imrparse.text.inputs import DEFAULT_MAX_BYTES as DEFAULT_MAX_BYTES  # re-exported: the command line's default
-from imrparse.text.inputs import Refused, expand_folders, letter_text, path_fields, read_regular_file, refuse_single, too_large
+from imrparse.text.inputs import (
+    DEFAULT_OCR,
+    Letter,
+    Refused,
+    expand_folders,
+    path_fields,
+    read_letter,
+    read_regular_file,
+    refuse_single,
+    too_large,
+)
 from imrparse.text.normalize import LineIndex
+from imrparse.text.ocr import DEFAULT_DPI, DEFAULT_LANG, DEFAULT_PAGE_TIMEOUT, OcrMode, OcrOptions, may_need_ocr
 
 # A path, the bytes of a letter, or an (id, text) pair (text as str, or the bytes of a file).
 Input = Union[str, "os.PathLike[str]", bytes, tuple[str, str | bytes], Refused]
@@ -87,22 +98,27 @@ def _error_record(source: dict[str, Any], error: ParseError) -> Result:
     return {"source": source, "error": error.to_dict()}
 
 
-def _as_text(source: dict[str, Any], data: bytes | None, text: str | None, max_bytes: int) -> str:
-    """The letter's text: PDFs through pypdfium2, other bytes decoded; InputError if neither works."""
+def _as_letter(source: dict[str, Any], data: bytes | None, text: str | None, max_bytes: int, ocr: OcrOptions) -> Letter:
+    """The letter's text: PDFs through pypdfium2, page images and scanned pages by OCR (noted in
+    `source.ocr`), other bytes decoded; InputError if none works."""
     if text is not None:
-        return text
+        return Letter(text)
     assert data is not None
-    return letter_text(data, name=source["path"] or "", max_bytes=max_bytes)
+    letter = read_letter(data, name=source["path"] or "", max_bytes=max_bytes, ocr=ocr)
+    if letter.ocr is not None:
+        source["ocr"] = letter.ocr.as_record()
+    return letter
 
 
-def parse_one(item: Input, grammar: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Result:
+def parse_one(item: Input, grammar: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES, ocr: OcrOptions = DEFAULT_OCR) -> Result:
     """Parse one input into its record, or its error record; never raises for bad input."""
     try:
         source, data, text = _load(item, max_bytes)
     except _Unreadable as exc:
         return _error_record(exc.source, InputError(exc.message))
     try:
-        record = parse(_as_text(source, data, text, max_bytes), grammar=grammar)
+        letter = _as_letter(source, data, text, max_bytes, ocr)
+        record = parse(letter.text, grammar=grammar)
     except ParseError as error:
         return _error_record(source, error)
     return {"source": source, **record}
@@ -138,12 +154,13 @@ def validate_one(
     select: list[str] | None = None,
     ignore: list[str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    ocr: OcrOptions = DEFAULT_OCR,
 ) -> Result:
     """`{"source", "findings", "lines"}` for one input: its findings, and the original text of
     each line a finding points at (for carets). An unusable input is one S000 finding."""
     try:
         source, data, text = _load(item, max_bytes)
-        letter = _as_text(source, data, text, max_bytes)
+        letter = _as_letter(source, data, text, max_bytes, ocr).text
     except _Unreadable as exc:
         return {"source": exc.source, "findings": [unreadable_finding(InputError(exc.message))], "lines": {}}
     except InputError as exc:
@@ -161,18 +178,29 @@ def parse_many(
     ordered: bool = True,
     grammar: Path | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    ocr: OcrMode | OcrOptions = "auto",
+    ocr_dpi: int = DEFAULT_DPI,
+    ocr_lang: str = DEFAULT_LANG,
+    ocr_timeout: float = DEFAULT_PAGE_TIMEOUT,
 ) -> Iterator[Result]:
     """Yield one result per input, parsed by `workers` processes, this one included (default:
     one per CPU; see `pool.map_inputs`). At most a few chunks per process are in flight, so
     memory stays bounded however long `inputs` is; results come in input order unless
     `ordered=False`. A folder stands for the letters in it (*.txt and *.pdf, walked as the
     command line walks it). An input over `max_bytes` is an error record, refused without being read.
+    The `ocr` arguments are `api.parse_file`'s (or `ocr` is a `text.ocr.OcrOptions` holding them
+    all); each process OCRs its letters' pages one at a time, and a list of inputs that names page
+    images goes to the processes one input at a time.
     Invalid arguments raise ValueError (TypeError for a single input where an iterable belongs).
-    A PDF without the pdf extra raises inputs.MissingExtra: no input's failure."""
+    A PDF without the pdf extra, or an image without the ocr extra, raises inputs.MissingExtra:
+    no input's failure."""
     refuse_single(inputs)
     _check_max_bytes(max_bytes)
-    one = functools.partial(parse_one, grammar=grammar, max_bytes=max_bytes)
-    return map_inputs(one, expand_folders(inputs), workers=workers, ordered=ordered, lost=functools.partial(lost_one, max_bytes=max_bytes))
+    options = ocr if isinstance(ocr, OcrOptions) else OcrOptions(ocr, ocr_dpi, ocr_lang, ocr_timeout)
+    one = functools.partial(parse_one, grammar=grammar, max_bytes=max_bytes, ocr=options)
+    expanded = expand_folders(inputs)
+    return map_inputs(one, expanded, workers=workers, ordered=ordered, lost=functools.partial(lost_one, max_bytes=max_bytes),
+                      chunk=1 if may_need_ocr(expanded, options) else CHUNK)
 
 
 def validate_many(
@@ -184,13 +212,19 @@ def validate_many(
     select: list[str] | None = None,
     ignore: list[str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    ocr: OcrMode | OcrOptions = "auto",
+    ocr_dpi: int = DEFAULT_DPI,
+    ocr_lang: str = DEFAULT_LANG,
+    ocr_timeout: float = DEFAULT_PAGE_TIMEOUT,
 ) -> Iterator[Result]:
-    """`validate_one` over many inputs, across processes like `parse_many`."""
+    """`validate_one` over many inputs, across processes like `parse_many` (and with its `ocr` arguments)."""
     refuse_single(inputs)
     _check_max_bytes(max_bytes)
-    one = functools.partial(validate_one, grammar=grammar, select=select, ignore=ignore, max_bytes=max_bytes)
-    lost = functools.partial(_lost_finding, max_bytes=max_bytes)
-    return map_inputs(one, expand_folders(inputs), workers=workers, ordered=ordered, lost=lost)
+    options = ocr if isinstance(ocr, OcrOptions) else OcrOptions(ocr, ocr_dpi, ocr_lang, ocr_timeout)
+    one = functools.partial(validate_one, grammar=grammar, select=select, ignore=ignore, max_bytes=max_bytes, ocr=options)
+    expanded = expand_folders(inputs)
+    return map_inputs(one, expanded, workers=workers, ordered=ordered, lost=functools.partial(_lost_finding, max_bytes=max_bytes),
+                      chunk=1 if may_need_ocr(expanded, options) else CHUNK)
 
 
 def _lost_finding(item: Input, why: str, max_bytes: int) -> Result:
@@ -205,11 +239,11 @@ def _check_max_bytes(max_bytes: int) -> None:
 
 
 def parse_one_serialized(
-    item: Input, grammar: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES, option: int = 0
+    item: Input, grammar: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES, option: int = 0, ocr: OcrOptions = DEFAULT_OCR
 ) -> tuple[bytes, Result | None]:
     """`parse_one` serialized to JSON in the worker, with the error record beside it (None when
     the input parsed): the command line writes bytes and never unpickles a whole record."""
-    return _serialized(parse_one(item, grammar, max_bytes), option)
+    return _serialized(parse_one(item, grammar, max_bytes, ocr), option)
 
 
 def lost_one_serialized(item: Input, why: str, max_bytes: int = DEFAULT_MAX_BYTES, option: int = 0) -> tuple[bytes, Result | None]:

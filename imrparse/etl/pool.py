@@ -47,18 +47,19 @@ WINDOW = 4
 
 
 def map_inputs(one: Callable[[In], Out], inputs: Iterable[In], *, workers: int | None = None, ordered: bool = True,
-               lost: Callable[[In, str], Out] | None = None) -> Iterator[Out]:
+               lost: Callable[[In, str], Out] | None = None, chunk: int = CHUNK) -> Iterator[Out]:
     """`map(one, inputs)` over `workers` processes (default one per CPU), in input order unless
     `ordered=False`. An exception `one` raises in a helper is raised here. The result for an
     input a helper died on is `lost(input, "signal 9 (SIGKILL)")` (without `lost`, the map raises
     ChildProcessError). A chunk's worth of inputs or fewer is mapped in this process: a helper's
-    start-up (fork, its own lexer compilation) would cost more than it saves."""
+    start-up (fork, its own lexer compilation) would cost more than it saves. `chunk` lowers the
+    chunk size for inputs that take seconds each (scans read by OCR): a few of them use the helpers."""
     if workers is not None and not (isinstance(workers, int) and workers >= 1):
         raise ValueError(f"workers must be a number of processes, 1 or more (or None: one per CPU), not {workers!r}")
     workers = workers or os.cpu_count() or 1
-    if workers == 1 or (isinstance(inputs, Sized) and len(inputs) <= CHUNK):
+    if workers == 1 or (isinstance(inputs, Sized) and len(inputs) <= chunk):
         return map(one, inputs)
-    return _Pool(functools.partial(_apply, one, lost), workers - 1, inputs).map(ordered)
+    return _Pool(functools.partial(_apply, one, lost), workers - 1, inputs, chunk).map(ordered)
 
 
 class _Died:
@@ -84,15 +85,15 @@ def _death(exitcode: int | None) -> str:
     return f"exit status {exitcode}"
 
 
-def _chunks(inputs: Iterable[In], processes: int) -> Iterator[list[In]]:
-    """CHUNK inputs at a time; when the number of inputs is known, chunks shrink as the end
+def _chunks(inputs: Iterable[In], processes: int, most: int = CHUNK) -> Iterator[list[In]]:
+    """`most` inputs at a time; when the number of inputs is known, chunks shrink as the end
     nears (a few per process in what remains), so no process is left parsing a long last
     chunk while the others wait."""
     total = len(inputs) if isinstance(inputs, Sized) else None
     items = iter(inputs)
     taken = 0
     while True:
-        size = CHUNK if total is None else max(1, min(CHUNK, (total - taken) // (4 * processes)))
+        size = most if total is None else max(1, min(most, (total - taken) // (4 * processes)))
         chunk: list[In] = []
         try:
             for item in itertools.islice(items, size):
@@ -116,9 +117,9 @@ class _Helper:
 
 
 class _Pool(Generic[In, Out]):
-    def __init__(self, one: Callable[[In], Out], helpers: int, inputs: Iterable[In]) -> None:
+    def __init__(self, one: Callable[[In], Out], helpers: int, inputs: Iterable[In], chunk: int = CHUNK) -> None:
         self.one = one
-        self.numbered = enumerate(_chunks(inputs, processes=helpers + 1))
+        self.numbered = enumerate(_chunks(inputs, processes=helpers + 1, most=chunk))
         self.helper_count = helpers
         self.helpers: list[_Helper] = []
         self.limit = WINDOW * (helpers + 1)

@@ -1,6 +1,8 @@
 """The one progress display of `parse`, `validate` and `load`: letters done of the total, letters
 per second, failures and the time left, on stderr, and only when stderr is a terminal (a pipe or
-a log file gets none of it). Failure lines print above the bar.
+a log file gets none of it). Failure lines print above the bar. When scans are read by OCR,
+which takes seconds a page, the bar also counts the pages read so far, in every process, and is
+shown for a single letter too.
 
 Quiet levels (`-q` counted): 0 shows the bar, failure lines and the summary line; 1 (`-q`)
 only the summary line; 2 (`-qq`) nothing.
@@ -26,14 +28,29 @@ def _terminal_console() -> Any:
     return Console(stderr=True, highlight=False)
 
 
+def _pages_column(pages: Any) -> Any:
+    """A bar column with the pages OCR'd so far, read from the shared counter at each refresh
+    (rich redraws ten times a second), so it moves while a long letter is being read."""
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class PagesColumn(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            read = pages.value
+            return Text(f"{read} page{'s' if read != 1 else ''} OCR'd" if read else "")
+
+    return PagesColumn()
+
+
 class Progress:
     """Count letters and failures; draw the bar while the block runs."""
 
-    def __init__(self, total: int, quiet: int, label: str = "", what: str = "letters") -> None:
-        self.total, self.quiet, self.label, self.what = total, quiet, label, what
+    def __init__(self, total: int, quiet: int, label: str = "", what: str = "letters", pages: Any = None) -> None:
+        """`pages`: a multiprocessing.Value counting the pages OCR'd (text.ocr.OcrOptions.pages_read)."""
+        self.total, self.quiet, self.label, self.what, self.pages = total, quiet, label, what, pages
         self.done = self.failed = 0
         self.started = time.perf_counter()
-        self.console: Any = _terminal_console() if quiet == 0 and total > 1 else None
+        self.console: Any = _terminal_console() if quiet == 0 and (total > 1 or (pages is not None and total)) else None
         self.bar: Any = None
         self.redirected: _AboveBar | None = None
 
@@ -42,7 +59,8 @@ class Progress:
             from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
             from rich.progress import Progress as Bar
 
-            self.bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            pages = [_pages_column(self.pages)] if self.pages is not None else []
+            self.bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), *pages,
                            TextColumn("{task.fields[rate]}"), TextColumn("{task.fields[failed]} failed"),
                            TextColumn("ETA"), TimeRemainingColumn(),
                            console=self.console, redirect_stdout=False, redirect_stderr=False, transient=True)

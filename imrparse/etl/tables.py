@@ -49,6 +49,7 @@ def rows(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         return out
     case, reviewer, decisions = result["case"], result["reviewer"], result["decisions"]
     summary = result["summary"] or {}  # a 2013 letter may state none
+    ocr = source.get("ocr") or {}  # only a letter read by OCR
     out["letters"].append({
         "source_path": source["path"], "source_path_bytes": source.get("path_bytes"), "source_sha256": source["sha256"],
         "layout": result["layout"],
@@ -64,6 +65,8 @@ def rows(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         "reviewer_specialties_canonical": reviewer["specialties_canonical"],
         # (a record parse wrote before this field existed has none)
         "reviewer_specialties_corrected": [c["text"] for c in reviewer.get("specialties_corrected", [])],
+        "ocr_pages": len(ocr["pages"]) if ocr else None, "ocr_engine": ocr.get("engine"),
+        "ocr_mean_word_confidence": ocr.get("mean_word_confidence"),
     })
     key = {"case_number": case["case_number"], "source_sha256": source["sha256"]}
     for position, decision in enumerate(decisions, start=1):
@@ -106,6 +109,7 @@ def arrow_schemas() -> dict[str, Any]:
             ("reviewer_specialties", pa.list_(text)), ("board_certified", pa.bool_()), ("age", count), ("sex", text),
             ("summary_date_of_injury", date), ("decisions", count), ("upheld", count), ("overturned", count),
             ("reviewer_specialties_canonical", pa.list_(text)), ("reviewer_specialties_corrected", pa.list_(text)),
+            ("ocr_pages", count), ("ocr_engine", text), ("ocr_mean_word_confidence", pa.float64()),
         ]),
         "decisions": pa.schema([
             *key, ("position", count), ("number", count), ("treatment", text), ("title", text), ("outcome", text),

@@ -1,6 +1,7 @@
 """What callers hand in, made into a letter's text: bytes of a text file in any common encoding,
-PDFs (through `pdf.py`), strings; wrong types refused with a sentence; file names that are not
-UTF-8 carried losslessly into JSON and tables.
+PDFs (through `pdf.py`), page images and scanned PDF pages (through `ocr.py`), strings; wrong
+types refused with a sentence; file names that are not UTF-8 carried losslessly into JSON and
+tables.
 
 Every entry point (`parse`, `validate`, `parse_file`, the batch functions, `debug`, `text`)
 reads its input here, so a PDF or an odd encoding is accepted wherever a letter is.
@@ -20,16 +21,19 @@ from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass
 from typing import Any, cast
 
-from imrparse.errors import PDF_EXTRA, InputError, MissingExtra
+from imrparse.errors import OCR_EXTRA, PDF_EXTRA, InputError, MissingExtra
 from imrparse.record import Source
 from imrparse.text.normalize import LineIndex
+from imrparse.text.ocr import IMAGE_SUFFIXES, OcrInfo, OcrOptions, is_image
+
+DEFAULT_OCR = OcrOptions()
 
 # Inputs larger than this are refused before they are read: a letter is ~6 KB of text, a
 # posted PDF well under 1 MB. Configurable per call and with `--max-bytes`.
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 
 # The letters taken from a folder, by name (ignoring case): the command line's --glob default.
-DEFAULT_GLOBS = ("*.txt", "*.pdf")
+DEFAULT_GLOBS = ("*.txt", "*.pdf", "*.tif", "*.tiff", "*.png", "*.jpg", "*.jpeg")  # page images are read by OCR
 
 # Byte-order marks, UTF-32 first: its little-endian mark starts with UTF-16's.
 _BOMS = (
@@ -122,18 +126,45 @@ def is_pdf(data: bytes, name: str = "") -> bool:
     return data.startswith(b"%PDF-") or name.lower().endswith(".pdf")
 
 
-def letter_text(data: bytes, *, name: str = "", max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """The text of a letter file's bytes: a PDF's extracted text (up to `max_bytes`
-    characters), else the decoded text. `name` is the file's name, if it has one."""
-    if is_pdf(data, name):
-        from imrparse.text.pdf import extract_text
+@dataclass(frozen=True)
+class Letter:
+    """A letter's text, and how OCR read it (None when no page was OCR'd)."""
 
-        return extract_text(data, max_bytes)
-    return decode(data)
+    text: str
+    ocr: OcrInfo | None = None
+
+
+def read_letter(data: bytes, *, name: str = "", max_bytes: int = DEFAULT_MAX_BYTES, ocr: OcrOptions = DEFAULT_OCR) -> Letter:
+    """The text of a letter file's bytes: a PDF's text layer (up to `max_bytes` characters) with
+    its pages without text OCR'd (as `ocr` says), the OCR text of a page image (PNG, JPEG, TIFF),
+    else the decoded text. `name` is the file's name, if it has one."""
+    if is_pdf(data, name):
+        if ocr.mode == "never":
+            from imrparse.text.pdf import extract_text
+
+            return Letter(extract_text(data, max_bytes))
+        from imrparse.text.ocr import read_pdf
+
+        return Letter(*read_pdf(data, max_bytes, ocr))
+    if is_image(data):
+        from imrparse.text.ocr import read_images
+
+        return Letter(*read_images(data, ocr))
+    return Letter(decode(data))
+
+
+def letter_text(data: bytes, *, name: str = "", max_bytes: int = DEFAULT_MAX_BYTES, ocr: OcrOptions = DEFAULT_OCR) -> str:
+    """`read_letter`'s text."""
+    return read_letter(data, name=name, max_bytes=max_bytes, ocr=ocr).text
 
 
 def text_of(letter: object, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """The text of a letter handed to the library as str or bytes (of a text file or a PDF).
+    """`letter_of`'s text."""
+    return letter_of(letter, max_bytes=max_bytes).text
+
+
+def letter_of(letter: object, *, max_bytes: int = DEFAULT_MAX_BYTES, ocr: OcrOptions = DEFAULT_OCR) -> Letter:
+    """A letter handed to the library as str or bytes (of a text file, a PDF or a page image).
 
     Anything else is a TypeError: without it, `None` or a number failed deep inside with an
     AttributeError. A str holding a lone surrogate (no file can) is an InputError at its place.
@@ -143,9 +174,9 @@ def text_of(letter: object, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
             line, column = LineIndex(letter).line_col(surrogate.start())
             raise InputError(f"the text has a lone surrogate (U+{ord(surrogate.group()):04X}) at line {line}, column "
                              f"{column}: half of a UTF-16 pair, not a character", line=line, column=column)
-        return letter
+        return Letter(letter)
     if isinstance(letter, (bytes, bytearray)):
-        return letter_text(bytes(letter), max_bytes=max_bytes)
+        return read_letter(bytes(letter), max_bytes=max_bytes, ocr=ocr)
     hint = "; for a file, use parse_file(path)" if isinstance(letter, os.PathLike) else ""
     raise TypeError(f"a letter is its text (str) or the bytes of a text file or PDF, not {type(letter).__name__}{hint}")
 
@@ -159,19 +190,27 @@ def refuse_single(inputs: object) -> None:
 
 
 def require_pdf_extra(inputs: Iterable[Any]) -> None:
-    """Raise MissingExtra before a run if pypdfium2 is missing and an input is a PDF (by name,
-    or for bytes and unknown names by content), so that it is one usage error, not a failed
-    record per PDF. Reads files only when the extra is missing."""
-    if importlib.util.find_spec("pypdfium2") is not None:
+    """Raise MissingExtra before a run if pypdfium2 is missing and an input is a PDF, or the ocr
+    extra is missing and an input is a page image (by name, or for bytes and unknown names by
+    content), so that it is one usage error, not a failed record per input. Reads files only when
+    an extra is missing."""
+    need_pdf = importlib.util.find_spec("pypdfium2") is None
+    need_ocr = importlib.util.find_spec("tesserocr") is None or importlib.util.find_spec("PIL") is None
+    if not (need_pdf or need_ocr):
         return
     for item in inputs:
+        name = ""
         if isinstance(item, (bytes, tuple)):
             data = item if isinstance(item, bytes) else item[1]
-            found = isinstance(data, bytes) and is_pdf(data)
+            if not isinstance(data, bytes):
+                continue
         else:
-            found = is_pdf(_head(os.fsdecode(item)), os.fsdecode(item))
-        if found:
+            name = os.fsdecode(item)
+            data = _head(name)
+        if need_pdf and is_pdf(data, name):
             raise MissingExtra(PDF_EXTRA)
+        if need_ocr and not is_pdf(data, name) and (is_image(data) or name.lower().endswith(IMAGE_SUFFIXES)):
+            raise MissingExtra(OCR_EXTRA)
 
 
 def _head(path: str) -> bytes:

@@ -46,6 +46,22 @@ def extract_text(data: bytes, max_chars: int) -> str:
     expand to tens of millions of characters. A PDF whose extraction needs more than
     PDF_MEMORY is an InputError, and this process carries on.
     """
+    text = _extracted(data, max_chars)
+    if not text.replace("\f", "").strip():
+        count = text.count("\f") + 1
+        raise InputError(f"the PDF has no text layer ({count} page{'s' if count != 1 else ''} of images or "
+                         "blank): a scanned letter, which needs OCR before it can be read")
+    return text
+
+
+def page_texts(data: bytes, max_chars: int) -> list[str]:
+    """The text layer of each page, "" for a page without one (a scan: ocr.py reads those),
+    extracted as `extract_text` extracts it (within PDF_MEMORY, in the extractor)."""
+    return _extracted(data, max_chars).split("\f")
+
+
+def _extracted(data: bytes, max_chars: int) -> str:
+    """Every page's text layer, pages joined by a form feed, extracted in the extractor."""
     try:
         import pypdfium2 as pdfium  # imported here, so that the extractor inherits it
     except ImportError:
@@ -62,7 +78,7 @@ def _extract_here(pdfium: Any, data: bytes, max_chars: int) -> str:
     except pdfium.PdfiumError as exc:
         raise InputError(f"not a readable PDF: {exc}") from None
     try:
-        return _pages_text(document, max_chars)
+        return "\f".join(_pages_text(document, max_chars))
     finally:
         document.close()
 
@@ -201,7 +217,7 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _pages_text(document: Any, max_chars: int) -> str:
+def _pages_text(document: Any, max_chars: int) -> list[str]:
     """Each page's text, as pypdfium2's `page.get_textpage().get_text_range()` gives it, read
     through pdfium's own functions: the helper objects (a finalizer and a parent link for each
     page and text page) cost a tenth of an extraction."""
@@ -228,10 +244,7 @@ def _pages_text(document: Any, max_chars: int) -> str:
             if textpage:
                 pdfium_c.FPDFText_ClosePage(textpage)
             pdfium_c.FPDF_ClosePage(page)
-    if not any(page.strip() for page in pages):
-        raise InputError(f"the PDF has no text layer ({count} page{'s' if count != 1 else ''} of images or "
-                         "blank): a scanned letter, which needs OCR before it can be read")
-    return "\f".join(pages)
+    return pages
 
 
 def _text_range(pdfium_c: Any, textpage: Any, chars: int) -> str:
@@ -248,3 +261,47 @@ def _text_range(pdfium_c: Any, textpage: Any, chars: int) -> str:
     buffer = (ctypes.c_ushort * size)()
     written = pdfium_c.FPDFText_GetText(textpage, first, last - first + 1, buffer)
     return bytes(memoryview(buffer)[: written - 1]).decode("utf-16-le", errors="ignore")
+
+
+def pages_with_images(data: bytes, numbers: list[int]) -> list[int]:
+    """Which of these pages (1-based) hold an image: a page without text and without an image is
+    blank, and has nothing for OCR to read."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    with _PDFIUM:
+        document = pdfium.PdfDocument(data, password="")
+        try:
+            found = []
+            for number in numbers:
+                page = document[number - 1]
+                try:
+                    if next(iter(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])), None) is not None:
+                        found.append(number)
+                finally:
+                    page.close()
+            return found
+        finally:
+            document.close()
+
+
+def render_page(data: bytes, number: int, dpi: int, max_pixels: int) -> Any:
+    """Page `number` (1-based) as a greyscale Pillow image at `dpi`, for OCR; an InputError
+    rather than a render when it would have more than `max_pixels` pixels."""
+    import pypdfium2 as pdfium
+
+    with _PDFIUM:
+        document = pdfium.PdfDocument(data, password="")
+        try:
+            page = document[number - 1]
+            width, height = page.get_size()  # points
+            pixels = (width * dpi / 72) * (height * dpi / 72)
+            if pixels > max_pixels:
+                raise InputError(f"page {number} is {width / 72:.0f} x {height / 72:.0f} inches: at {dpi} dpi, more than "
+                                 f"the {max_pixels:,} pixels a page image may have to be read by OCR (lower --ocr-dpi)")
+            try:
+                return page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+            finally:
+                page.close()
+        finally:
+            document.close()
