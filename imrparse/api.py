@@ -16,7 +16,9 @@ from lark.exceptions import UnexpectedInput, VisitError
 
 from imrparse.check.diagnosis import diagnose
 from imrparse.errors import NOT_A_LETTER, InputError, ParseError
+from imrparse.grammar.landmarks import landmarks
 from imrparse.grammar.loader import get_parser, get_record_parser
+from imrparse.read import repair as repairs
 from imrparse.read.builder import Built, RecordBuilder, building
 from imrparse.record import Record
 from imrparse.text.inputs import DEFAULT_MAX_BYTES, Letter, letter_of, read_letter, read_regular_file, source_fields
@@ -54,10 +56,40 @@ def _parsed(letter: Letter, grammar: Path | None) -> Record:
     return record
 
 
-def parse_normalized(normalized: Normalized, *, grammar: Path | None = None) -> Record:
-    """`parse` after the normalization step, for callers that also need the offset map."""
+def parse_normalized(normalized: Normalized, *, grammar: Path | None = None, repair: bool = True) -> Record:
+    """`parse` after the normalization step, for callers that also need the offset map.
+
+    A letter that does not parse as it is, or that carries page furniture, is repaired as a
+    scanned, faxed or flattened copy is (read/repair.py) and parsed again; its record then lists
+    the `repairs`. When the repaired text does not parse either, the error is the letter's own, at
+    its original position. `repair=False` parses the text as it is (`validate --strict-text`)."""
     if not normalized.text.strip():
         raise ParseError("the input is empty: there is no letter to parse", code=NOT_A_LETTER)
+    if not repair:
+        return _parse_as_it_is(normalized, grammar)
+    first: ParseError | None = None
+    lm = landmarks(grammar)
+    if not repairs.needs_repair(normalized.text, lm):
+        try:
+            return _parse_as_it_is(normalized, grammar)
+        except ParseError as error:
+            first = error
+    repaired, made = repairs.repair(normalized, lm)
+    if not made:
+        if first is None:
+            return _parse_as_it_is(normalized, grammar)
+        raise first
+    try:
+        record = _parse_as_it_is(repaired, grammar)
+    except ParseError:
+        if first is None:  # repaired first, and the letter fails either way: its own error
+            return _parse_as_it_is(normalized, grammar)
+        raise first from None
+    record["repairs"] = [repairs.as_record(r, normalized) for r in made]
+    return record
+
+
+def _parse_as_it_is(normalized: Normalized, grammar: Path | None) -> Record:
     try:
         with building(normalized, grammar):
             built: Built = get_record_parser(grammar).parse(normalized.text, start="start")  # type: ignore[assignment]

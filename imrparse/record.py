@@ -146,11 +146,19 @@ class _RecordRequired(TypedDict):
     span: Span
 
 
+class Repair(TypedDict):
+    kind: Literal["furniture", "debris", "landmark", "value", "line-break"]
+    text: str
+    read_as: str
+    span: Span
+
+
 class Record(_RecordRequired, total=False):
     """One letter's record; `source` is there when it was read from a file (`parse_file`,
     `parse_many`), not from text (`parse`)."""
 
     source: Source
+    repairs: list[Repair]  # only when the letter was read as a scanned, faxed or flattened copy
 
 
 class Finding(TypedDict):
@@ -158,7 +166,7 @@ class Finding(TypedDict):
     original line and column (None only for an input with no place to point at)."""
 
     code: str
-    severity: Literal["error", "warning"]
+    severity: Literal["error", "warning", "info"]
     message: str
     line: int | None
     column: int | None

@@ -87,7 +87,7 @@ def junit(results: list[tuple[str, dict[str, Any]]], strict: bool) -> bytes:
         findings = result["findings"]
         lines = [xml_text(f"{f['line']}:{f['column']}: {f['code']} {f['severity']}: {f['message']}") for f in findings]
         if not is_valid(findings, strict):
-            failing = [f for f in findings if f["severity"] == "error" or strict]
+            failing = [f for f in findings if f["severity"] == "error" or (strict and f["severity"] == "warning")]
             failure = ET.SubElement(case, "failure", type=failing[0]["code"], message=printable(failing[0]["message"]))
             failure.text = "\n".join(lines)
         elif lines:
@@ -102,14 +102,15 @@ def junit(results: list[tuple[str, dict[str, Any]]], strict: bool) -> bytes:
 def github_lines(path: str, result: dict[str, Any]) -> bytes:
     """GitHub Actions workflow commands, one per finding, which a workflow run shows as
     annotations on the letter: `::error file=PATH,line=L,col=C,title=CODE name::message`
-    (`::warning` for a warning; no line or column when the finding has none). Escaped as GitHub's
+    (`::warning` for a warning, `::notice` for an info finding; no line or column when the finding has none). Escaped as GitHub's
     toolkit escapes them: `%`, CR and LF in the message; also `:` and `,` in the properties."""
     out = []
     for finding in result["findings"]:
         where = [("file", path), ("line", finding["line"]), ("col", finding["column"]),
                  ("title", f"{finding['code']} {RULES[finding['code']].name}")]
         properties = ",".join(f"{key}={_escape_property(str(value))}" for key, value in where if value is not None)
-        out.append(f"::{finding['severity']} {properties}::{_escape_data(finding['message'])}\n")
+        command = "notice" if finding["severity"] == "info" else finding["severity"]
+        out.append(f"::{command} {properties}::{_escape_data(finding['message'])}\n")
     return "".join(out).encode()
 
 
@@ -124,13 +125,16 @@ def _escape_property(text: str) -> str:
 SARIF_SCHEMA = "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json"
 
 
+_SARIF_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+
+
 def sarif(results: list[tuple[str, dict[str, Any]]], version: str) -> bytes:
     """One SARIF 2.1.0 log (code scanning's format): one run of imrparse with every rule as a
     reportingDescriptor, and a result per finding at its letter's URI, line and column (columns
     count characters, hence `columnKind: unicodeCodePoints`)."""
     codes = list(RULES)
     rules = [{"id": rule.code, "name": rule.name, "shortDescription": {"text": rule.description},
-              "defaultConfiguration": {"level": rule.severity}} for rule in RULES.values()]
+              "defaultConfiguration": {"level": _SARIF_LEVELS[rule.severity]}} for rule in RULES.values()]
     found = []
     for path, result in results:
         for finding in result["findings"]:
@@ -138,7 +142,7 @@ def sarif(results: list[tuple[str, dict[str, Any]]], version: str) -> bytes:
             if finding["line"] is not None:
                 location["region"] = {"startLine": finding["line"],
                                       **({"startColumn": finding["column"]} if finding["column"] is not None else {})}
-            found.append({"ruleId": finding["code"], "ruleIndex": codes.index(finding["code"]), "level": finding["severity"],
+            found.append({"ruleId": finding["code"], "ruleIndex": codes.index(finding["code"]), "level": _SARIF_LEVELS[finding["severity"]],
                           "message": {"text": finding["message"]}, "locations": [{"physicalLocation": location}]})
     log = {"$schema": SARIF_SCHEMA, "version": "2.1.0",
            "runs": [{"tool": {"driver": {"name": "imrparse", "version": version, "rules": rules}},

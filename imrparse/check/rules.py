@@ -2,7 +2,7 @@
 one-line description each. Codes never change meaning; new rules get new codes.
 
 S: structure (the letter does not parse), H: header, R: reviewer, D: decision items,
-N: narrative (case summary), L: the parts of a layout.
+N: narrative (case summary), L: the parts of a layout, O: how a copy of the letter was read.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "info"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,10 @@ RULES: dict[str, Rule] = {
              "A 2013 letter lacks a part of its layout (maximus-2013: the decision and rationale heading, the reviewer's "
              "qualifications, the case summary; mpr-2013: its six headings). Reads the headings; the 2013 layouts are known "
              "from few samples (README)."),
+        Rule("O701", "read-as-a-copy", "info",
+             "The letter was read as a scanned, faxed or flattened copy: page furniture or debris left out, a landmark or a value "
+             "whose OCR reading had one meaning repaired, a landmark that was mid-line put on its own line. The record lists each "
+             "repair (`repairs`); `validate --strict-text` reads the text as it is, and reports what this rule repairs as errors."),
         Rule("H201", "no-header", "warning", "The letter has no header block (case number and dates)."),
         Rule("H202", "header-field-missing", "error", "The header lacks one of its seven fields."),
         Rule("H203", "date-invalid", "error", "A header date is not a calendar date written MM/DD/YYYY."),

@@ -39,6 +39,7 @@ def validate(
     grammar: Path | None = None,
     select: list[str] | None = None,
     ignore: list[str] | None = None,
+    strict_text: bool = False,
 ) -> list[Finding]:
     """Findings for one letter (empty when it conforms), each {code, severity, message, line,
     column} at the original line and column. Never raises for bad input."""
@@ -49,7 +50,7 @@ def validate(
         return [unreadable_finding(exc)] if UNREADABLE in codes else []
     normalized = normalize(text)
     try:
-        record = parse_normalized(normalized, grammar=grammar)
+        record = parse_normalized(normalized, grammar=grammar, repair=not strict_text)
     except ParseError as exc:  # already in the letter's terms (diagnosis.py)
         finding = _finding(exc.code, exc.message, exc.line or 1, exc.column or 1)
         return [finding] if finding["code"] in codes else []
@@ -333,7 +334,20 @@ def _count_items(n: int) -> str:
 
 
 def is_valid(findings: list[Finding], strict: bool = False) -> bool:
-    """A letter conforms when it has no error (and, when strict, no warning either)."""
-    return not any(f["severity"] == "error" or strict for f in findings)
+    """A letter conforms when it has no error (and, when strict, no warning either); an info
+    finding never fails it."""
+    return not any(f["severity"] == "error" or (strict and f["severity"] == "warning") for f in findings)
 
+
+@check
+def read_as_a_copy(letter: Letter) -> Iterator[Finding]:
+    """Each repair that let a scanned, faxed or flattened copy read (read/repair.py), at its place."""
+    for repair in letter.record.get("repairs", []):
+        said = f"{short(repair['text'])!r}" if repair["text"].strip() else "a line end"
+        read = f"read as {short(repair['read_as'])!r}" if repair["read_as"].strip() else "left out"
+        if repair["kind"] == "line-break":
+            message = "a landmark in the middle of a line (flattened text) starts its own line"
+        else:
+            message = f"{repair['kind']}: {said} {read}"
+        yield letter.at("O701", message, repair["span"][0])
 

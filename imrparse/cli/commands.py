@@ -482,6 +482,8 @@ def validate_command(
     select: Annotated[list[str] | None, typer.Option(help="Only these rules: codes, prefixes or names, comma-separated.")] = None,
     ignore: Annotated[list[str] | None, typer.Option(help="Not these rules: codes, prefixes or names, comma-separated.")] = None,
     strict: Annotated[bool, typer.Option(help="Warnings make a letter fail too.")] = False,
+    strict_text: Annotated[bool, typer.Option(help="Read each letter's text as it is: no repair of a scanned, faxed or "
+                                                   "flattened copy (O701), so a misspelled landmark is an error.")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", parser=_output_path,
                                                                    help="Write the report here (atomically); - is stdout.")] = None,
     workers: WorkersOption = None,
@@ -512,7 +514,7 @@ def validate_command(
     letters = conforming = errors = warnings = unusable = 0
     collected: list[tuple[str, Any]] = []
     results = validate_many(inputs, workers=workers, grammar=grammar, select=chosen, ignore=skipped,
-                            max_bytes=max_bytes, ocr=options)
+                            max_bytes=max_bytes, ocr=options, strict_text=strict_text)
     collecting = (ReportFormat.junit, ReportFormat.sarif)  # one document, written at the end
     streaming = outputs.is_standard_output(output) and format not in (ReportFormat.json, *collecting)
     with _usage_errors(), outputs.replacing(output) as sink, \

@@ -155,6 +155,7 @@ def validate_one(
     ignore: list[str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     ocr: OcrOptions = DEFAULT_OCR,
+    strict_text: bool = False,
 ) -> Result:
     """`{"source", "findings", "lines"}` for one input: its findings, and the original text of
     each line a finding points at (for carets). An unusable input is one S000 finding."""
@@ -165,7 +166,7 @@ def validate_one(
         return {"source": exc.source, "findings": [unreadable_finding(InputError(exc.message))], "lines": {}}
     except InputError as exc:
         return {"source": source, "findings": [unreadable_finding(exc)], "lines": {}}
-    findings = validate(letter, grammar=grammar, select=select, ignore=ignore)
+    findings = validate(letter, grammar=grammar, select=select, ignore=ignore, strict_text=strict_text)
     index = LineIndex(letter)
     lines = {f["line"]: index.line_text(f["line"]) for f in findings if f["line"] is not None}
     return {"source": source, "findings": findings, "lines": lines}
@@ -216,12 +217,14 @@ def validate_many(
     ocr_dpi: int = DEFAULT_DPI,
     ocr_lang: str = DEFAULT_LANG,
     ocr_timeout: float = DEFAULT_PAGE_TIMEOUT,
+    strict_text: bool = False,
 ) -> Iterator[Result]:
     """`validate_one` over many inputs, across processes like `parse_many` (and with its `ocr` arguments)."""
     refuse_single(inputs)
     _check_max_bytes(max_bytes)
     options = ocr if isinstance(ocr, OcrOptions) else OcrOptions(ocr, ocr_dpi, ocr_lang, ocr_timeout)
-    one = functools.partial(validate_one, grammar=grammar, select=select, ignore=ignore, max_bytes=max_bytes, ocr=options)
+    one = functools.partial(validate_one, grammar=grammar, select=select, ignore=ignore, max_bytes=max_bytes, ocr=options,
+                            strict_text=strict_text)
     expanded = expand_folders(inputs)
     return map_inputs(one, expanded, workers=workers, ordered=ordered, lost=functools.partial(_lost_finding, max_bytes=max_bytes),
                       chunk=1 if may_need_ocr(expanded, options) else CHUNK)

@@ -171,6 +171,45 @@ def normalize(original: str) -> Normalized:
 _plus_one = (1).__add__
 
 
+def edit(normalized: Normalized, pieces: list[tuple[int, int, str]]) -> Normalized:
+    """`normalized` with each (start, end, replacement) piece of its text replaced (sorted, not
+    overlapping), its map composed: offsets of the result still map to the original text."""
+    parts: list[str] = []
+    norm_starts, base_starts = [0], [0]
+    pos = last = 0
+    for start, end, replacement in pieces:
+        parts.append(normalized.text[last:start])
+        pos += start - last
+        norm_starts.append(pos)
+        base_starts.append(start)
+        parts.append(replacement)
+        pos += len(replacement)
+        norm_starts.append(pos)
+        base_starts.append(end)
+        last = end
+    parts.append(normalized.text[last:])
+    layer = Normalized("".join(parts), normalized.text, tuple(norm_starts), tuple(base_starts))
+    return Edited(layer.text, normalized.original, (), (), (), layer, normalized)
+
+
+@dataclass(frozen=True)
+class Edited(Normalized):
+    """A normalized text edited again (repairs of a scanned or flattened copy): its offsets map
+    through the edit's layer to the text it edited, and from there to the original."""
+
+    layer: Normalized | None = None
+    base: Normalized | None = None
+
+    def to_original(self, offset: int) -> int:
+        assert self.layer is not None and self.base is not None
+        return self.base.to_original(self.layer.to_original(offset))
+
+    def span(self, start: int, end: int) -> list[int]:
+        assert self.layer is not None and self.base is not None
+        inner = self.layer.span(start, end)
+        return self.base.span(inner[0], inner[1])
+
+
 # Starts with the literal "-\n" so the scan jumps between candidates instead of trying a
 # look-behind at every character.
 _HYPHEN_WRAP = re.compile(r"-\n\s*")
