@@ -1,0 +1,100 @@
+"""Other copies of a letter give its record: a clean scan, a fax and a copy with a running header
+read back by Tesseract (fixtures/copies, made by bench/copies.py from corpus PDFs), and the text of
+every corpus letter flattened into one line per paragraph, as pdf-oxide gives it. Each repair is
+listed, points at what the copy has there, and is an info finding; what is not a letter stays
+refused, and a clean letter's misspelled landmark stays an error."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import FIXTURES, corpus_dir, corpus_files
+
+import imrparse
+
+COPIES = FIXTURES / "copies"
+
+
+def _bench_copies() -> Any:
+    """bench/copies.py, which makes the copies and says which fields count."""
+    spec = importlib.util.spec_from_file_location("copies", FIXTURES.parent / "bench" / "copies.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _posted(case: str) -> dict[str, Any]:
+    return imrparse.parse((corpus_dir() / "text" / f"{case}.pdftotext.txt").read_text(encoding="utf-8"))  # type: ignore[return-value]
+
+
+def _repairs_point_at_what_they_repaired(text: str, record: dict[str, Any]) -> None:
+    for repair in record["repairs"]:
+        start, end = repair["span"]
+        assert text[start:end] == repair["text"], repair
+
+
+@pytest.mark.parametrize("path", sorted(COPIES.glob("*.txt")), ids=lambda p: p.name)
+def test_an_ocr_copy_gives_the_key_fields_of_the_posted_letter(path: Path) -> None:
+    copies = _bench_copies()
+    text = path.read_text(encoding="utf-8")
+    record = dict(imrparse.parse(text))
+    case = path.name.split(".")[0]
+    assert copies.key_fields(record) == copies.key_fields(_posted(case))
+    assert record["repairs"] and {r["kind"] for r in record["repairs"]} >= {"debris"}  # the logo at least
+    _repairs_point_at_what_they_repaired(text, record)
+    findings = imrparse.validate(text)
+    assert {f["code"] for f in findings if f["severity"] == "info"} == {"O701"}
+    assert len([f for f in findings if f["code"] == "O701"]) == len(record["repairs"])
+
+
+def test_a_fax_banner_on_every_page_is_left_out_of_the_text_it_interrupts() -> None:
+    text = (COPIES / "CM16-0234464.fax.txt").read_text(encoding="utf-8")
+    banners = [line.strip() for line in re.findall(r"^.*\(\d{3}\) \d{3}-\d{4}.*$", text, re.M)]
+    record = imrparse.parse(text)
+    furniture = [r["text"].strip() for r in record["repairs"] if r["kind"] == "furniture"]
+    assert len(banners) >= 2 and furniture == [banner.strip("\f") for banner in banners]
+    assert "FROM" not in record["summary"]["text"]
+
+
+def test_every_flattened_corpus_letter_gives_the_record_of_its_extraction() -> None:
+    copies = _bench_copies()
+    stems = sorted({p.name.split(".")[0] for p in corpus_files("text")})
+    agree = 0
+    for stem in stems:
+        flat = copies.flat_text(stem)
+        record = dict(imrparse.parse(flat))
+        assert {r["kind"] for r in record["repairs"]} == {"line-break"}, stem
+        _repairs_point_at_what_they_repaired(flat, record)
+        agree += copies.key_fields(record) == copies.key_fields(_posted(stem))
+    assert agree == len(stems) == 49
+
+
+def test_strict_text_reads_a_copy_as_it_is() -> None:
+    text = (COPIES / "CM16-0213037.clean-scan.txt").read_text(encoding="utf-8")
+    assert [f["code"] for f in imrparse.validate(text, strict_text=True)] == ["S101"]
+    with pytest.raises(imrparse.ParseError):
+        imrparse.api.parse_normalized(imrparse.normalize(text), repair=False)
+
+
+@pytest.mark.parametrize("text", [
+    "Page 1 of 2\nA letter of some other kind.\nPage 2 of 2\n",
+    "DEC-15-2016 15:23 FROM: CLAIMS (471) 773-8638 P. 1\nMAXIMUS |\nNothing else here.\n",
+    "Case Number: | CM16-0213037\nDate Assigned: 11/09/2016\n",
+])
+def test_what_is_not_a_letter_stays_refused(text: str) -> None:
+    with pytest.raises(imrparse.ParseError):
+        imrparse.parse(text)
+
+
+def test_a_misspelled_landmark_in_a_clean_letter_is_not_repaired() -> None:
+    """Misspellings are OCR's only in a copy that shows it was scanned: in a letter's own text
+    they are the letter's fault, refused at the line (the rules fixtures hold this too)."""
+    text = (FIXTURES / "rules" / "S103-missing-section.fail.txt").read_text(encoding="utf-8")
+    with pytest.raises(imrparse.ParseError) as refused:
+        imrparse.parse(text)
+    assert refused.value.code == "S103"
