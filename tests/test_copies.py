@@ -98,3 +98,13 @@ def test_a_misspelled_landmark_in_a_clean_letter_is_not_repaired() -> None:
     with pytest.raises(imrparse.ParseError) as refused:
         imrparse.parse(text)
     assert refused.value.code == "S103"
+
+
+def test_debug_show_marks_each_repair_where_it_was_made() -> None:
+    from imrparse.views.show import build_view
+
+    text = (COPIES / "CM16-0234464.fax.txt").read_text(encoding="utf-8")
+    view = build_view(text)
+    record = imrparse.parse(text)
+    marked = [(m.start, m.field) for m in view.marks if m.kind == "repair"]
+    assert marked == [(r["span"][0], f"repairs[{i}]") for i, r in enumerate(record["repairs"])]

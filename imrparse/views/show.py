@@ -75,11 +75,12 @@ KINDS: dict[str, Kind] = {
     "no_evidence": Kind("no evidence cited", 3, "italic #000000 on #bdbdbd"),
     "unrecognized": Kind("unrecognized wording", 3, "bold underline #5a3d00 on #ffe066"),
     "control": Kind("control character", 3, "bold #ffffff on #555555"),
+    "repair": Kind("repaired copy (OCR, flattened)", 3, "bold underline #ffffff on #6a4c93"),
     "finding": Kind("finding", 4, "bold #ffffff on #d62828"),
     "failure": Kind("parsing stopped here", 5, "bold #ffffff on #7b00c4"),
 }
 LEGEND = (("header", "landmark", "credentials", "fact", "title", "treatment", "upheld", "overturned"),
-          ("mtus", "non_mtus", "no_evidence", "unrecognized", "rationale", "control", "finding", "failure", "unread"))
+          ("mtus", "non_mtus", "no_evidence", "unrecognized", "rationale", "control", "repair", "finding", "failure", "unread"))
 _STYLES = {name: Style.parse(kind.style) for name, kind in KINDS.items()}
 
 # Landmarks the grammar reads: headings, introductions and labels (the header labels too).
@@ -181,6 +182,10 @@ def record_marks(record: dict[str, Any]) -> list[Mark]:
 
     decisions = record.get("decisions") or []
     add(record.get("span"), "letter", "letter", f"layout {_show(record.get('layout'))}; {len(decisions)} decisions")
+    for i, repair in enumerate(record.get("repairs", [])):
+        start, end = repair["span"]
+        read = f"read as {_show(repair['read_as'])}" if repair["read_as"].strip() else "left out"
+        add([start, max(end, start + 1)], "repair", f"repairs[{i}]", f"{repair['kind']}: {_show(repair['text'])} {read}")
     case = record.get("case")
     if case and case.get("span"):
         add(case["span"], "case", "case", f"case {_show(case.get('case_number'))}")
