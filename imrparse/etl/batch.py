@@ -20,6 +20,12 @@ from imrparse.api import parse
 from imrparse.check.validate import unreadable_finding, validate
 from imrparse.errors import InputError, ParseError
 from imrparse.etl.pool import CHUNK, map_inputs
+from imrparse.etl.results import DIED as DIED
+from imrparse.etl.results import DIED_LIMIT as DIED_LIMIT
+from imrparse.etl.results import STDIN as STDIN
+from imrparse.etl.results import Result as Result
+from imrparse.etl.results import died as died
+from imrparse.etl.results import result_key as result_key
 from imrparse.text.inputs import DEFAULT_MAX_BYTES as DEFAULT_MAX_BYTES  # re-exported: the command line's default
 from imrparse.text.inputs import (
     DEFAULT_OCR,
@@ -37,8 +43,6 @@ from imrparse.text.ocr import DEFAULT_DPI, DEFAULT_LANG, DEFAULT_PAGE_TIMEOUT, O
 
 # A path, the bytes of a letter, or an (id, text) pair (text as str, or the bytes of a file).
 Input = Union[str, "os.PathLike[str]", bytes, tuple[str, str | bytes], Refused]
-Result = dict[str, Any]
-STDIN = "<stdin>"  # standard input's name in messages, reports and records (`source.path`)
 
 
 def _load(item: Input, max_bytes: int) -> tuple[dict[str, Any], bytes | None, str | None]:
@@ -66,13 +70,6 @@ def _load(item: Input, max_bytes: int) -> tuple[dict[str, Any], bytes | None, st
         raise _Unreadable(source, exc.message) from None
     source.update(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
     return source, data, None
-
-
-def result_key(result: Result) -> str:
-    """What identifies a result's input across runs: its content's sha256, or its path when it
-    could not be read. `--resume` skips inputs whose key is already in the output."""
-    source = result["source"]
-    return str(source["sha256"] or f"path:{source['path']}")
 
 
 def input_key(item: Input, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
@@ -125,10 +122,8 @@ def parse_one(item: Input, grammar: Path | None = None, max_bytes: int = DEFAULT
 
 
 # How the error record of an input whose process died begins: `--resume` parses it again.
-DIED = "the process parsing this input died: "
 # Error records of that kind an input may have in a resumed output before it counts as done:
 # the process may have been killed from outside (parse it again), or the input kills it.
-DIED_LIMIT = 3
 
 
 def lost_one(item: Input, why: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Result:
@@ -140,12 +135,6 @@ def lost_one(item: Input, why: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Resul
     except _Unreadable as exc:
         source = exc.source
     return _error_record(source, InputError(DIED + why))
-
-
-def died(result: Result) -> bool:
-    """Whether a result is `lost_one`'s: its input's process died, so it is not the input's own."""
-    error = result.get("error")
-    return isinstance(error, dict) and error.get("kind") == "input" and str(error.get("message", "")).startswith(DIED)
 
 
 def validate_one(

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from imrparse.errors import MissingExtra
-from imrparse.etl.batch import STDIN, result_key
 from imrparse.etl.outputs import OutputError
+from imrparse.etl.results import STDIN, result_key
 from imrparse.etl.stored import TABLE_ROWS
 from imrparse.etl.tables import TABLES, arrow_schemas, rows
 

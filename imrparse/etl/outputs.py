@@ -36,7 +36,7 @@ from typing import BinaryIO
 
 import orjson
 
-from imrparse.etl.batch import DIED_LIMIT, died, result_key
+from imrparse.etl.results import DIED_LIMIT, died, result_key
 
 
 class OutputError(Exception):
