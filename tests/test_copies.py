@@ -108,3 +108,20 @@ def test_debug_show_marks_each_repair_where_it_was_made() -> None:
     record = imrparse.parse(text)
     marked = [(m.start, m.field) for m in view.marks if m.kind == "repair"]
     assert marked == [(r["span"][0], f"repairs[{i}]") for i, r in enumerate(record["repairs"])]
+
+
+def test_a_damaged_outcome_costs_only_its_item_and_names_the_nearest_outcome() -> None:
+    """OCR makes a misread outcome common: the letter is still refused at that line, but its
+    partial record keeps every other item, and the message suggests the outcome meant."""
+    text = (FIXTURES / "letters" / "layout_21_items_board_sentence.txt").read_text(encoding="utf-8")
+    damaged = text.replace("Knee brace fitting session number 5: Upheld", "Knee brace fitting session number 5: Uphld")
+    assert damaged != text
+    whole = imrparse.parse(text)["decisions"]
+    with pytest.raises(imrparse.ParseError) as refused:
+        imrparse.parse(damaged)
+    error = refused.value
+    assert error.code == "S105" and error.message.endswith("did you mean 'Upheld'?")
+    assert error.line is not None and damaged.splitlines()[error.line - 1].startswith("Knee brace fitting session number 5")
+    assert error.partial is not None
+    kept = [(d["title"], d["outcome"], d["rationale"]) for d in error.partial["decisions"]]
+    assert kept == [(d["title"], d["outcome"], d["rationale"]) for d in whole if d["title"] != "Knee brace fitting session number 5"]

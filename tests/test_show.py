@@ -101,7 +101,7 @@ def test_unrecognized_wording_is_marked_with_its_finding() -> None:
 def test_failing_letter_shows_its_partial_record_and_where_it_stopped() -> None:
     view = show.build_view(FAILING.read_text())
     assert view.error is not None and view.error.code == "S102" and view.record is not None
-    assert len(view.record["decisions"]) == 2
+    assert len(view.record["decisions"]) == 3  # the two before the damaged third, and the fourth, read alone after it
     [failure] = [n for n in view.notes if n.kind == "failure"]
     assert (failure.line, failure.column) == (view.error.line, view.error.column)
     [unread] = [m for m in view.marks if m.kind == "unread"]
@@ -171,12 +171,13 @@ def test_terminal_view_of_a_failing_letter() -> None:
     view = show.build_view(FAILING.read_text())
     plain, styles = _terminal(view)
     assert "The letter does not parse: reading stopped at line 71, column 1 (S102)" in plain
-    assert "The partial record below holds: case, reviewer, summary, 2 complete decisions" in plain
+    assert "The partial record below holds: case, reviewer, summary, 3 complete decisions" in plain
     lines = plain.split("\n")
     stop = lines.index("Retrospective TENS unit, purchase, lumbar spine (DOS")
     assert lines[stop + 1].startswith("^ S102 error: item 'Associated surgical service")
-    after = plain.index("12/29/16): Upheld")
-    assert styles[after] == "38;2;138;138;138"  # not read: grey, no highlight
+    # The item after the damaged one was read alone (issue 26): it is drawn from the partial record.
+    outcome = plain.index("Upheld", plain.index("12/29/16): Upheld"))
+    assert _background("title") in styles[outcome]
 
 
 def test_terminal_view_shows_control_characters_as_symbols() -> None:
@@ -361,7 +362,7 @@ def test_browser_failing_letter(tmp_path: Path) -> None:
     assert "The letter does not parse: reading stopped at line 71, column 1 (S102)" in shown
     assert "(parsing stopped here: the text after it was not read)" in shown
     kinds = [a["data-kind"] for a, _ in dom.pieces]
-    assert "failure" in kinds and "unread" in kinds
+    assert "failure" in kinds and "title" in kinds[kinds.index("failure"):]  # the item read alone after the failure
 
 
 def test_browser_hostile_letter_renders_as_text(tmp_path: Path) -> None:

@@ -79,6 +79,10 @@ def diagnose(normalized: Normalized, parser: Lark, start: str = "start", grammar
         error = restate(stop, rows, normalized, lm)
         if start == "start":
             error.partial = partial_record(lark_seam.values_so_far(interactive), normalized, grammar)
+            if error.partial is not None and error.partial.get("summary") is not None:
+                read = error.partial["decisions"]
+                after = read[-1]["span"][1] if read else normalized.to_original(_stopped_at(exc, normalized.text))
+                read += items_after(normalized, parser, after, grammar)
         return Diagnosis(rows, error, stop)
     if start != "start":
         return Diagnosis(rows, None, None)
@@ -89,6 +93,53 @@ def diagnose(normalized: Normalized, parser: Lark, start: str = "start", grammar
         error.partial = partial_record(tree.children, normalized, grammar)
         return Diagnosis(rows, error, error)
     return Diagnosis(rows, None, None)
+
+
+def _stopped_at(exc: UnexpectedInput, text: str) -> int:
+    """Where in the normalized text the parser stopped."""
+    token = getattr(exc, "token", None)
+    if token is not None and token.type != "$END":
+        return int(token.start_pos or 0)
+    position = getattr(exc, "pos_in_stream", None)
+    return int(position) if position is not None else len(text)
+
+
+def items_after(normalized: Normalized, parser: Lark, after: int, grammar: Path | None = None) -> list[dict[str, Any]]:
+    """The decision items that begin after `after` (an offset of the original text), each read
+    alone: a damaged item costs only itself. An item begins at a line that ends like a title,
+    "<item>: <word>", and is followed by the item's first label; each is parsed from the `item`
+    start symbol in a copy of the text blanked outside it (positions kept), and one that does not
+    parse alone (the damaged one) is left out."""
+    lm = of_parser(parser)
+    text = normalized.text
+    title_line = re.compile(r"^[^\n]*?:[ \t]*[A-Za-z]{3,14}[ \t]*\n\s*(?=" + lm.pattern("_CA_GUIDELINE_LABEL") + ")", re.M)
+    starts = [_title_start(text, m.start()) for m in title_line.finditer(text)]
+    starts = sorted({start for start in starts if normalized.to_original(start) >= after})
+    found: list[dict[str, Any]] = []
+    with building(normalized, grammar):
+        for begin, end in zip(starts, [*starts[1:], len(text)][:len(starts)], strict=True):
+            alone = " " * begin + text[begin:end] + " " * (len(text) - end)
+            try:
+                found.append(build(parser.parse(alone, start="item")).value)
+            except (UnexpectedInput, ParseError):
+                continue
+    return found
+
+
+def _title_start(text: str, line_start: int) -> int:
+    """Where a title whose last line starts at `line_start` begins: a title wraps over the lines
+    before it that do not end a sentence or a label (at most eight, as the grammar's TITLE_GATE)."""
+    start = line_start
+    for _ in range(8):
+        previous_end = start - 1
+        if previous_end <= 0:
+            break
+        previous_start = text.rfind("\n", 0, previous_end) + 1
+        line = text[previous_start:previous_end].rstrip()
+        if not line or line.endswith((".", ":")):
+            break
+        start = previous_start
+    return start
 
 
 def token_row(token: Token, normalized: Normalized, index: LineIndex) -> TokenRow:
@@ -259,9 +310,12 @@ def _restated(error: ParseError, rows: list[TokenRow], index: LineIndex, lm: Lan
             return None
         line, text = previous
         paragraph = lm.phrase(error.found) if error.found in ITEM_LABELS else "paragraph"
-        return (error.code, f"the title {short(text)!r} (line {line}) has no outcome (': {lm.phrase('UPHELD')}' or "
-                            f"': {lm.phrase('OVERTURNED')}'), so the "
-                            f"{paragraph!r} paragraph at line {error.line} belongs to no item", line, len(text.rstrip()) + 1)
+        outcomes = [lm.phrase("UPHELD"), lm.phrase("OVERTURNED")]
+        outcome_written = re.search(r":\s*([A-Za-z]{3,14})\s*$", text)
+        near = difflib.get_close_matches(outcome_written.group(1), outcomes, n=1, cutoff=0.6) if outcome_written else []
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        return (error.code, f"the title {short(text)!r} (line {line}) has no outcome (': {outcomes[0]}' or ': {outcomes[1]}'), so "
+                            f"the {paragraph!r} paragraph at line {error.line} belongs to no item{hint}", line, len(text.rstrip()) + 1)
     if error.code == MISSING_PARAGRAPH and item and needed:
         paragraph = f"{lm.phrase(needed[0])!r} paragraph"
         if error.found in TITLE_PARTS:
