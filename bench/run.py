@@ -7,14 +7,14 @@
    included), one process, after a warm-up; the rounds alternate with those of
    2. a plain regular-expression splitter that only finds the section headings and guideline
    labels in the same texts, already decoded (the floor cost of reading a letter in Python).
-   Target: parse >= 1/12 of the splitter (the median of the rounds' ratios).
+   Target: parse >= 1/14 of the splitter (the median of the rounds' ratios; issue 25's bound).
 3. PDFs: `imrparse parse DIR --workers 1` over the corpus' PDFs (repeated) against a bare
    pypdfium2 extraction of the same files (a fresh Python process that reads each file and
    takes its pages' text), wall times of each, letters/s as a ratio. Target >= 85%.
 4. Cold start: `imrparse parse <one letter>` as a fresh process against
    `python -c "import lark, typer, orjson"`, median wall time of each, as a ratio; and the same
    with an empty temporary directory each time (as on the first run after installation: no
-   cache of any kind). Target <= 1.4x both.
+   cache of any kind). Target <= 1.8x both (issue 25's bound).
 5. Scaling: `imrparse parse --workers 2` over 2,000 letters (the corpus repeated) against the
    ceiling for this machine, two independent `--workers 1` processes on half the letters each,
    started together, each against `--workers 1` in the same round (median of the rounds'
@@ -73,10 +73,14 @@ def full(file: File) -> bytes:
     return orjson.dumps(imrparse.parse(letter_text(file[1], name=file[0])))
 
 
+# The record parser's other engines, each as the environment selects it (README "How a letter is read").
 LARK_PARSERS = {
-    "lark-cython": loader.build_parser(loader.default_grammar_path().read_text(encoding="utf-8"), records=True, compiled=True),
-    "plain Lark": loader.build_parser(loader.default_grammar_path().read_text(encoding="utf-8"), records=True, compiled=False),
+    "lark-cython (IMRPARSE_ENGINE=lark)":
+        loader.build_parser(loader.default_grammar_path().read_text(encoding="utf-8"), records=True, compiled=True),
+    "plain Lark (IMRPARSE_ENGINE=lark IMRPARSE_PURE_PYTHON=1)":
+        loader.build_parser(loader.default_grammar_path().read_text(encoding="utf-8"), records=True, compiled=False),
 }
+COLD_BOUND = 1.8  # a new process's first letter against bare `import lark, typer, orjson` (issue 25)
 
 
 def full_on(parser: object) -> Callable[[File], bytes]:
@@ -144,6 +148,10 @@ def walls(jobs: list[list[list[str]]], runs: int, fresh_tmpdir: list[bool] | Non
             running = [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=job_env)
                        for command in job]
             reports = [process.communicate()[1] for process in running]
+            for command, report in zip(job, reports, strict=True):
+                # A measure of letters that were refused is no measure (links out of a folder were, once).
+                if re.search(r"\b[1-9]\d* failed", report):
+                    raise SystemExit(f"{' '.join(command)}: {report.strip().splitlines()[-1]}")
             if job_env is not env:
                 shutil.rmtree(job_env["TMPDIR"], ignore_errors=True)
             if timed:
@@ -185,12 +193,15 @@ def main() -> None:
                  f"spread {min(parse_rates):,.0f}-{max(parse_rates):,.0f}"))
     rows.append(("regex splitter (floor)", f"{split_rate:,.0f} letters/s, {split_rate * per_mb:.1f} MB/s",
                  f"spread {min(split_rates):,.0f}-{max(split_rates):,.0f}"))
-    rows.append(("parse / splitter", f"1/{1 / share:.1f} = {share:.3f}", f"target >= 1/12 = 0.083: {_met(share >= 1 / 12)}"))
+    rows.append(("parse / splitter", f"1/{1 / share:.1f} = {share:.3f}", f"target >= 1/14 = 0.071: {_met(share >= 1 / 14)}"))
     for name, lark_parser in LARK_PARSERS.items():
-        [lark_rates] = interleaved_rates([(full_on(lark_parser), files)], max(3, args.rounds // 2))
-        lark_rate = statistics.median(lark_rates)
-        rows.append((f"  same on {name} (IMRPARSE_ENGINE=lark)", f"{lark_rate:,.0f} letters/s",
-                     f"this engine is {parse_rate / lark_rate:.2f}x as fast"))
+        # Alternating with imrparse's engine, round by round: a rate measured minutes apart says
+        # more about the neighbours than about the engines.
+        ours, lark_rates = interleaved_rates([(full, files), (full_on(lark_parser), files)], max(5, args.rounds // 2))
+        gain = statistics.median(o / lr for o, lr in zip(ours, lark_rates, strict=True))
+        rows.append((f"  same on {name}", f"{statistics.median(lark_rates):,.0f} letters/s",
+                     f"imrparse's engine is {gain:.2f}x as fast (alternating rounds)"))
+        results[f"engine_gain_over {name}"] = gain
     results.update(parse_rates=parse_rates, split_rates=split_rates, parse_share=share)
 
     imrparse_cmd = str(Path(sys.executable).parent / "imrparse")
@@ -219,9 +230,9 @@ def main() -> None:
         (cold_runs, first_runs, bare_runs), _ = walls([[one_letter], [one_letter], [bare_imports]], runs, fresh_tmpdir=[False, True, False])
         cold, first = median_ratio(cold_runs, bare_runs), median_ratio(first_runs, bare_runs)
         rows.append(("cold start: parse one letter", f"{statistics.median(cold_runs) * 1000:.0f} ms vs bare imports "
-                     f"{statistics.median(bare_runs) * 1000:.0f} ms", f"{cold:.2f}x (target <= 1.4x): {_met(cold <= 1.4)}"))
+                     f"{statistics.median(bare_runs) * 1000:.0f} ms", f"{cold:.2f}x (target <= 1.8x): {_met(cold <= COLD_BOUND)}"))
         rows.append(("  same, empty temp directory (first run after install)", f"{statistics.median(first_runs) * 1000:.0f} ms",
-                     f"{first:.2f}x (target <= 1.4x): {_met(first <= 1.4)}"))
+                     f"{first:.2f}x (target <= 1.8x): {_met(first <= COLD_BOUND)}"))
         results.update(cold_seconds=cold_runs, first_run_seconds=first_runs, bare_seconds=bare_runs)
 
         # 5. Two workers against the machine's ceiling, and memory.
@@ -232,7 +243,8 @@ def main() -> None:
             directory.mkdir()
         for i, path in zip(range(n), itertools.cycle(paths)):
             shutil.copy(path, batch / f"{i:05d}.txt")
-            (halves[i * 2 // n] / f"{i:05d}.txt").symlink_to(batch / f"{i:05d}.txt")
+            # A hard link, not a symbolic one: `parse DIR` refuses a link that leads out of DIR.
+            os.link(batch / f"{i:05d}.txt", halves[i * 2 // n] / f"{i:05d}.txt")
 
         def parse(inputs: Path, workers: int) -> list[str]:
             return [imrparse_cmd, "parse", str(inputs), "--workers", str(workers), "-o", str(Path(tmp) / f"{inputs.name}-{workers}.jsonl")]
