@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import LETTERS, ROOT
+from conftest import LETTERS, ROOT, corpus_files
 
 import imrparse
 from imrparse.grammar import loader
@@ -209,3 +209,16 @@ def test_the_readme_layout_is_a_grammar_alternative_and_a_module(tmp_path: Path,
 def test_a_layout_in_the_grammar_without_its_module_names_the_file_to_add(tmp_path: Path) -> None:
     with pytest.raises(imrparse.ParseError, match=r"LayoutError: .* add imrparse/read/layouts/iro_2099\.py"):
         imrparse.parse(IRO_LETTER, grammar=_layout_grammar(tmp_path))
+
+
+@pytest.mark.parametrize(("written", "label"), [("IMR Case Number:", "Case Number:"), ("Case No.:", "Case Number:"),
+                                                ("Date of Injury/DOI:", "Date of Injury:"), ("DOI:", "Date of Injury:")])
+def test_a_header_label_under_another_name_reads_the_same_field(written: str, label: str) -> None:
+    """Variants are alternatives of the label's terminal: the conforming form, first, is what
+    messages quote, and a letter written with a variant gives the same case."""
+    text = (corpus_files("text")[0]).read_text(encoding="utf-8")
+    varied = text.replace(label, written, 1)
+    assert varied != text
+    assert imrparse.parse(varied)["case"] == imrparse.parse(text)["case"] | {"span": imrparse.parse(varied)["case"]["span"],
+                                                                              "spans": imrparse.parse(varied)["case"]["spans"]}
+    assert landmarks().phrase("CASE_NUMBER_LABEL") == "Case Number:" and landmarks().phrase("DATE_OF_INJURY_LABEL") == "Date of Injury:"
