@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.style import Style
 from typer.testing import CliRunner
 
+import imrparse
 from imrparse.cli.commands import app
 from imrparse.views import show
 
@@ -389,3 +390,17 @@ def test_readme_screenshot_is_committed() -> None:
     command = readme[readme.index("<!-- show:screenshot -->"):].split("```")[1]
     assert "imrparse debug show" in command and "--html" in command
     assert "chromium --headless" in command and f"--screenshot={shots[0]}" in command
+
+
+def test_debug_show_runs_validate_on_its_own_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The view parses the letter once; validate's rules read that record (no second parse)."""
+    import imrparse.check.validate as validating
+
+    def second_parse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("validate parsed the letter again")
+
+    monkeypatch.setattr(validating, "parse_normalized", second_parse)
+    path = LETTERS / "pdftotext_partial_authorization.txt"
+    view = show.build_view(path.read_text(encoding="utf-8"))
+    monkeypatch.undo()
+    assert view.record is not None and view.findings == imrparse.validate(path.read_text(encoding="utf-8"))

@@ -9,7 +9,7 @@ its record; each rule locates its finding through the record's spans.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,8 +21,9 @@ from imrparse.read import layouts, narrative
 from imrparse.read.builder import CASE_FIELDS, FIELD_LABELS
 from imrparse.read.wording import NECESSITY_CLAUSE, PARTIAL_MARK, negated
 from imrparse.record import Finding as Finding  # re-exported: the type of what validate returns
+from imrparse.record import Record
 from imrparse.text.inputs import text_of
-from imrparse.text.normalize import LineIndex, normalize
+from imrparse.text.normalize import LineIndex, Normalized, normalize
 
 # The order the header dates must keep.
 DATE_ORDER = ("date_of_injury", "ur_denial_date", "application_received", "date_assigned", "decision_date")
@@ -51,11 +52,22 @@ def validate(
     normalized = normalize(text)
     try:
         record = parse_normalized(normalized, grammar=grammar, repair=not strict_text)
-    except ParseError as exc:  # already in the letter's terms (diagnosis.py)
-        finding = _finding(exc.code, exc.message, exc.line or 1, exc.column or 1)
-        return [finding] if finding["code"] in codes else []
+    except ParseError as exc:
+        return [finding for finding in [failure_finding(exc)] if finding["code"] in codes]
+    return findings_of(record, normalized, grammar, codes)
+
+
+def failure_finding(error: ParseError) -> Finding:
+    """The one structure finding of a letter that does not parse (already in its terms: diagnosis.py)."""
+    return _finding(error.code, error.message, error.line or 1, error.column or 1)
+
+
+def findings_of(record: Record, normalized: Normalized, grammar: Path | None = None, codes: Iterable[str] | None = None) -> list[Finding]:
+    """The content rules' findings on a letter already parsed (a tool that has its record need
+    not parse it again), sorted by line and column."""
+    chosen = set(RULES if codes is None else codes)
     letter = Letter(cast(dict[str, Any], record), normalized.original, landmarks(grammar))  # the rules read fields by computed keys
-    found = [finding for check in CHECKS for finding in check(letter) if finding["code"] in codes]
+    found = [finding for check in CHECKS for finding in check(letter) if finding["code"] in chosen]
     return sorted(found, key=lambda f: (f["line"], f["column"], f["code"]))
 
 

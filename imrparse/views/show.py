@@ -30,7 +30,7 @@ from rich.terminal_theme import DEFAULT_TERMINAL_THEME
 from rich.text import Text
 
 from imrparse.api import parse_normalized
-from imrparse.check.validate import validate
+from imrparse.check.validate import failure_finding, findings_of
 from imrparse.errors import ParseError
 from imrparse.grammar.landmarks import HEADINGS, ITEM_LABELS, landmarks
 from imrparse.grammar.loader import get_parser
@@ -140,11 +140,13 @@ def build_view(text: str, *, name: str = "", grammar: Path | None = None) -> Vie
     """Parse, validate and read the tokens of one letter, and collect what to highlight."""
     normalized = normalize(text)
     error: ParseError | None = None
-    try:
-        record: dict[str, Any] | None = cast(dict[str, Any], parse_normalized(normalized, grammar=grammar))
+    try:  # parsed once: validate's rules run on this very record
+        parsed = parse_normalized(normalized, grammar=grammar)
+        record: dict[str, Any] | None = cast(dict[str, Any], parsed)
+        findings = findings_of(parsed, normalized, grammar)
     except ParseError as exc:
-        error, record = exc, exc.partial
-    view = View(name, text, record, error, validate(text, grammar=grammar))
+        error, record, findings = exc, exc.partial, [failure_finding(exc)]
+    view = View(name, text, record, error, findings)
     index = LineIndex(text)
     marks = record_marks(record) if record else []
     marks += token_marks(normalized, grammar, record)
