@@ -511,9 +511,9 @@ def heading(view: View) -> Text:
     """What the letter is, whether it parses, and the legend."""
     out = Text(end="")
     out.append(f"imrparse debug show: {visible(view.name) or 'letter'}\n", "bold")
-    errors = sum(f["severity"] == "error" for f in view.findings)
+    errors, warnings, infos = (sum(f["severity"] == severity for f in view.findings) for severity in ("error", "warning", "info"))
     counts = f"{len(view.findings)} finding{'s' * (len(view.findings) != 1)} ({errors} error{'s' * (errors != 1)}, " \
-             f"{len(view.findings) - errors} warning{'s' * (len(view.findings) - errors != 1)})"
+             f"{warnings} warning{'s' * (warnings != 1)}" + (f", {infos} info)" if infos else ")")
     record = view.record
     decisions = len((record or {}).get("decisions") or [])
     if view.error is None:
