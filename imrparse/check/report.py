@@ -6,10 +6,8 @@ stderr are the concise form too."""
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from pathlib import PurePath
 from typing import Any
-from urllib.parse import quote
 
 import orjson
 
@@ -80,6 +78,8 @@ def jsonl_lines(path: str, result: dict[str, Any]) -> bytes:
 
 def junit(results: list[tuple[str, dict[str, Any]]], strict: bool) -> bytes:
     """One test case per letter; a failing case lists the findings that make it fail."""
+    import xml.etree.ElementTree as ET  # here: every command imports this module, few write JUnit
+
     failures = sum(not is_valid(result["findings"], strict) for _, result in results)
     suite = ET.Element("testsuite", name="imrparse.validate", tests=str(len(results)), failures=str(failures), errors="0")
     for path, result in results:
@@ -153,6 +153,8 @@ def sarif(results: list[tuple[str, dict[str, Any]]], version: str) -> bytes:
 def _uri(path: str) -> str:
     """A letter's path as a URI reference: `file:` for an absolute path, else relative (as code
     scanning resolves it against the checkout), each character outside a URI percent-encoded."""
+    from urllib.parse import quote
+
     pure = PurePath(path)
     return pure.as_uri() if pure.is_absolute() else quote(pure.as_posix())
 
