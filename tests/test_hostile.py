@@ -153,7 +153,8 @@ def _two_letters(folder: Path) -> list[Path]:
 
 
 def test_resume_parses_again_a_letter_whose_helper_was_killed_up_to_a_limit(tmp_path: Path) -> None:
-    from imrparse.etl.batch import DIED_LIMIT, lost_one_serialized
+    from imrparse.etl.batch import lost_one_serialized
+    from imrparse.etl.results import DIED_LIMIT
 
     good, _ = _two_letters(tmp_path / "in")
     out = tmp_path / "out.jsonl"

@@ -15,6 +15,7 @@ heading or label, where a truncated letter ends.
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,7 +118,7 @@ def items_after(normalized: Normalized, parser: Lark, after: int, grammar: Path 
     starts = sorted({start for start in starts if normalized.to_original(start) >= after})
     found: list[dict[str, Any]] = []
     with building(normalized, grammar):
-        for begin, end in zip(starts, [*starts[1:], len(text)][:len(starts)], strict=True):
+        for begin, end in itertools.pairwise([*starts, len(text)]):
             alone = " " * begin + text[begin:end] + " " * (len(text) - end)
             try:
                 found.append(build(parser.parse(alone, start="item")).value)

@@ -23,9 +23,7 @@ from imrparse.errors import InputError, MissingExtra, ParseError
 from imrparse.etl import outputs
 from imrparse.etl.batch import (
     DEFAULT_MAX_BYTES,
-    STDIN,
     Input,
-    Result,
     input_key,
     lost_one_serialized,
     parse_many,
@@ -33,6 +31,7 @@ from imrparse.etl.batch import (
 )
 from imrparse.etl.pool import CHUNK, map_inputs
 from imrparse.etl.progress import Progress
+from imrparse.etl.results import STDIN, Result
 from imrparse.grammar.loader import START_SYMBOLS, default_grammar_path
 from imrparse.text.inputs import (
     DEFAULT_GLOBS,

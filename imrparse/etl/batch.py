@@ -20,12 +20,7 @@ from imrparse.api import parse
 from imrparse.check.validate import unreadable_finding, validate
 from imrparse.errors import InputError, ParseError
 from imrparse.etl.pool import CHUNK, map_inputs
-from imrparse.etl.results import DIED as DIED
-from imrparse.etl.results import DIED_LIMIT as DIED_LIMIT
-from imrparse.etl.results import STDIN as STDIN
-from imrparse.etl.results import Result as Result
-from imrparse.etl.results import died as died
-from imrparse.etl.results import result_key as result_key
+from imrparse.etl.results import DIED, Result, result_key
 from imrparse.text.inputs import DEFAULT_MAX_BYTES as DEFAULT_MAX_BYTES  # re-exported: the command line's default
 from imrparse.text.inputs import (
     DEFAULT_OCR,

@@ -178,7 +178,7 @@ def _sequence(pattern: str, pos: int, terminal: str) -> tuple[str, int]:
         if char == ")":
             return "".join(out), pos
         if char == "|":  # the first alternative is the phrase: skip the others
-            pos = _skip_to_group_end(pattern, pos, terminal)
+            pos = _skip_to_group_end(pattern, pos)
             continue
         atom, pos = _atom(pattern, pos, terminal)
         times, pos = _quantifier(pattern, pos)
@@ -201,7 +201,7 @@ def _atom(pattern: str, pos: int, terminal: str) -> tuple[str, int]:
         return escaped, pos + 2
     if char == "(":
         if pattern.startswith(("(?=", "(?!"), pos) or pattern.startswith(("(?<=", "(?<!"), pos):
-            return "", _skip_to_group_end(pattern, pos + 1, terminal) + 1
+            return "", _skip_to_group_end(pattern, pos + 1) + 1
         start = pos + 1
         if pattern.startswith("(?:", pos):
             start = pos + 3
@@ -217,15 +217,12 @@ def _atom(pattern: str, pos: int, terminal: str) -> tuple[str, int]:
         words, end = _sequence(pattern, start, terminal)
         return words, end + 1
     if char == "[":
-        end = pos + 1
         if pattern.startswith("[^", pos):
             raise LandmarkError(f"terminal {terminal}: the negated class at {pos} of {pattern!r} has no one phrase")
-        first = pattern[end]
+        first = pattern[pos + 1]
         if first == "\\":
-            first = " " if pattern[end + 1] in _ESCAPED_SPACE else pattern[end + 1]
-        while pattern[end] != "]" or end == pos + 1:
-            end += 2 if pattern[end] == "\\" else 1
-        return first, end + 1
+            first = " " if pattern[pos + 2] in _ESCAPED_SPACE else pattern[pos + 2]
+        return first, _class_end(pattern, pos)
     if char in ".^$":
         if char == ".":
             raise LandmarkError(f"terminal {terminal}: '.' in {pattern!r} has no one phrase")
@@ -251,41 +248,45 @@ def _quantifier(pattern: str, pos: int) -> tuple[int, int]:
     return times, pos
 
 
-def _skip_to_group_end(pattern: str, pos: int, terminal: str) -> int:
+def _class_end(pattern: str, pos: int) -> int:
+    """Just past the character class that opens at `pos` (a "]" right after "[" is a member)."""
+    end = pos + 1
+    while end < len(pattern) and (pattern[end] != "]" or end == pos + 1):
+        end += 2 if pattern[end] == "\\" else 1
+    return end + 1
+
+
+def _skip_to_group_end(pattern: str, pos: int) -> int:
     """The position of the ')' that closes the group `pos` is in (or the pattern's end)."""
     depth = 0
     while pos < len(pattern):
         char = pattern[pos]
         if char == "\\":
             pos += 2
-            continue
-        if char == "[":
+        elif char == "[":
+            pos = _class_end(pattern, pos)
+        elif char == ")" and depth == 0:
+            return pos
+        else:
+            depth += {"(": 1, ")": -1}.get(char, 0)
             pos += 1
-            while pos < len(pattern) and (pattern[pos] != "]" or pattern[pos - 1] == "["):
-                pos += 2 if pattern[pos] == "\\" else 1
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            if depth == 0:
-                return pos
-            depth -= 1
-        pos += 1
     return pos
 
 
 def _top_level_branches(pattern: str) -> list[str]:
-    branches, depth, start, pos = [], 0, 0, 0
+    """The pattern's alternatives outside any group."""
+    branches, start, pos = [], 0, 0
     while pos < len(pattern):
         char = pattern[pos]
         if char == "\\":
             pos += 2
-            continue
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            branches.append(pattern[start:pos])
-            start = pos + 1
-        pos += 1
+        elif char == "[":
+            pos = _class_end(pattern, pos)
+        elif char == "(":
+            pos = _skip_to_group_end(pattern, pos + 1) + 1
+        else:
+            if char == "|":
+                branches.append(pattern[start:pos])
+                start = pos + 1
+            pos += 1
     return [*branches, pattern[start:]]

@@ -113,14 +113,11 @@ def repair(normalized: Normalized, lm: Landmarks) -> tuple[Normalized, list[Repa
 
 
 def _without_overlaps(repairs: list[Repair]) -> list[Repair]:
+    """The repairs in text order, each that overlaps one before it left out (the first found wins)."""
     kept: list[Repair] = []
-    end = -1
-    for r in sorted(repairs, key=lambda r: (r.start, r.end)):
-        if r.start >= end or (r.start == r.end and r.start >= end - 0):
-            if kept and r.start < kept[-1].end:
-                continue
-            kept.append(r)
-            end = max(end, r.end)
+    for repair in sorted(repairs, key=lambda r: (r.start, r.end)):
+        if not kept or repair.start >= kept[-1].end:
+            kept.append(repair)
     return kept
 
 

@@ -147,25 +147,29 @@ def normalize(original: str) -> Normalized:
         text = text.replace("\r", "\n")
     for char, replacement in _ASCII_ONE_FOR_ONE if original.isascii() else _ONE_FOR_ONE:
         text = text.replace(char, replacement)
+    replaced, norm_starts, orig_starts = _replaced(text, _steps(text))
+    return Normalized(replaced, original, norm_starts, orig_starts, crlf_ends)
+
+
+def _replaced(text: str, pieces: list[tuple[int, int, str]]) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
+    """`text` with each (start, end, replacement) piece replaced (sorted, not overlapping), and the
+    segment starts that map the result's offsets back: each replaced piece is a segment of its
+    own, and the text after it starts a new one."""
     parts: list[str] = []
-    norm_starts = [0]
-    orig_starts = [0]
-    norm_pos = 0
-    last = 0
-    for start, end, replacement in _steps(text):
-        kept = text[last:start]
-        parts.append(kept)
-        norm_pos += len(kept)
-        # The replaced piece is its own segment; the text after it starts a new one.
-        norm_starts.append(norm_pos)
-        orig_starts.append(start)
+    new_starts, old_starts = [0], [0]
+    pos = last = 0
+    for start, end, replacement in pieces:
+        parts.append(text[last:start])
+        pos += start - last
+        new_starts.append(pos)
+        old_starts.append(start)
         parts.append(replacement)
-        norm_pos += len(replacement)
-        norm_starts.append(norm_pos)
-        orig_starts.append(end)
+        pos += len(replacement)
+        new_starts.append(pos)
+        old_starts.append(end)
         last = end
     parts.append(text[last:])
-    return Normalized("".join(parts), original, tuple(norm_starts), tuple(orig_starts), crlf_ends)
+    return "".join(parts), tuple(new_starts), tuple(old_starts)
 
 
 _plus_one = (1).__add__
@@ -174,22 +178,9 @@ _plus_one = (1).__add__
 def edit(normalized: Normalized, pieces: list[tuple[int, int, str]]) -> Normalized:
     """`normalized` with each (start, end, replacement) piece of its text replaced (sorted, not
     overlapping), its map composed: offsets of the result still map to the original text."""
-    parts: list[str] = []
-    norm_starts, base_starts = [0], [0]
-    pos = last = 0
-    for start, end, replacement in pieces:
-        parts.append(normalized.text[last:start])
-        pos += start - last
-        norm_starts.append(pos)
-        base_starts.append(start)
-        parts.append(replacement)
-        pos += len(replacement)
-        norm_starts.append(pos)
-        base_starts.append(end)
-        last = end
-    parts.append(normalized.text[last:])
-    layer = Normalized("".join(parts), normalized.text, tuple(norm_starts), tuple(base_starts))
-    return Edited(layer.text, normalized.original, (), (), (), layer, normalized)
+    edited, new_starts, old_starts = _replaced(normalized.text, pieces)
+    layer = Normalized(edited, normalized.text, new_starts, old_starts)
+    return Edited(edited, normalized.original, (), (), (), layer, normalized)
 
 
 @dataclass(frozen=True)
