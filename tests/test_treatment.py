@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from lark import Lark
 
 import imrparse
+from imrparse.grammar import files
 from imrparse.read import treatment
 
 TEXT = corpus_dir() / "text"
@@ -131,7 +132,7 @@ def test_the_shipped_scanner_is_the_one_the_grammar_gives() -> None:
     import orjson
 
     shipped = orjson.loads(treatment.SCANNER_PATH.read_bytes())
-    assert shipped["grammar_sha256"] == treatment._digest(treatment.default_grammar_path().read_text(encoding="utf-8")), (
+    assert shipped["grammar_sha256"] == files.grammar_digest(treatment.default_grammar_path().read_text(encoding="utf-8")), (
         "imrparse/read/treatment.scanner.json was not made from grammar/treatment.lark: run "
         "python -c 'from imrparse.grammar import loader; loader.write_shipped_tables()'")
     assert shipped["pattern"] == treatment.scanner_source(treatment.parser())

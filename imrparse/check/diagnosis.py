@@ -23,6 +23,7 @@ from typing import Any
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.parsers.lalr_interactive_parser import InteractiveParser
 
 from imrparse.errors import (
     MISSING_PARAGRAPH,
@@ -64,18 +65,37 @@ class Diagnosis:
     stop: ParseError | None  # where and on what the parser stopped, as the parser sees it
 
 
+@dataclass
+class Walk:
+    """One interactive parse of a text: every token read, up to its end or to the failure."""
+
+    tokens: list[Token]
+    interactive: InteractiveParser
+    failure: UnexpectedInput | None  # None: the text parsed, into `tree`
+    tree: Tree[Token] | None
+
+
+def walk(parser: Lark, text: str, start: str = "start") -> Walk:
+    """The one token walk: diagnosis, `debug wording` and `debug show` all read a letter's tokens here."""
+    interactive = parser.parse_interactive(text, start=start)
+    tokens: list[Token] = []
+    try:
+        for token in interactive.iter_parse():
+            tokens.append(token)
+        return Walk(tokens, interactive, None, interactive.feed_eof())  # type: ignore[no-untyped-call]
+    except UnexpectedInput as exc:
+        return Walk(tokens, interactive, exc, None)
+
+
 def diagnose(normalized: Normalized, parser: Lark, start: str = "start", grammar: Path | None = None) -> Diagnosis:
     """Parse `normalized` once, interactively, with the tree parser of `grammar`: the tokens, and
     on failure the error in the letter's words with the partial record."""
     lm = of_parser(parser)
     index = LineIndex(normalized.original)
-    rows: list[TokenRow] = []
-    interactive = parser.parse_interactive(normalized.text, start=start)
-    try:
-        for token in interactive.iter_parse():
-            rows.append(token_row(token, normalized, index))
-        tree = interactive.feed_eof()  # type: ignore[no-untyped-call]
-    except UnexpectedInput as exc:
+    walked = walk(parser, normalized.text, start)
+    interactive, exc, tree = walked.interactive, walked.failure, walked.tree
+    rows = [token_row(token, normalized, index) for token in walked.tokens]
+    if exc is not None:
         stop = from_lark(exc, normalized, lm, interactive.accepts())  # type: ignore[no-untyped-call]
         error = restate(stop, rows, normalized, lm)
         if start == "start":
@@ -85,7 +105,7 @@ def diagnose(normalized: Normalized, parser: Lark, start: str = "start", grammar
                 after = read[-1]["span"][1] if read else normalized.to_original(_stopped_at(exc, normalized.text))
                 read += items_after(normalized, parser, after, grammar)
         return Diagnosis(rows, error, stop)
-    if start != "start":
+    if start != "start" or tree is None:
         return Diagnosis(rows, None, None)
     try:  # the callbacks check what the grammar cannot (the header's labels against its values)
         with building(normalized, grammar):

@@ -31,6 +31,7 @@ from imrparse.text.inputs import (
     read_letter,
     read_regular_file,
     refuse_single,
+    source_fields,
     too_large,
 )
 from imrparse.text.normalize import LineIndex
@@ -46,7 +47,7 @@ def _load(item: Input, max_bytes: int) -> tuple[dict[str, Any], bytes | None, st
         ident, letter = item
         # A lone surrogate cannot be UTF-8: hashed as given, refused when parsed (text_of).
         data = letter if isinstance(letter, bytes) else letter.encode("utf-8", "surrogatepass")
-        source = {**path_fields(str(ident)), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+        source: dict[str, Any] = dict(source_fields(str(ident), data))
         _check_size(source, len(data), max_bytes)
         return (source, data, None) if isinstance(letter, bytes) else (source, None, letter)
     if isinstance(item, Refused):
@@ -63,8 +64,7 @@ def _load(item: Input, max_bytes: int) -> tuple[dict[str, Any], bytes | None, st
         raise _Unreadable(source, f"cannot be read: {exc.strerror or exc}") from None
     except InputError as exc:
         raise _Unreadable(source, exc.message) from None
-    source.update(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
-    return source, data, None
+    return dict(source_fields(path, data)), data, None
 
 
 def input_key(item: Input, max_bytes: int = DEFAULT_MAX_BYTES) -> str:

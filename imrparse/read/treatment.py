@@ -20,7 +20,6 @@ Readings are pure functions of the text and cached, like the wording readers: th
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -105,7 +104,7 @@ def _scanner() -> re.Pattern[str]:
         shipped = orjson.loads(SCANNER_PATH.read_bytes())
     except (OSError, orjson.JSONDecodeError):
         shipped = {}
-    if shipped.get("grammar_sha256") == _digest(grammar):
+    if shipped.get("grammar_sha256") == files.grammar_digest(grammar):
         return re.compile(shipped["pattern"])
     return re.compile(scanner_source(parser()))
 
@@ -121,13 +120,10 @@ def scanner_source(lark_parser: Any) -> str:
 def write_shipped_scanner() -> Path:
     """Make the shipped scanner from the grammar (after it changes; a test says when)."""
     grammar = default_grammar_path().read_text(encoding="utf-8")
-    SCANNER_PATH.write_bytes(orjson.dumps({"grammar_sha256": _digest(grammar), "pattern": scanner_source(parser())},
+    SCANNER_PATH.write_bytes(orjson.dumps({"grammar_sha256": files.grammar_digest(grammar), "pattern": scanner_source(parser())},
                                           option=orjson.OPT_INDENT_2) + b"\n")
     return SCANNER_PATH
 
-
-def _digest(grammar: str) -> str:
-    return hashlib.sha256(grammar.encode("utf-8")).hexdigest()
 
 
 _SPACE = re.compile(r"\s*")

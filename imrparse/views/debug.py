@@ -11,7 +11,7 @@ from typing import Any, cast
 from lark import Lark, Token, Tree
 from lark.exceptions import GrammarError, LexError, UnexpectedInput
 
-from imrparse.check.diagnosis import TokenRow, diagnose, item_starts, token_row
+from imrparse.check.diagnosis import TokenRow, diagnose, item_starts, token_row, walk
 from imrparse.errors import ParseError, caret_context
 from imrparse.grammar.landmarks import HEADINGS, ITEM_LABELS, Landmarks, landmarks, of_parser
 from imrparse.grammar.loader import get_parser, get_record_parser
@@ -217,31 +217,27 @@ def wording(normalized: Normalized, parser: Lark) -> list[dict[str, Any]]:
         return {"line": line, "column": column}
 
     readings: list[dict[str, Any]] = []
-    interactive = parser.parse_interactive(normalized.text, start="start")
-    try:
-        for token in interactive.iter_parse():
-            start = token.start_pos or 0
-            pieces: list[dict[str, Any]]
-            found: dict[str, Any]
-            if token.type == "GUIDELINE_TEXT":
-                guideline = read_guideline(token.value)
-                pieces = [{"wording": s.wording, **at(start + s.start), "text": " ".join(token.value[s.start:s.end].split())}
-                          for s in guideline.sentences]
-                found = {"mtus": list(guideline.mtus), "non_mtus": list(guideline.non_mtus), "cited": guideline.cited}
-            elif token.type == "CREDENTIAL_SENTENCE":
-                credentials = read_credential_sentence(token.value, of_parser(parser).regex("CREDENTIAL_SUBJECT"))
-                pieces = [{"wording": None, **at(start + a), "text": " ".join(token.value[a:b].split())}
-                          for a, b in credentials.unrecognized]
-                found = {"specialties": list(credentials.specialties), "licensure": list(credentials.licensure)}
-            elif token.type == "TITLE_TEXT":
-                title = read_title(token.value)
-                pieces = [] if title.recognized else [{"wording": None, **at(start), "text": " ".join(token.value.split())}]
-                found = {"treatment": title.treatment, "original_request": title.original_request, "authorized": title.authorized}
-            else:
-                continue
-            readings.append({"terminal": token.type, **at(start), "found": found, "pieces": pieces})
-    except UnexpectedInput:
-        pass  # what was read up to the failure; `imrparse debug explain` says why it stopped
+    for token in walk(parser, normalized.text).tokens:  # up to the failure; `debug explain` says why it stopped
+        start = token.start_pos or 0
+        pieces: list[dict[str, Any]]
+        found: dict[str, Any]
+        if token.type == "GUIDELINE_TEXT":
+            guideline = read_guideline(token.value)
+            pieces = [{"wording": s.wording, **at(start + s.start), "text": " ".join(token.value[s.start:s.end].split())}
+                      for s in guideline.sentences]
+            found = {"mtus": list(guideline.mtus), "non_mtus": list(guideline.non_mtus), "cited": guideline.cited}
+        elif token.type == "CREDENTIAL_SENTENCE":
+            credentials = read_credential_sentence(token.value, of_parser(parser).regex("CREDENTIAL_SUBJECT"))
+            pieces = [{"wording": None, **at(start + a), "text": " ".join(token.value[a:b].split())}
+                      for a, b in credentials.unrecognized]
+            found = {"specialties": list(credentials.specialties), "licensure": list(credentials.licensure)}
+        elif token.type == "TITLE_TEXT":
+            title = read_title(token.value)
+            pieces = [] if title.recognized else [{"wording": None, **at(start), "text": " ".join(token.value.split())}]
+            found = {"treatment": title.treatment, "original_request": title.original_request, "authorized": title.authorized}
+        else:
+            continue
+        readings.append({"terminal": token.type, **at(start), "found": found, "pieces": pieces})
     return readings
 
 

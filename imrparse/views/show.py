@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from lark.exceptions import UnexpectedInput
 from rich.console import Console
 from rich.style import Style
 from rich.terminal_theme import DEFAULT_TERMINAL_THEME
 from rich.text import Text
 
 from imrparse.api import parse_normalized
+from imrparse.check.diagnosis import walk
 from imrparse.check.validate import failure_finding, findings_of
 from imrparse.errors import ParseError
 from imrparse.grammar.landmarks import HEADINGS, ITEM_LABELS, landmarks
@@ -241,45 +241,41 @@ def token_marks(normalized: Normalized, grammar: Path | None, record: dict[str, 
     label = ""
     narrative_bounds: list[int] = []
     lm = landmarks(grammar)
-    interactive = get_parser(grammar).parse_interactive(normalized.text, start="start")
-    try:
-        for token in interactive.iter_parse():
-            start, end = normalized.span(token.start_pos or 0, token.end_pos or 0)
-            kind = token.type
-            value = str(token)
-            where = f"decisions[{item}]"
-            complete = 0 <= item < len(decisions)
-            if kind in LANDMARK_TERMINALS:
-                marks.append(Mark(start, end, "landmark", kind.lstrip("_"), lm.description(kind)))
-                if kind in _GUIDELINE_KEYS or kind in _LIST_KEYS or kind == "_RATIONALE_LABEL":
-                    label = kind
-            elif kind == "ITEM_NUMBER":
-                marks.append(Mark(start, end, "number", f"decisions[{item + 1}].number", value))
-            elif kind == "TITLE_TEXT":
-                item += 1
-                marks += _title_marks(normalized, token.start_pos or 0, value, f"decisions[{item}]", item < len(decisions))
-            elif kind == "OUTCOME":
-                outcome = value.lower()
-                marks.append(Mark(start, end, outcome if outcome in ("upheld", "overturned") else "outcome", f"{where}.outcome",
-                                  _show(outcome)))
-            elif kind == "GUIDELINE_TEXT":
-                key = f"{where}.{_GUIDELINE_KEYS.get(label, 'guideline')}"
-                marks += _guideline_marks(normalized, token.start_pos or 0, value, key, complete)
-            elif kind == "RATIONALE_TEXT" and not complete:
-                marks.append(Mark(start, end, "rationale", f"{where}.rationale", "(the item is not complete: not in the partial record)"))
-            elif kind == "CREDENTIAL_LIST":
-                key = _LIST_KEYS.get(label, "specialties")
-                names = reviewer.get(key) if reviewer else None
-                marks.append(Mark(start, end, "credentials", f"reviewer.{key}", _show(names or split_names(value, key))))
-            elif kind == "CREDENTIAL_SENTENCE":
-                reading = read_credential_sentence(value, lm.regex("CREDENTIAL_SUBJECT"))
-                marks.append(Mark(start, end, "credentials", "reviewer (credentials sentence)",
-                                  f"specialties: {_show(list(reading.specialties))}; licensure: {_show(list(reading.licensure))}; "
-                                  f"board certified: {_show(reading.board_certified)}"))
-            elif kind == "NARRATIVE_TEXT":
-                narrative_bounds += [token.start_pos or 0, token.end_pos or 0]
-    except UnexpectedInput:
-        pass  # what was read up to the failure
+    for token in walk(get_parser(grammar), normalized.text).tokens:  # up to where reading stopped
+        start, end = normalized.span(token.start_pos or 0, token.end_pos or 0)
+        kind = token.type
+        value = str(token)
+        where = f"decisions[{item}]"
+        complete = 0 <= item < len(decisions)
+        if kind in LANDMARK_TERMINALS:
+            marks.append(Mark(start, end, "landmark", kind.lstrip("_"), lm.description(kind)))
+            if kind in _GUIDELINE_KEYS or kind in _LIST_KEYS or kind == "_RATIONALE_LABEL":
+                label = kind
+        elif kind == "ITEM_NUMBER":
+            marks.append(Mark(start, end, "number", f"decisions[{item + 1}].number", value))
+        elif kind == "TITLE_TEXT":
+            item += 1
+            marks += _title_marks(normalized, token.start_pos or 0, value, f"decisions[{item}]", item < len(decisions))
+        elif kind == "OUTCOME":
+            outcome = value.lower()
+            marks.append(Mark(start, end, outcome if outcome in ("upheld", "overturned") else "outcome", f"{where}.outcome",
+                              _show(outcome)))
+        elif kind == "GUIDELINE_TEXT":
+            key = f"{where}.{_GUIDELINE_KEYS.get(label, 'guideline')}"
+            marks += _guideline_marks(normalized, token.start_pos or 0, value, key, complete)
+        elif kind == "RATIONALE_TEXT" and not complete:
+            marks.append(Mark(start, end, "rationale", f"{where}.rationale", "(the item is not complete: not in the partial record)"))
+        elif kind == "CREDENTIAL_LIST":
+            key = _LIST_KEYS.get(label, "specialties")
+            names = reviewer.get(key) if reviewer else None
+            marks.append(Mark(start, end, "credentials", f"reviewer.{key}", _show(names or split_names(value, key))))
+        elif kind == "CREDENTIAL_SENTENCE":
+            reading = read_credential_sentence(value, lm.regex("CREDENTIAL_SUBJECT"))
+            marks.append(Mark(start, end, "credentials", "reviewer (credentials sentence)",
+                              f"specialties: {_show(list(reading.specialties))}; licensure: {_show(list(reading.licensure))}; "
+                              f"board certified: {_show(reading.board_certified)}"))
+        elif kind == "NARRATIVE_TEXT":
+            narrative_bounds += [token.start_pos or 0, token.end_pos or 0]
     summary = (record or {}).get("summary")
     if summary and narrative_bounds:
         marks += _fact_marks(normalized, min(narrative_bounds), max(narrative_bounds), summary, record or {})
