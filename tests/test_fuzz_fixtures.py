@@ -23,6 +23,7 @@ def test_a_former_crash_parses_or_fails_cleanly_and_validates(path: Path) -> Non
     findings = imrparse.validate(data)
     assert all(f["line"] is not None for f in findings)
     if record is not None:
+        imrparse.dumps(record)  # what the fuzzer does with a record: it must serialize
         text = imrparse.decode(data)
         for start, end in record["case"]["spans"].values():  # every value read has its place in the text
             assert text[start:end].strip()

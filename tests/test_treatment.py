@@ -136,3 +136,15 @@ def test_the_shipped_scanner_is_the_one_the_grammar_gives() -> None:
         "imrparse/read/treatment.scanner.json was not made from grammar/treatment.lark: run "
         "python -c 'from imrparse.grammar import loader; loader.write_shipped_tables()'")
     assert shipped["pattern"] == treatment.scanner_source(treatment.parser())
+
+
+def test_a_count_too_long_for_an_integer_is_not_read_and_the_record_serializes() -> None:
+    """Fuzzing found "physical therapy, 1777…7772 sessions" (a hundred digits): its value broke
+    orjson's 64-bit integers. A run of digits longer than any count is not read as a count."""
+    import orjson
+
+    parts = treatment.record_parts("physical therapy, " + "7" * 100 + " sessions", 0, lambda a, b: [a, b])
+    assert "sessions" not in parts and parts["name"]["text"] == "physical therapy"
+    assert orjson.loads(orjson.dumps(parts)) == parts
+    line = "Physical therapy 123456789 sessions"
+    assert treatment.record_parts(line, 0, lambda a, b: [a, b])["sessions"]["value"] == 123456789

@@ -178,6 +178,11 @@ def pieces(text: str) -> tuple[Piece, ...]:
     return tuple(out)
 
 
+# No letter counts past this; a longer run of digits is not read as a count (JSON and the tables'
+# 64-bit integers could not hold it): its part keeps its text.
+_MAX_COUNT_DIGITS = 9
+
+
 def _count(text: str) -> int | None:
     """The first number of a piece, in digits or words ("#90" -> 90, "Twelve sessions" -> 12,
     "Eight (8)" -> 8)."""
@@ -185,7 +190,7 @@ def _count(text: str) -> int | None:
     word = _NUMBER_WORD.search(text)
     if word is not None and (digits is None or word.start() < digits.start()):
         return _NUMBER_WORDS[word.group().lower()]
-    return int(digits.group()) if digits else None
+    return int(digits.group()) if digits and len(digits.group()) <= _MAX_COUNT_DIGITS else None
 
 
 def _laterality(text: str) -> str | None:
