@@ -125,3 +125,86 @@ def test_a_damaged_outcome_costs_only_its_item_and_names_the_nearest_outcome() -
     assert error.partial is not None
     kept = [(d["title"], d["outcome"], d["rationale"]) for d in error.partial["decisions"]]
     assert kept == [(d["title"], d["outcome"], d["rationale"]) for d in whole if d["title"] != "Knee brace fitting session number 5"]
+
+
+# -- a scan's header: labels lost, misread or out of place ---------------------------------------
+
+_CLEAN_SCAN = (COPIES / "CM16-0213037.clean-scan.txt").read_text(encoding="utf-8")
+_BODY = _CLEAN_SCAN[_CLEAN_SCAN.index("HOW THE IMR FINAL DETERMINATION WAS MADE"):]
+_CASE_0213037 = {"case_number": "CM16-0213037", "date_assigned": "2016-11-09", "date_of_injury": "2016-10-13",
+                 "decision_date": "2016-12-09", "ur_denial_date": "2016-11-03", "application_received": "2016-11-03",
+                 "priority": "Standard"}
+_LABELS = {"case_number": "Case Number:", "date_assigned": "Date Assigned:", "date_of_injury": "Date of Injury:",
+           "decision_date": "Decision Date:", "ur_denial_date": "UR Denial Date:", "application_received": "Application Received:",
+           "priority": "Priority:"}
+
+
+@pytest.mark.parametrize("header", [
+    # Tesseract read the table's columns and lost every label but one, stranded after the values
+    "Federal Services |\n\n_| CM16-0213037\n| 11/09/2016 _\n\n_| 12/09/2016\n\n| Standard\n\n| Case Number:\n\n"
+    "10/13/2016\n| 11/03/2016\n1 44/03/2016\n\n",
+    # rows read across, a label at the end of the row before its value's
+    "Federal Services ;\n\n__ | CM16-0213037\n\n11/09/2016 [Date of Injury:\n\n12/09/2016 UR Denial Date: | 10/13/2016\n"
+    "\"| Standard 'Application —_| 11/03/2016\n11/03/2016\n: Rovelved ;\n\n",
+    # no label at all, and a date whose slashes OCR lost
+    "MAXIMUS |\nFederal Services |\n\n_ | CM16-0213037\n| 11/09/2016 10132016\n| 12/09/2016 ; 11/03/2016\n| Standard | 11/03/2016\n\n",
+], ids=["columns", "rows-across", "no-labels"])
+def test_a_scanned_header_without_its_labels_is_read_by_shape_and_the_order_of_its_dates(header: str) -> None:
+    """The five dates of a letter run injury, UR denial, application, assigned, decision: when OCR
+    loses or misplaces the labels, that order places them, and each placed value is listed as a
+    `label` repair pointing at the value as the copy has it."""
+    text = header + _BODY
+    record = imrparse.parse(text)
+    case = {field: record["case"][field] for field in _CASE_0213037}  # type: ignore[literal-required]
+    assert case == _CASE_0213037
+    placed = {r["read_as"].strip(): r["span"][0] for r in record["repairs"] if r["kind"] == "label"}
+    assert placed == {label: record["case"]["spans"][field][0] for field, label in _LABELS.items()}
+    _repairs_point_at_what_they_repaired(text, dict(record))
+    assert {f["severity"] for f in imrparse.validate(text)} == {"info"}
+
+
+def _read(record: Any) -> tuple[Any, ...]:
+    """What a repair must give back: the key fields, and each item's guideline and rationale texts."""
+    return (_bench_copies().key_fields(record),
+            [(d["claims_administrator_guideline"]["text"], d["reviewer_guideline"]["text"], d["rationale"]) for d in record["decisions"]])
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    ("44/03/2016", "2016-11-03"),  # a 1 read as a 4, where the date as written is no calendar day
+    ("11/0372016", "2016-11-03"),  # a slash read as a 7
+    ("11032016", "2016-11-03"),  # the slashes lost
+    ("1l/O3/2O16", "2016-11-03"),  # l for 1, O for 0
+    ("11/44/2016", None),  # 11/11 or 11/14: no one reading, kept as written (H203)
+])
+def test_a_scanned_date_is_read_only_where_its_ocr_confusion_has_one_reading(written: str, read: str | None) -> None:
+    header = ("MAXIMUS |\nFederal Services | JH!\nCase Number: | CM16-0213037\nDate Assigned: | 11/09/2016 Date of Injury: | 10/13/2016\n"
+              f"Decision Date: | 12/09/2016 UR Denial Date: | 11/03/2016\nPriority: | Standard Application | {written}\nReceived:\n\n")
+    text = header + _BODY
+    record = imrparse.parse(text)
+    assert record["case"]["application_received"] == read
+    codes = {f["code"] for f in imrparse.validate(text)}
+    assert ("H203" in codes) == (read is None)
+
+
+def test_a_scans_label_whose_last_word_ocr_garbled_is_read_when_its_other_words_are_there() -> None:
+    scan = _CLEAN_SCAN.replace("Claims Administrator guideline:", "Claims Administrator eedeting:", 1)
+    assert scan != _CLEAN_SCAN
+    record = imrparse.parse(scan)
+    assert _read(record) == _read(imrparse.parse(_CLEAN_SCAN))
+    assert {"text": "Claims Administrator eedeting:", "read_as": "Claims Administrator guideline:"} in [
+        {"text": r["text"], "read_as": r["read_as"].strip()} for r in record["repairs"]]
+
+
+def test_marks_a_scan_leaves_at_a_line_end_or_after_an_outcome_are_left_out() -> None:
+    scan = _CLEAN_SCAN.replace(": Upheld\n", ": Upheld _\n", 1).replace(": Upheld\n", ": Upheld.\n", 1)
+    scan = scan.replace("medically necessary.\n", "medically necessary. : :\n", 1)
+    assert scan.count("Upheld _") == scan.count("Upheld.\n") == scan.count(". : :") == 1
+    assert _read(imrparse.parse(scan)) == _read(imrparse.parse(_CLEAN_SCAN))
+
+
+def test_a_scan_that_still_fails_is_refused_where_its_repaired_text_fails() -> None:
+    """Past the logo and the header a scan is refused where its text is damaged, not at line 1."""
+    scan = _CLEAN_SCAN.replace("Decision rationale:", "Dxxxxxxx rrrrrrrrr:")
+    with pytest.raises(imrparse.ParseError) as refused:
+        imrparse.parse(scan)
+    assert refused.value.line is not None and refused.value.line > 10

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import LETTERS, ROOT, corpus_files
+from conftest import FIXTURES, LETTERS, ROOT, corpus_files
 
 import imrparse
 from imrparse.grammar import loader
@@ -222,3 +222,20 @@ def test_a_header_label_under_another_name_reads_the_same_field(written: str, la
     assert imrparse.parse(varied)["case"] == imrparse.parse(text)["case"] | {"span": imrparse.parse(varied)["case"]["span"],
                                                                               "spans": imrparse.parse(varied)["case"]["spans"]}
     assert landmarks().phrase("CASE_NUMBER_LABEL") == "Case Number:" and landmarks().phrase("DATE_OF_INJURY_LABEL") == "Date of Injury:"
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    ("IMR Case Number: CM13-0025561 | Date of Injury: 08/28/2001\n", "cells of a table row"),
+    ("Case Number: CM13-0025561 Date of Injury: 08/28/ 2001\n", "a date split after a slash (flattened text)"),
+], ids=["table-row", "split-date"])
+def test_a_2013_header_as_a_table_row_or_flattened_reads_every_field(written: str, read: str) -> None:
+    """A table row's cell border is part of the header, not the end of it (it used to end the
+    2013 header there, and the date of injury after it was lost without a word)."""
+    text = (FIXTURES / "letters" / "layout_2013_maximus.pdftotext.txt").read_text(encoding="utf-8")
+    varied = text.replace("Case Number: CM13-0025561\nDate of Injury: 08/28/2001\n", written, 1)
+    assert varied != text, read
+    case, posted = imrparse.parse(varied)["case"], imrparse.parse(text)["case"]
+    assert (case["case_number"], case["date_of_injury"]) == (posted["case_number"], posted["date_of_injury"]) == (
+        "CM13-0025561", "2001-08-28")
+    start, end = case["spans"]["date_of_injury"]
+    assert varied[start:end].replace(" ", "") == "08/28/2001"

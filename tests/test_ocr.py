@@ -223,3 +223,26 @@ def test_the_letters_table_says_which_letters_ocr_read(tmp_path: Path) -> None:
     assert (typed["ocr_pages"], typed["ocr_engine"], typed["ocr_mean_word_confidence"]) == (None, None, None)
     csv = runner.invoke(app, ["parse", str(FAX), "--format", "csv", "-o", str(tmp_path / "csv")])
     assert csv.exit_code == 0 and ',2,"tesseract 5.' in (tmp_path / "csv" / "letters.csv").read_text()
+
+
+def test_a_worn_copy_speckled_with_noise_is_smoothed_before_ocr_and_reads_as_the_page() -> None:
+    """A photocopy of a photocopy (grey toner on grey paper, skew, blur, speckle: bench/copies.py's
+    `worn`) is median-filtered before Tesseract reads it: unfiltered, this page of a corpus letter
+    read as "Soy ey ee". A clean page or a fax is not touched."""
+    import random
+
+    from PIL import Image
+
+    from imrparse.text.ocr import image_pages, read_image, speckled
+
+    spec = importlib.util.spec_from_file_location("copies", FIXTURES.parent / "bench" / "copies.py")
+    assert spec is not None and spec.loader is not None
+    copies = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(copies)
+    pdf = corpus_dir() / "pdf" / "CM17-0005246.pdf"
+    rng = random.Random(pdf.stem + "worn")  # as `bench/copies.py make --kinds worn` made it
+    worn = [copies.worn(image, rng) for image in copies.render(pdf, 200)][1]
+    assert speckled(worn) and not speckled(Image.open(PNG).convert("L"))
+    assert not any(speckled(image) for image, _ in image_pages(FAX.read_bytes()))
+    text = read_image(worn, dpi=200).text
+    assert "Claims Administrator guideline:" in text and "Decision rationale:" in text

@@ -18,7 +18,7 @@ from imrparse.check.rules import RULES, select_rules
 from imrparse.errors import UNREADABLE, InputError, ParseError, short
 from imrparse.grammar.landmarks import Landmarks, landmarks
 from imrparse.read import layouts, narrative
-from imrparse.read.builder import CASE_FIELDS, FIELD_LABELS
+from imrparse.read.builder import CASE_FIELDS, DATE_ORDER, FIELD_LABELS
 from imrparse.read.wording import NECESSITY_CLAUSE, PARTIAL_MARK, negated
 from imrparse.record import Finding as Finding  # re-exported: the type of what validate returns
 from imrparse.record import Record
@@ -26,7 +26,6 @@ from imrparse.text.inputs import text_of
 from imrparse.text.normalize import LineIndex, Normalized, normalize
 
 # The order the header dates must keep.
-DATE_ORDER = ("date_of_injury", "ur_denial_date", "application_received", "date_assigned", "decision_date")
 
 _CASE_NUMBER = re.compile(r"CM\d{2}-\d{7}")
 _OUTCOME_AT_END = re.compile(r":\s*([A-Za-z][A-Za-z \t\n-]*?)\s*$")
@@ -359,6 +358,8 @@ def read_as_a_copy(letter: Letter) -> Iterator[Finding]:
         read = f"read as {short(repair['read_as'])!r}" if repair["read_as"].strip() else "left out"
         if repair["kind"] == "line-break":
             message = "a landmark in the middle of a line (flattened text) starts its own line"
+        elif repair["kind"] == "label":
+            message = f"label: {repair['read_as'].strip()!r} read before the value here, which the copy has without it"
         else:
             message = f"{repair['kind']}: {said} {read}"
         yield letter.at("O701", message, repair["span"][0])

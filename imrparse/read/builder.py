@@ -45,6 +45,8 @@ HEADER_FIELDS = {
 HEADER_VALUES = frozenset(value for _, value in HEADER_FIELDS.values())
 CASE_FIELDS = tuple(field for field, _ in HEADER_FIELDS.values())
 FIELD_LABELS = {field: label for label, (field, _) in HEADER_FIELDS.items()}  # case field -> its label's terminal
+# The order a letter's dates follow: a case is decided after it is assigned, after the application, ...
+DATE_ORDER = ("date_of_injury", "ur_denial_date", "application_received", "date_assigned", "decision_date")
 
 
 class LayoutError(LookupError):
@@ -155,7 +157,7 @@ class RecordBuilder(Transformer[Token, Built]):
                 )
             if case[field] is not None:
                 raise error_at(f"the header repeats {label_text.strip()!r}", normalized, label.start_pos, code=HEADER_PAIRING)
-            case[field] = us_date(value_text) if value_type == "DATE" else value_text
+            case[field] = us_date(value_text.replace(" ", "")) if value_type == "DATE" else value_text
             spans[field] = normalized.span(value.start_pos, value.end_pos)
         if len(values) > len(labels):
             extra = values[len(labels)]

@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import difflib
 import functools
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
 
 from imrparse import record
 from imrparse.grammar.landmarks import HEADINGS, ITEM_LABELS, Landmarks
+from imrparse.read.builder import DATE_ORDER, FIELD_LABELS, HEADER_FIELDS, HEADER_VALUES
 from imrparse.read.dates import us_date
 from imrparse.text.normalize import Normalized, edit
 
@@ -41,7 +43,8 @@ LINE_LANDMARKS = (*HEADINGS, *ITEM_LABELS, "_SUMMARY_INTRO", "_DECISIONS_INTRO",
                   "_SPECIALTY_LABEL")
 HEADER_LABELS = ("CASE_NUMBER_LABEL", "DATE_ASSIGNED_LABEL", "DATE_OF_INJURY_LABEL", "DECISION_DATE_LABEL", "UR_DENIAL_DATE_LABEL",
                  "PRIORITY_LABEL", "APPLICATION_RECEIVED_LABEL", "_RECEIVED")
-HEADER_VALUES = ("CASE_NUMBER", "DATE", "PRIORITY")
+# A header value not a date is known by its shape: the field of each such value's terminal.
+FIELD_OF_SHAPE = {value: field for field, value in HEADER_FIELDS.values() if value != "DATE"}
 LETTER_STARTS = ("CASE_NUMBER_LABEL", "_HOW_HEADING", "_MAXIMUS_OPENING", "_MPR_OPENING")
 
 _FURNITURE = re.compile(
@@ -52,15 +55,22 @@ _MARKS = re.compile("[|_{}\\[\\]\"\u201c\u201d\u2018\u2019\u2014~]+")  # table b
 _OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "Q": "0", "D": "0", "l": "1", "I": "1", "i": "1", "|": "1", "!": "1", "S": "5",
                              "B": "8", "Z": "2"})
 _DATE_LIKE = re.compile(r"[0-9OoQDlIi|!SBZ]{1,2}/[0-9OoQDlIi|!SBZ]{1,2}/[0-9OoQDlIi|!SBZ]{4}")
-_CASE_LIKE = re.compile(r"[Cc(][MmNn][0-9OoQDlIi|!SBZ]{2}-[0-9OoQDlIi|!SBZ]{7}")
+_CASE_LIKE = re.compile(r"[CcG(][MmNn][0-9OoQDlIi|!SBZ]{2}-[0-9OoQDlIi|!SBZ]{7}")
+_DATE_DIGITS = re.compile(r"[0-9OoQDlIi|!SBZ]+")
+_SLASH_LIKE = "/7lI|!1"
 _WORD = re.compile(r"\S+")
+# Marks a scan leaves at a line's start, and (with punctuation) alone at its end; not "&", "-" or
+# "%", which end a line of a letter's own text.
+_STRAY = re.compile(r"^[ \t]*([|_{}\[\]~\u2014]+[ \t]*)"
+                    r"|([ \t]+[|_{}\[\]~\u2014=:;.,'\"\u2018\u2019\u201c\u201d]{1,3}(?:[ \t]+[|_{}\[\]~\u2014=:;.,'\"\u2018\u2019\u201c\u201d]{1,3})*[ \t]*)$",
+                    re.M)
 _SENTENCE_END = re.compile(r"[.!?](?=\s)")
 _MAX_DEBRIS_LINES = 4
 
 
 @dataclass(frozen=True)
 class Repair:
-    kind: str  # furniture, debris, landmark, value, line-break
+    kind: str  # furniture, debris, landmark, value, label, line-break
     start: int  # in the normalized text
     end: int
     replacement: str
@@ -101,10 +111,12 @@ def repair(normalized: Normalized, lm: Landmarks) -> tuple[Normalized, list[Repa
     repairs += _debris_before_the_letter(text, lm, repairs)
     repairs += _header_marks(text, lm, repairs)
     if repairs:  # a scan or a fax
-        repairs += _landmarks_misread(text, lm, repairs)
+        repairs += _landmarks_misread(text, lm, repairs, LINE_LANDMARKS)
         repairs += _debris_before_the_letter(text, lm, repairs)
         repairs += _header(text, lm, repairs)
+        repairs += _landmarks_misread(text, lm, repairs, HEADER_LABELS[:6])  # a 2013 header's
         repairs += _outcomes_misread(text, lm, repairs)
+        repairs += _stray_marks(text, lm, repairs)
     repairs += _line_breaks(text, lm, repairs)
     repairs = _without_overlaps(repairs)
     if not repairs:
@@ -161,12 +173,16 @@ def _key(text: str) -> str:
     return "".join(key.split())
 
 
-def _landmarks_misread(text: str, lm: Landmarks, done: list[Repair]) -> list[Repair]:
-    """A line that begins almost as a landmark does (OCR dropped, doubled or confused a letter,
-    lost the colon, split or joined a word): its beginning becomes the landmark's phrase."""
-    phrases = [(terminal, lm.phrase(terminal), lm.regex(terminal)) for terminal in (*LINE_LANDMARKS, *HEADER_LABELS[:6])]
+def _landmarks_misread(text: str, lm: Landmarks, done: list[Repair], terminals: tuple[str, ...]) -> list[Repair]:
+    """A line that begins almost as one of these landmarks does (OCR dropped, doubled or confused
+    a letter, lost the colon, split or joined a word): its beginning becomes the landmark's
+    phrase. (A 2014 header is `_header`'s: its lines are left alone.)"""
+    phrases = [(terminal, lm.phrase(terminal), lm.regex(terminal)) for terminal in terminals]
+    header = _header_region(text, lm, done) or (0, 0)
     found: list[Repair] = []
     for a, b in _lines(text):
+        if header[0] <= a < header[1]:
+            continue
         line = text[a:b]
         stripped = line.lstrip()
         if not stripped:
@@ -183,12 +199,27 @@ def _landmarks_misread(text: str, lm: Landmarks, done: list[Repair]) -> list[Rep
                 ratio = difflib.SequenceMatcher(None, _key(stripped[:cut]), target).ratio()
                 if ratio >= 0.88 and (best is None or ratio > best[0]):
                     best = (ratio, cut, phrase)
+            lost = _last_word_lost(stripped, phrase) if best is None else None
+            if lost is not None:
+                best = (0.0, lost, phrase)
         if best is not None and not _touched(done, at, at + best[1]):
             _, cut, phrase = best
             rest = stripped[cut:cut + 1]
             replacement = phrase + (" " if rest and not rest.isspace() else "")
             found.append(Repair("landmark", at, at + cut, replacement))
     return found
+
+
+def _last_word_lost(line: str, phrase: str) -> int | None:
+    """Where a label ends whose words are all there but its last, which OCR garbled beyond the
+    usual confusions ("Claims Administrator eedeting:"): its first words, as written, make most of
+    it, and a word of about the last word's length ends with its colon."""
+    *head, last = phrase.split()
+    lead = " ".join(head) + " "
+    if not head or not last.endswith(":") or len(lead) < 0.6 * len(phrase) or not line.startswith(lead):
+        return None
+    word = re.match(r"\S+:", line[len(lead):])
+    return len(lead) + word.end() if word and abs(len(word.group()) - len(last)) <= 3 else None
 
 
 def _cuts(line: str, length: int) -> list[int]:
@@ -213,6 +244,25 @@ def _outcomes_misread(text: str, lm: Landmarks, done: list[Repair]) -> list[Repa
     return found
 
 
+def _stray_marks(text: str, lm: Landmarks, done: list[Repair]) -> list[Repair]:
+    """Marks a scan leaves where a posted letter has none: a run of table or smudge marks that
+    begins a line, a word of such marks alone at a line's end (" |", " : :"), any marks before a
+    landmark that begins a line ("- The Final Determination ..."), after a colon that ends one
+    ("credentials: -"), and after a title's outcome word ("Upheld." "Upheld _")."""
+    found = [Repair("debris", m.start(m.lastindex or 0), m.end(m.lastindex or 0), "") for m in _STRAY.finditer(text)]
+    found += [Repair("debris", m.start(m.lastindex or 0), m.end(m.lastindex or 0), "") for m in _stray_around_landmarks(lm).finditer(text)]
+    return [r for r in found if r.start < r.end and not _touched(done, r.start, r.end)]
+
+
+@functools.lru_cache(maxsize=8)
+def _stray_around_landmarks(lm: Landmarks) -> re.Pattern[str]:
+    mark = r"(?:[^\w\s]|_)"
+    landmark = "|".join(lm.pattern(t) for t in LINE_LANDMARKS)
+    outcome = lm.pattern("OUTCOME_WORD")
+    return re.compile(rf"^[ \t]*({mark}+[ \t]*)(?:{landmark})|:([ \t]+{mark}{{1,3}}[ \t]*)$"
+                      rf"|:[ \t]*(?:{outcome})([ \t]*{mark}[^\n]*)$", re.M)
+
+
 # -- debris ------------------------------------------------------------------------------------
 
 
@@ -223,10 +273,11 @@ def _first_start(text: str, lm: Landmarks) -> int | None:
 
 def _debris_before_the_letter(text: str, lm: Landmarks, done: list[Repair]) -> list[Repair]:
     """A logo read as a few short lines of marks before the letter's first landmark (or before
-    the first one repaired), besides the page furniture already found there."""
+    the first one repaired, or its header's first line), besides the page furniture found there."""
     first = _first_start(text, lm)
     repaired = [r.start for r in done if r.kind == "landmark" and any(r.replacement.startswith(lm.phrase(t)) for t in LETTER_STARTS)]
-    first = min([*([first] if first is not None else []), *repaired], default=None)
+    header = _header_region(text, lm, done)
+    first = min([*([first] if first is not None else []), *repaired, *(header[:1] if header else ())], default=None)
     if not first:
         return []
     lines = [(a, b) for a, b in _lines(text[:first]) if text[a:b].strip() and not _touched(done, a, b)]
@@ -235,13 +286,21 @@ def _debris_before_the_letter(text: str, lm: Landmarks, done: list[Repair]) -> l
     return [Repair("debris", a, min(b + 1, first), "") for a, b in lines]
 
 
-def _header_region(text: str, lm: Landmarks) -> tuple[int, int] | None:
-    """From the first header label to the first heading."""
-    first = lm.regex("CASE_NUMBER_LABEL").search(text)
-    heading = lm.regex("_HOW_HEADING").search(text)
-    if first is None or heading is None or heading.start() < first.start():
+def _header_region(text: str, lm: Landmarks, done: list[Repair] | None = None) -> tuple[int, int] | None:
+    """From the first line before the first heading (as written, or as repaired) that holds a
+    header label or a value's shape (a scan's logo comes before it, and OCR may have lost the
+    labels) to that heading."""
+    found = lm.regex("_HOW_HEADING").search(text)
+    phrase = lm.phrase("_HOW_HEADING")
+    headings = [*([found.start()] if found else []), *(r.start for r in done or () if r.replacement.startswith(phrase))]
+    if not headings:
         return None
-    return first.start(), heading.start()
+    heading = min(headings)
+    shapes = [*(lm.regex(t) for t in (*HEADER_LABELS, "PRIORITY")), _CASE_LIKE, _DATE_LIKE]
+    for a, b in _lines(text[:heading]):
+        if any(shape.search(text, a, b) for shape in shapes):
+            return a, heading
+    return None
 
 
 def _header_marks(text: str, lm: Landmarks, done: list[Repair]) -> list[Repair]:
@@ -252,60 +311,154 @@ def _header_marks(text: str, lm: Landmarks, done: list[Repair]) -> list[Repair]:
     return [Repair("debris", m.start(), m.end(), "") for m in _MARKS.finditer(text, *region) if not _touched(done, m.start(), m.end())]
 
 
+@dataclass(frozen=True)
+class _Piece:
+    """A word of a scanned header: a label's or a value's terminal (None for debris), and a
+    value as read (where OCR's confusions have one reading, that reading)."""
+
+    start: int
+    end: int
+    terminal: str | None
+    value: str | None = None
+
+
 def _header(text: str, lm: Landmarks, done: list[Repair]) -> list[Repair]:
-    """Between the first header label and the first heading: table borders and stray marks
-    removed, any word that is neither a label nor a value dropped, and a value whose OCR
-    confusion has one reading read so."""
-    region = _header_region(text, lm)
+    """The header of a scan: debris dropped, each value whose OCR confusion has one reading read
+    so, and, where the labels cannot be paired with the values as written (OCR lost some or read
+    them out of place), every value placed anew (`_placed`) under its label."""
+    region = _header_region(text, lm, done)
     if region is None:
         return []
+    pieces = _header_pieces(text, lm, region, done)
+    labels = [p for p in pieces if p.terminal in HEADER_FIELDS]
+    values = [p for p in pieces if p.terminal in HEADER_VALUES]
+    if _pairs(labels, values):
+        return [Repair("debris", p.start, p.end, "") if p.terminal is None else Repair("value", p.start, p.end, p.value or "")
+                for p in pieces if p.terminal is None or (p.value is not None and p.value != text[p.start:p.end])]
+    placed = {id(piece): field for field, piece in _placed(pieces).items()}
     found: list[Repair] = []
-    labels = [lm.regex(t) for t in HEADER_LABELS]
-    values = [lm.regex(t) for t in HEADER_VALUES]
-    pos, end = region
-    while pos < end:
-        while pos < end and text[pos].isspace():
-            pos += 1
-        if pos >= end:
-            break
-        if _touched(done, pos, pos + 1):
-            pos += 1
+    for piece in pieces:
+        field = placed.get(id(piece))
+        if field is None:
+            found.append(Repair("debris", piece.start, piece.end, ""))
             continue
-        label = next((m for regex in labels if (m := regex.match(text, pos, end))), None)
-        if label is not None:
-            pos = label.end()
-            continue
-        word = _WORD.match(text, pos, end)
-        assert word is not None
-        marks = _MARKS.match(text, pos, end)
-        if marks is not None:
-            found.append(Repair("debris", pos, marks.end(), ""))
-            pos = marks.end()
-            continue
-        value = next((m for regex in values if (m := regex.fullmatch(text, pos, word.end()))), None)
-        token = word.group()
-        cleaned = _MARKS.sub("", token)
-        if value is not None:
-            pos = word.end()
-        elif (reading := _value(cleaned)) is not None:
-            found.append(Repair("value", pos, word.end(), reading))
-            pos = word.end()
-        else:
-            found.append(Repair("debris", pos, word.end(), ""))
-            pos = word.end()
+        found.append(Repair("label", piece.start, piece.start, lm.phrase(FIELD_LABELS[field]) + " "))  # written before the value
+        if piece.value != text[piece.start:piece.end]:
+            found.append(Repair("value", piece.start, piece.end, piece.value or ""))
     return found
 
 
+def _header_pieces(text: str, lm: Landmarks, region: tuple[int, int], done: list[Repair]) -> list[_Piece]:
+    labels = [(t, lm.regex(t)) for t in HEADER_LABELS]
+    values = [(t, lm.regex(t)) for t in sorted(HEADER_VALUES)]
+    pieces: list[_Piece] = []
+    pos, end = region
+    while pos < end:
+        if text[pos].isspace() or _touched(done, pos, pos + 1):
+            pos += 1
+            continue
+        label = next(((t, m) for t, regex in labels if (m := regex.match(text, pos, end))), None)
+        marks = _MARKS.match(text, pos, end)
+        word = _WORD.match(text, pos, end)
+        assert word is not None
+        if label is not None:
+            pieces.append(_Piece(pos, label[1].end(), label[0]))
+            pos = label[1].end()
+            continue
+        if marks is not None:
+            pieces.append(_Piece(pos, marks.end(), None))
+            pos = marks.end()
+            continue
+        token = word.group()
+        split = _WORD.match(text, word.end() + 1, end) if text[word.end():word.end() + 1] == " " else None
+        if split is not None and not _CASE_LIKE.fullmatch(token) and _CASE_LIKE.fullmatch(token + split.group()):
+            word, token = split, token + split.group()  # a case number OCR split in two ("CM17-001 2517")
+        as_written = next((t for t, regex in values if regex.fullmatch(token)), None)
+        reading = _value(_MARKS.sub("", token).strip(".,;:'`"))
+        if as_written is not None and (as_written != "DATE" or us_date(token)):
+            pieces.append(_Piece(pos, word.end(), as_written, token))
+        elif reading is not None:
+            pieces.append(_Piece(pos, word.end(), "CASE_NUMBER" if reading.startswith("CM") else "DATE", reading))
+        else:  # a date with no one reading stays as written: the letter's date, not a calendar one (H203)
+            pieces.append(_Piece(pos, word.end(), as_written, token if as_written else None))
+        pos = word.end()
+    return pieces
+
+
+def _pairs(labels: list[_Piece], values: list[_Piece]) -> bool:
+    """Whether the builder pairs these labels with these values as they are: the n-th label the
+    n-th value, of the label's kind, no field twice."""
+    fields = [HEADER_FIELDS[label.terminal] for label in labels if label.terminal is not None]
+    return (len(labels) == len(values) and len({field for field, _ in fields}) == len(fields)
+            and all(kind == value.terminal for (_, kind), value in zip(fields, values, strict=True)))
+
+
+def _placed(pieces: list[_Piece]) -> dict[str, _Piece]:
+    """Each case field's value in a header whose labels are lost or out of place. A case number
+    and a priority are known by their shape. The dates are known by the order the letter's dates
+    follow (injury, UR denial, application received, assigned, decision): when all five are read,
+    by that order alone; otherwise each date right after its own label keeps it, and the others
+    fill the rest in that order when as many are read as are missing. A value placed nowhere is
+    left out (its field null, which `validate` reports)."""
+    placed: dict[str, _Piece] = {}
+    for piece in pieces:
+        if piece.terminal in FIELD_OF_SHAPE:
+            placed.setdefault(FIELD_OF_SHAPE[piece.terminal], piece)
+    dated = {id(piece): (iso, piece) for piece in pieces if piece.terminal == "DATE" and (iso := us_date(piece.value or ""))}
+    if len(dated) == len(DATE_ORDER):
+        return placed | {field: piece for field, (_, piece) in zip(DATE_ORDER, sorted(dated.values(), key=_first), strict=True)}
+    anchored: dict[str, tuple[str, _Piece]] = {}
+    words = [p for p in pieces if p.terminal is not None]
+    for before, piece in itertools.pairwise(words):
+        if id(piece) in dated and before.terminal in HEADER_FIELDS and HEADER_FIELDS[before.terminal][1] == "DATE":
+            anchored.setdefault(HEADER_FIELDS[before.terminal][0], dated[id(piece)])
+    taken = {id(piece) for _, piece in anchored.values()}
+    rest = sorted((d for key, d in dated.items() if key not in taken), key=_first)
+    free = [field for field in DATE_ORDER if field not in anchored]
+    if len(rest) == len(free):
+        anchored |= dict(zip(free, rest, strict=True))
+    in_order = [anchored[field][0] for field in DATE_ORDER if field in anchored]
+    return placed | {field: piece for field, (_, piece) in anchored.items()} if in_order == sorted(in_order) else placed
+
+
+def _first(pair: tuple[str, _Piece]) -> str:
+    return pair[0]
+
+
 def _value(token: str) -> str | None:
-    """A date or case number whose OCR confusions have one reading; None otherwise."""
-    if _DATE_LIKE.fullmatch(token):
-        reading = token.translate(_OCR_DIGITS)
-        month, day, _ = reading.split("/")
-        reading = f"{int(month):02d}/{int(day):02d}/{reading[-4:]}"
-        return reading if us_date(reading) else None
+    """A date or case number whose OCR confusions have one reading; None otherwise. A date may
+    have lost its slashes ("10212016") or have one read as a digit ("01/2472017"), and a 1 read
+    as a 4 ("44/03/2016") where the date as written is no calendar date."""
     if _CASE_LIKE.fullmatch(token):
         return "CM" + token[2:].translate(_OCR_DIGITS)
-    return None
+    readings = {reading for reading in _date_readings(token) if us_date(reading)}
+    return readings.pop() if len(readings) == 1 else None
+
+
+def _date_readings(token: str) -> list[str]:
+    """The dates `token` may be read as, padded MM/DD/YYYY (the caller keeps the calendar ones)."""
+    if _DATE_LIKE.fullmatch(token):
+        month, day, year = token.translate(_OCR_DIGITS).split("/")
+    elif len(token) == 8 and _DATE_DIGITS.fullmatch(token):
+        digits = token.translate(_OCR_DIGITS)
+        month, day, year = digits[:2], digits[2:4], digits[4:]
+    elif len(token) == 10 and token[2] in _SLASH_LIKE and token[5] in _SLASH_LIKE and _DATE_DIGITS.fullmatch(
+            token[:2] + token[3:5] + token[6:]):
+        digits = token.translate(_OCR_DIGITS)
+        month, day, year = digits[:2], digits[3:5], digits[6:]
+    else:
+        return []
+    if not (month + day + year).isdigit():
+        return []
+    fours = [i for i, c in enumerate(month + day) if c == "4"]
+    readings = []
+    for ones in itertools.product("41", repeat=len(fours)):  # the first: as written
+        chars = list(month + day)
+        for i, one in zip(fours, ones, strict=True):
+            chars[i] = one
+        month_day = "".join(chars)
+        readings.append(f"{int(month_day[:len(month)]):02d}/{int(month_day[len(month):]):02d}/{year}")
+    return readings[:1] if us_date(readings[0]) else readings[1:]
 
 
 # -- flattened text ------------------------------------------------------------------------------
