@@ -62,7 +62,8 @@ def parse_normalized(normalized: Normalized, *, grammar: Path | None = None, rep
     A letter that does not parse as it is, or that carries page furniture, is repaired as a
     scanned, faxed or flattened copy is (read/repair.py) and parsed again; its record then lists
     the `repairs`. When the repaired text does not parse either, the error is the letter's own, at
-    its original position (unless only the repairs made it a letter: then where the repaired text fails). `repair=False` parses the text as it is (`validate --strict-text`)."""
+    its original position (unless only the repairs made it a letter: then where the repaired
+    text fails). `repair=False` parses the text as it is (`validate --strict-text`)."""
     if not normalized.text.strip():
         raise ParseError("the input is empty: there is no letter to parse", code=NOT_A_LETTER)
     if not repair:

@@ -61,9 +61,8 @@ _SLASH_LIKE = "/7lI|!1"
 _WORD = re.compile(r"\S+")
 # Marks a scan leaves at a line's start, and (with punctuation) alone at its end; not "&", "-" or
 # "%", which end a line of a letter's own text.
-_STRAY = re.compile(r"^[ \t]*([|_{}\[\]~\u2014]+[ \t]*)"
-                    r"|([ \t]+[|_{}\[\]~\u2014=:;.,'\"\u2018\u2019\u201c\u201d]{1,3}(?:[ \t]+[|_{}\[\]~\u2014=:;.,'\"\u2018\u2019\u201c\u201d]{1,3})*[ \t]*)$",
-                    re.M)
+_STRAY_MARK = "[|_{}\\[\\]~\u2014=:;.,'\"\u2018\u2019\u201c\u201d]"
+_STRAY = re.compile(rf"^[ \t]*([|_{{}}\[\]~\u2014]+[ \t]*)|([ \t]+{_STRAY_MARK}{{1,3}}(?:[ \t]+{_STRAY_MARK}{{1,3}})*[ \t]*)$", re.M)
 _SENTENCE_END = re.compile(r"[.!?](?=\s)")
 _MAX_DEBRIS_LINES = 4
 
