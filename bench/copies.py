@@ -1,11 +1,13 @@
 """Other copies of the corpus letters, as claims files hold them, and how well imrparse reads them.
 
-    python bench/copies.py make    [--out DIR] [--kinds clean,worn,fax,footer,flat] [--letters 12] [--jobs 2]
+    python bench/copies.py make    [--out DIR] [--kinds clean,worn,fax,footer,flat] [--letters 12] [--jobs 2] [--held-out]
     python bench/copies.py measure [--out DIR] [--kinds ...]
     python bench/copies.py fixtures  (re-makes fixtures/ocr/: the tests' page images)
 
 `make` writes, for each letter of fixtures/corpus/pdf ($IMRPARSE_CORPUS) (every 4th one, `--letters` of them; all of
-them for `flat`), DIR/<kind>/<case number>.txt, the text a reader of that copy gets:
+them for `flat`), DIR/<kind>/<case number>.txt, the text a reader of that copy gets. `--held-out` takes
+other letters (every 4th from the third on), none of the first set: a repair made for the first set's
+copies must hold on these too.
 
 - clean:  the PDF rendered at 300 dpi in grey (pypdfium2), OCR'd by Tesseract;
 - worn:   rendered at 200 dpi, toner greyed, skewed by up to +-1 degree, blurred and noised, OCR'd;
@@ -47,9 +49,9 @@ KINDS = ("clean", "worn", "fax", "footer", "flat")
 PAGE_TIMEOUT = 600.0  # seconds: on a shared machine a worn page can take minutes
 
 
-def letters(kind: str, count: int) -> list[Path]:
+def letters(kind: str, count: int, held_out: bool = False) -> list[Path]:
     pdfs = sorted((CORPUS / "pdf").glob("*.pdf"))
-    return pdfs if kind == "flat" else pdfs[::4][:count]
+    return pdfs if kind == "flat" else pdfs[2 if held_out else 0::4][:count]
 
 
 # -- page images ---------------------------------------------------------------------------------
@@ -166,12 +168,12 @@ def make_one(kind: str, pdf: Path, out: Path) -> tuple[str, str, float, int]:
     return kind, pdf.stem, time.perf_counter() - start, text.count("\f") + 1
 
 
-def make(out: Path, kinds: list[str], count: int, jobs: int) -> None:
+def make(out: Path, kinds: list[str], count: int, jobs: int, held_out: bool = False) -> None:
     for kind in kinds:
         (out / kind).mkdir(parents=True, exist_ok=True)
     with ProcessPoolExecutor(jobs) as pool:
         for kind in kinds:
-            futures = [pool.submit(make_one, kind, pdf, out) for pdf in letters(kind, count)]
+            futures = [pool.submit(make_one, kind, pdf, out) for pdf in letters(kind, count, held_out)]
             seconds = pages = 0.0
             for future in futures:
                 _, stem, took, n = future.result()
@@ -274,6 +276,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(os.environ.get("IMRPARSE_COPIES", "/tmp/imrparse-copies")))
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--letters", type=int, default=12, help="letters per OCR kind (flat uses all)")
+    parser.add_argument("--held-out", action="store_true", help="other letters than the default set's (none of them)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
@@ -284,7 +287,7 @@ def main() -> None:
     if args.action == "fixtures":
         make_fixtures(Path(__file__).resolve().parents[1] / "fixtures" / "ocr")
     elif args.action == "make":
-        make(args.out, kinds, args.letters, args.jobs)
+        make(args.out, kinds, args.letters, args.jobs, args.held_out)
     else:
         measure(args.out, kinds, args.verbose)
 

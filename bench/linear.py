@@ -47,6 +47,14 @@ def _grow(marker: str, filler: str) -> Callable[[int], str]:
     return build
 
 
+def _scanned(build: Callable[[int], str]) -> Callable[[int], str]:
+    """The same, as a scan reads: the logo's debris before it, so the copy's repairs run too."""
+    def scan(size: int) -> str:
+        return "MAXIMUS |\nFederal Services | JH!\n" + build(size)
+    scan.__doc__ = f"{build.__doc__} As a scan."
+    return scan
+
+
 SHAPES: dict[str, Callable[[int], str]] = {
     "many items": many_items,
     "one huge rationale line": _grow("No such", " findings"),
@@ -56,6 +64,8 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "commas and 'and' in MTUS sections": _grow("Section(s): Special\nStudies", ", and Special Studies"),
     "colons in a title": _grow("MRI of the cervical spine", ": MRI"),
     "one huge line of text (not a letter)": lambda size: "x" * size,
+    "a scan's header of many values": _scanned(_grow("Case Number:", " | 11/09/2016 _ CM16-021")),
+    "a scan's lines ending in marks": _scanned(_grow("No such", " findings : |\n")),
 }
 
 

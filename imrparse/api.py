@@ -82,11 +82,14 @@ def parse_normalized(normalized: Normalized, *, grammar: Path | None = None, rep
         raise first
     try:
         record = _parse_as_it_is(repaired, grammar)
-    except ParseError:
-        if first is None:  # repaired first, and the letter fails either way: its own error
-            return _parse_as_it_is(normalized, grammar)
+    except ParseError as repaired_error:
+        if first is None:  # repaired first: the letter as it is may still parse
+            try:
+                return _parse_as_it_is(normalized, grammar)
+            except ParseError as error:
+                first = error
         if first.code == NOT_A_LETTER:  # a scan, read as a letter only once repaired: where it fails then
-            raise
+            raise repaired_error from None
         raise first from None
     record["repairs"] = [repairs.as_record(r, normalized) for r in made]
     return record

@@ -198,7 +198,8 @@ def test_a_scans_label_whose_last_word_ocr_garbled_is_read_when_its_other_words_
 def test_marks_a_scan_leaves_at_a_line_end_or_after_an_outcome_are_left_out() -> None:
     scan = _CLEAN_SCAN.replace(": Upheld\n", ": Upheld _\n", 1).replace(": Upheld\n", ": Upheld.\n", 1)
     scan = scan.replace("medically necessary.\n", "medically necessary. : :\n", 1)
-    assert scan.count("Upheld _") == scan.count("Upheld.\n") == scan.count(". : :") == 1
+    scan = scan.replace("DECISIONS AND RATIONALES\n", "DECISIONS AND RATIONALES -\n", 1)
+    assert scan.count("Upheld _") == scan.count("Upheld.\n") == scan.count(". : :") == scan.count("RATIONALES -") == 1
     assert _read(imrparse.parse(scan)) == _read(imrparse.parse(_CLEAN_SCAN))
 
 
@@ -207,4 +208,43 @@ def test_a_scan_that_still_fails_is_refused_where_its_repaired_text_fails() -> N
     scan = _CLEAN_SCAN.replace("Decision rationale:", "Dxxxxxxx rrrrrrrrr:")
     with pytest.raises(imrparse.ParseError) as refused:
         imrparse.parse(scan)
+    assert refused.value.line is not None and refused.value.line > 10
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    ("04/11/2017", "2017-01-11"),  # one 4 read as 1 puts it between the application and the decision
+    ("04/14/2017", "2017-04-14"),  # 01/14 and 01/11 both would: no one reading, kept as written (H204)
+])
+def test_a_scanned_date_that_breaks_the_order_of_the_letters_dates_is_read_where_one_reading_restores_it(
+        written: str, read: str) -> None:
+    header = ("MAXIMUS |\nFederal Services | Il 1H{t!\nCase Number: CM17-0003890\n"
+              f"Date Assigned: {written} Date of Injury: 10/25/2016\nDecision Date: 02/03/2017 UR Denial Date: | 12/16/2016\n"
+              "Priority: Standard Application 01/05/2017\nReceived:\n\n")
+    text = header + _BODY
+    assert imrparse.parse(text)["case"]["date_assigned"] == read
+    assert ("H204" in {f["code"] for f in imrparse.validate(text)}) == (read == "2017-04-14")
+
+
+def test_ocr_stray_symbols_inside_a_scanned_case_number_are_left_out() -> None:
+    text = _CLEAN_SCAN.replace("Case Number: CM16-0213037", "Case Number: C\u20acM16-0213037", 1)
+    assert text != _CLEAN_SCAN
+    assert imrparse.parse(text)["case"]["case_number"] == "CM16-0213037"
+
+
+@pytest.mark.parametrize(("damage", "scan"), [
+    ("a semicolon for the outcome's colon", lambda t: t.replace("without contrast: Upheld", "without contrast; Upheld", 1)),
+    ("a comma for the period before the next title",
+     lambda t: t.replace("medically necessary.\n\nMRI of the cervical", "medically necessary,\n\nMRI of the cervical", 1)),
+], ids=["outcome-colon", "sentence-end"])
+def test_a_title_whose_punctuation_ocr_misread_is_still_a_title(damage: str, scan: Any) -> None:
+    text = scan(_CLEAN_SCAN)
+    assert text != _CLEAN_SCAN, damage
+    assert _read(imrparse.parse(text)) == _read(imrparse.parse(_CLEAN_SCAN))
+
+
+def test_a_fax_that_still_fails_once_repaired_is_refused_where_its_repaired_text_fails() -> None:
+    fax = "DEC-10-2016 15;39 FROM: WC CLAIMS UNIT (529) 485-1590 TO: 18885550123 P.1\n" + _CLEAN_SCAN.replace(
+        "Decision rationale:", "Dxxxxxxx rrrrrrrrr:")
+    with pytest.raises(imrparse.ParseError) as refused:
+        imrparse.parse(fax)
     assert refused.value.line is not None and refused.value.line > 10

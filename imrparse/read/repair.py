@@ -17,7 +17,11 @@ a posted letter's text never pays for them. The landmarks' words come from the g
   among the header's labels and values;
 * landmarks OCR misread (a letter dropped or doubled, l/1/I, O/0, rn/m, a lost colon) at the
   start of a line, and outcome words after a title's colon;
-* values whose OCR confusion has one reading (a date "0l/09/2O17", a case number "CMl6-0213037");
+* values whose OCR confusion has one reading (a date "0l/09/2O17" or "44/03/2016", a case number
+  "CMl6-0213037" or "CM17-001 2517");
+* a header whose labels OCR lost or misplaced: its values placed by shape and by the order the
+  letter's dates follow, each given its label;
+* marks a scan leaves at a line's start or end, around landmarks and after an outcome word;
 * flattened text: a landmark in the middle of a line starts its own line; a decision title
   starts after the last sentence end before its outcome.
 """
@@ -58,13 +62,15 @@ _DATE_LIKE = re.compile(r"[0-9OoQDlIi|!SBZ]{1,2}/[0-9OoQDlIi|!SBZ]{1,2}/[0-9OoQD
 _CASE_LIKE = re.compile(r"[CcG(][MmNn][0-9OoQDlIi|!SBZ]{2}-[0-9OoQDlIi|!SBZ]{7}")
 _DATE_DIGITS = re.compile(r"[0-9OoQDlIi|!SBZ]+")
 _SLASH_LIKE = "/7lI|!1"
+_NOT_IN_A_VALUE = re.compile(r"[^0-9A-Za-z/!(-]")  # marks and OCR's stray symbols ("C\u20acM16-0242302")
 _WORD = re.compile(r"\S+")
 # Marks a scan leaves at a line's start, and (with punctuation) alone at its end; not "&", "-" or
 # "%", which end a line of a letter's own text.
-_STRAY_MARK = "[|_{}\\[\\]~\u2014=:;.,'\"\u2018\u2019\u201c\u201d]"
-_STRAY = re.compile(rf"^[ \t]*([|_{{}}\[\]~\u2014]+[ \t]*)|([ \t]+{_STRAY_MARK}{{1,3}}(?:[ \t]+{_STRAY_MARK}{{1,3}})*[ \t]*)$", re.M)
+_STRAY_MARKS = frozenset("|_{}[]~\u2014=:;.,'\"\u2018\u2019\u201c\u201d")
+_STRAY_START = re.compile(r"^[ \t]*([|_{}\[\]~\u2014]+[ \t]*)", re.M)
 _SENTENCE_END = re.compile(r"[.!?](?=\s)")
 _MAX_DEBRIS_LINES = 4
+_MAX_TITLE_LINES = 8  # a partial authorization's title runs to four or five lines
 
 
 @dataclass(frozen=True)
@@ -228,19 +234,38 @@ def _cuts(line: str, length: int) -> list[int]:
 
 
 def _outcomes_misread(text: str, lm: Landmarks, done: list[Repair]) -> list[Repair]:
-    """A title's outcome word OCR misread ("Uphed", "Overtumed"), where the next line is the
-    item's first label: the nearest outcome, when only one is near."""
+    """A title's outcome OCR misread, where the next line is the item's first label (as written or
+    repaired): the word ("Uphed", "Overtumed": the nearest outcome, when only one is near) or the
+    colon before it ("is; Upheld"). The paragraph before such a title ends a sentence, so a period
+    OCR read as a comma or semicolon at its end ("medically necessary,") is a period: else the
+    paragraph would go on into the title."""
     outcomes = [lm.phrase("UPHELD"), lm.phrase("OVERTURNED")]
-    label = lm.regex("_CA_GUIDELINE_LABEL")
+    keys = [_key(o) for o in outcomes]
+    label, label_phrase = lm.regex("_CA_GUIDELINE_LABEL"), lm.phrase("_CA_GUIDELINE_LABEL")
+    labels = {r.start for r in done if r.kind == "landmark" and r.replacement.startswith(label_phrase)}
     found: list[Repair] = []
-    for m in re.finditer(r":[ \t]*([A-Za-z01|]{4,12})[ \t]*\n[ \t]*", text):
-        word = m.group(1)
-        if word in outcomes or lm.regex("OUTCOME").fullmatch(word) or not label.match(text, m.end()):
+    for m in re.finditer(r"([:;,.])[ \t]*([A-Za-z01|]{4,12})(?:[^\w\n]|_)*\n\s*", text):
+        if not label.match(text, m.end()) and m.end() not in labels:
             continue
-        near = difflib.get_close_matches(_key(word), [_key(o) for o in outcomes], n=2, cutoff=0.7)
-        if len(near) == 1 and not _touched(done, m.start(1), m.end(1)):
-            found.append(Repair("landmark", m.start(1), m.end(1), outcomes[[_key(o) for o in outcomes].index(near[0])]))
-    return found
+        word = m.group(2)
+        if not lm.regex("OUTCOME").fullmatch(word):
+            near = difflib.get_close_matches(_key(word), keys, n=2, cutoff=0.7)
+            if len(near) != 1:
+                continue
+            found.append(Repair("landmark", m.start(2), m.end(2), outcomes[keys.index(near[0])]))
+        if m.group(1) != ":":
+            found.append(Repair("landmark", m.start(1), m.end(1), ":"))
+        found += _period_before(text, m.start())
+    return [r for r in found if not _touched(done, r.start, r.end)]
+
+
+def _period_before(text: str, title: int) -> list[Repair]:
+    """The end of the paragraph before the title that ends at `title` (a blank line before it,
+    within a few lines), where OCR read its period as a comma or a semicolon."""
+    blank = text.rfind("\n\n", 0, title)
+    if blank < 1 or text.count("\n", blank + 2, title) > _MAX_TITLE_LINES or text[blank - 1] not in ",;":
+        return []
+    return [Repair("landmark", blank - 1, blank, ".")]
 
 
 def _stray_marks(text: str, lm: Landmarks, done: list[Repair]) -> list[Repair]:
@@ -248,17 +273,32 @@ def _stray_marks(text: str, lm: Landmarks, done: list[Repair]) -> list[Repair]:
     begins a line, a word of such marks alone at a line's end (" |", " : :"), any marks before a
     landmark that begins a line ("- The Final Determination ..."), after a colon that ends one
     ("credentials: -"), and after a title's outcome word ("Upheld." "Upheld _")."""
-    found = [Repair("debris", m.start(m.lastindex or 0), m.end(m.lastindex or 0), "") for m in _STRAY.finditer(text)]
+    found = [Repair("debris", m.start(1), m.end(1), "") for m in _STRAY_START.finditer(text)]
+    found += [Repair("debris", a + end, b, "") for a, b in _lines(text) if (end := _without_trailing_marks(text[a:b])) < b - a]
     found += [Repair("debris", m.start(m.lastindex or 0), m.end(m.lastindex or 0), "") for m in _stray_around_landmarks(lm).finditer(text)]
     return [r for r in found if r.start < r.end and not _touched(done, r.start, r.end)]
+
+
+def _without_trailing_marks(line: str) -> int:
+    """Where `line` ends without its last words that are marks alone (" |", " : :"): one pass from
+    the end, so a long run of marks costs its length once. A line's first word stays."""
+    end = len(line)
+    while True:
+        head = line[:end].rstrip(" \t")
+        start = max(head.rfind(" "), head.rfind("\t")) + 1
+        if start == 0 or len(head) - start > 3 or not _STRAY_MARKS.issuperset(head[start:]):
+            return len(head) if end < len(line) else len(line)
+        end = start
 
 
 @functools.lru_cache(maxsize=8)
 def _stray_around_landmarks(lm: Landmarks) -> re.Pattern[str]:
     mark = r"(?:[^\w\s]|_)"
     landmark = "|".join(lm.pattern(t) for t in LINE_LANDMARKS)
+    heading = "|".join(lm.pattern(t) for t in HEADINGS)
     outcome = lm.pattern("OUTCOME_WORD")
     return re.compile(rf"^[ \t]*({mark}+[ \t]*)(?:{landmark})|:([ \t]+{mark}{{1,3}}[ \t]*)$"
+                      rf"|^[ \t]*(?:{heading})([ \t]+{mark}{{1,3}}[ \t]*)$"
                       rf"|:[ \t]*(?:{outcome})([ \t]*{mark}[^\n]*)$", re.M)
 
 
@@ -332,8 +372,10 @@ def _header(text: str, lm: Landmarks, done: list[Repair]) -> list[Repair]:
     labels = [p for p in pieces if p.terminal in HEADER_FIELDS]
     values = [p for p in pieces if p.terminal in HEADER_VALUES]
     if _pairs(labels, values):
-        return [Repair("debris", p.start, p.end, "") if p.terminal is None else Repair("value", p.start, p.end, p.value or "")
-                for p in pieces if p.terminal is None or (p.value is not None and p.value != text[p.start:p.end])]
+        kept = [Repair("debris", p.start, p.end, "") if p.terminal is None else Repair("value", p.start, p.end, p.value or "")
+                 for p in pieces if p.terminal is None or (p.value is not None and p.value != text[p.start:p.end])]
+        restored = _order_restored(text, labels, values)
+        return [r for r in kept if not _touched(restored, r.start, r.end)] + restored
     placed = {id(piece): field for field, piece in _placed(pieces).items()}
     found: list[Repair] = []
     for piece in pieces:
@@ -373,7 +415,7 @@ def _header_pieces(text: str, lm: Landmarks, region: tuple[int, int], done: list
         if split is not None and not _CASE_LIKE.fullmatch(token) and _CASE_LIKE.fullmatch(token + split.group()):
             word, token = split, token + split.group()  # a case number OCR split in two ("CM17-001 2517")
         as_written = next((t for t, regex in values if regex.fullmatch(token)), None)
-        reading = _value(_MARKS.sub("", token).strip(".,;:'`"))
+        reading = _value(_NOT_IN_A_VALUE.sub("", token))
         if as_written is not None and (as_written != "DATE" or us_date(token)):
             pieces.append(_Piece(pos, word.end(), as_written, token))
         elif reading is not None:
@@ -435,7 +477,8 @@ def _value(token: str) -> str | None:
 
 
 def _date_readings(token: str) -> list[str]:
-    """The dates `token` may be read as, padded MM/DD/YYYY (the caller keeps the calendar ones)."""
+    """The dates `token` may be read as, padded MM/DD/YYYY (the caller keeps the calendar ones):
+    as written, or, when that is no calendar day, with any of its 4s read as 1s."""
     if _DATE_LIKE.fullmatch(token):
         month, day, year = token.translate(_OCR_DIGITS).split("/")
     elif len(token) == 8 and _DATE_DIGITS.fullmatch(token):
@@ -449,15 +492,40 @@ def _date_readings(token: str) -> list[str]:
         return []
     if not (month + day + year).isdigit():
         return []
-    fours = [i for i, c in enumerate(month + day) if c == "4"]
+    written = f"{int(month):02d}/{int(day):02d}/{year}"
+    return [written] if us_date(written) else _fours_as_ones(written)
+
+
+def _fours_as_ones(date: str) -> list[str]:
+    """MM/DD/YYYY with one or more of its month's and day's 4s read as 1s (OCR's commonest
+    confusion on a worn or faxed copy), each way."""
+    month_day, year = date[:5], date[5:]
+    fours = [i for i, c in enumerate(month_day) if c == "4"]
     readings = []
-    for ones in itertools.product("41", repeat=len(fours)):  # the first: as written
-        chars = list(month + day)
+    for ones in itertools.product("41", repeat=len(fours)):
+        chars = list(month_day)
         for i, one in zip(fours, ones, strict=True):
             chars[i] = one
-        month_day = "".join(chars)
-        readings.append(f"{int(month_day[:len(month)]):02d}/{int(month_day[len(month):]):02d}/{year}")
-    return readings[:1] if us_date(readings[0]) else readings[1:]
+        readings.append("".join(chars) + year)
+    return readings[1:]  # the first is as written
+
+
+def _order_restored(text: str, labels: list[_Piece], values: list[_Piece]) -> list[Repair]:
+    """In a header paired as written, a date that breaks the order the letter's dates follow,
+    where reading one of its 4s as a 1 restores the order and no other date's would."""
+    dates = {HEADER_FIELDS[label.terminal][0]: value for label, value in zip(labels, values, strict=True)
+             if label.terminal is not None and value.terminal == "DATE" and us_date(value.value or "")}
+    isos = {field: us_date(piece.value or "") for field, piece in dates.items()}
+    if _in_order(isos):
+        return []
+    fixes = [(piece, reading) for field, piece in dates.items() for reading in _fours_as_ones(piece.value or "")
+             if us_date(reading) and _in_order(isos | {field: us_date(reading)})]
+    return [Repair("value", piece.start, piece.end, reading) for piece, reading in fixes] if len(fixes) == 1 else []
+
+
+def _in_order(isos: dict[str, str | None]) -> bool:
+    known = [isos[field] or "" for field in DATE_ORDER if field in isos]
+    return known == sorted(known)
 
 
 # -- flattened text ------------------------------------------------------------------------------
