@@ -28,6 +28,7 @@ a posted letter's text never pays for them. The landmarks' words come from the g
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import functools
 import itertools
@@ -70,6 +71,8 @@ _STRAY_MARKS = frozenset("|_{}[]~\u2014=:;.,'\"\u2018\u2019\u201c\u201d")
 _STRAY_START = re.compile(r"^[ \t]*([|_{}\[\]~\u2014]+[ \t]*)", re.M)
 _SENTENCE_END = re.compile(r"[.!?](?=\s)")
 _MAX_DEBRIS_LINES = 4
+_MIN_FUZZY_PHRASE = 9  # a shorter landmark is too near too many words to be read through OCR's confusions
+_NEAR = 0.88  # difflib's ratio from which a line's beginning is a landmark OCR misread
 _MAX_TITLE_LINES = 8  # a partial authorization's title runs to four or five lines
 
 
@@ -138,8 +141,18 @@ def _without_overlaps(repairs: list[Repair]) -> list[Repair]:
     return kept
 
 
-def _touched(repairs: list[Repair], start: int, end: int) -> bool:
-    return any(r.start < end and start < r.end for r in repairs)
+class _Taken:
+    """The spans that repairs already took, asked whether a span overlaps one of them: one sort,
+    then a bisection a question (a scan's header of thousands of marks asked each repair)."""
+
+    def __init__(self, repairs: list[Repair]) -> None:
+        spans = sorted((r.start, r.end) for r in repairs)
+        self.starts = [start for start, _ in spans]
+        self.reach = list(itertools.accumulate((end for _, end in spans), max))
+
+    def __call__(self, start: int, end: int) -> bool:
+        before = bisect.bisect_left(self.starts, end)
+        return before > 0 and self.reach[before - 1] > start
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -158,14 +171,15 @@ def _furniture(text: str) -> list[Repair]:
     found = [Repair("furniture", m.start(), min(m.end() + 1, len(text)), "") for m in _FURNITURE.finditer(text) if m.group().strip()]
     lines = [(a, b) for a, b in _lines(text) if text[a:b].strip()]
     counts = Counter(text[a:b].strip() for a, b in lines)
+    taken = _Taken(found)
     # A running header or footer: a short line that is no sentence, on every page (three times),
     # or twice where one of them is the first line or next to a page number or fax banner.
     near_furniture = {text[a:b].strip() for i, (a, b) in enumerate(lines)
-                      if i == 0 or any(_touched(found, *lines[j]) for j in (i - 1, i + 1) if 0 <= j < len(lines))}
+                      if i == 0 or any(taken(*lines[j]) for j in (i - 1, i + 1) if 0 <= j < len(lines))}
     repeated = {line for line, n in counts.items() if (n >= 3 or (n == 2 and line in near_furniture))
                 and 8 <= len(line) <= 80 and not line.endswith(".") and ":" not in line}
     found += [Repair("furniture", a, min(b + 1, len(text)), "") for a, b in lines
-              if text[a:b].strip() in repeated and not _touched(found, a, b)]
+              if text[a:b].strip() in repeated and not taken(a, b)]
     return found
 
 
@@ -182,7 +196,12 @@ def _landmarks_misread(text: str, lm: Landmarks, done: list[Repair], terminals: 
     """A line that begins almost as one of these landmarks does (OCR dropped, doubled or confused
     a letter, lost the colon, split or joined a word): its beginning becomes the landmark's
     phrase. (A 2014 header is `_header`'s: its lines are left alone.)"""
-    phrases = [(terminal, lm.phrase(terminal), lm.regex(terminal)) for terminal in terminals]
+    touched = _Taken(done)
+    regexes = [lm.regex(terminal) for terminal in terminals]
+    # One matcher a phrase, its key analysed once (SequenceMatcher caches its second sequence);
+    # the cheap upper bounds first, the full ratio only where they allow a match.
+    matchers = [(phrase, difflib.SequenceMatcher(None, "", _key(phrase)))
+                for phrase in map(lm.phrase, terminals) if len(phrase) >= _MIN_FUZZY_PHRASE]
     header = _header_region(text, lm, done) or (0, 0)
     found: list[Repair] = []
     for a, b in _lines(text):
@@ -193,21 +212,21 @@ def _landmarks_misread(text: str, lm: Landmarks, done: list[Repair], terminals: 
         if not stripped:
             continue
         at = a + len(line) - len(stripped)
-        if any(regex.match(text, at) for _, _, regex in phrases):
+        if any(regex.match(text, at) for regex in regexes):
             continue
         best: tuple[float, int, str] | None = None
-        for _terminal, phrase, _regex in phrases:
-            if len(phrase) < 9:
-                continue
-            target = _key(phrase)
+        for phrase, matcher in matchers:
             for cut in _cuts(stripped, len(phrase)):
-                ratio = difflib.SequenceMatcher(None, _key(stripped[:cut]), target).ratio()
-                if ratio >= 0.88 and (best is None or ratio > best[0]):
+                matcher.set_seq1(_key(stripped[:cut]))
+                if matcher.real_quick_ratio() < _NEAR or matcher.quick_ratio() < _NEAR:
+                    continue
+                ratio = matcher.ratio()
+                if ratio >= _NEAR and (best is None or ratio > best[0]):
                     best = (ratio, cut, phrase)
             lost = _last_word_lost(stripped, phrase) if best is None else None
             if lost is not None:
                 best = (0.0, lost, phrase)
-        if best is not None and not _touched(done, at, at + best[1]):
+        if best is not None and not touched(at, at + best[1]):
             _, cut, phrase = best
             rest = stripped[cut:cut + 1]
             replacement = phrase + (" " if rest and not rest.isspace() else "")
@@ -239,6 +258,7 @@ def _outcomes_misread(text: str, lm: Landmarks, done: list[Repair]) -> list[Repa
     colon before it ("is; Upheld"). The paragraph before such a title ends a sentence, so a period
     OCR read as a comma or semicolon at its end ("medically necessary,") is a period: else the
     paragraph would go on into the title."""
+    touched = _Taken(done)
     outcomes = [lm.phrase("UPHELD"), lm.phrase("OVERTURNED")]
     keys = [_key(o) for o in outcomes]
     label, label_phrase = lm.regex("_CA_GUIDELINE_LABEL"), lm.phrase("_CA_GUIDELINE_LABEL")
@@ -256,7 +276,7 @@ def _outcomes_misread(text: str, lm: Landmarks, done: list[Repair]) -> list[Repa
         if m.group(1) != ":":
             found.append(Repair("landmark", m.start(1), m.end(1), ":"))
         found += _period_before(text, m.start())
-    return [r for r in found if not _touched(done, r.start, r.end)]
+    return [r for r in found if not touched(r.start, r.end)]
 
 
 def _period_before(text: str, title: int) -> list[Repair]:
@@ -273,10 +293,11 @@ def _stray_marks(text: str, lm: Landmarks, done: list[Repair]) -> list[Repair]:
     begins a line, a word of such marks alone at a line's end (" |", " : :"), any marks before a
     landmark that begins a line ("- The Final Determination ..."), after a colon that ends one
     ("credentials: -"), and after a title's outcome word ("Upheld." "Upheld _")."""
+    touched = _Taken(done)
     found = [Repair("debris", m.start(1), m.end(1), "") for m in _STRAY_START.finditer(text)]
     found += [Repair("debris", a + end, b, "") for a, b in _lines(text) if (end := _without_trailing_marks(text[a:b])) < b - a]
     found += [Repair("debris", m.start(m.lastindex or 0), m.end(m.lastindex or 0), "") for m in _stray_around_landmarks(lm).finditer(text)]
-    return [r for r in found if r.start < r.end and not _touched(done, r.start, r.end)]
+    return [r for r in found if r.start < r.end and not touched(r.start, r.end)]
 
 
 def _without_trailing_marks(line: str) -> int:
@@ -313,13 +334,14 @@ def _first_start(text: str, lm: Landmarks) -> int | None:
 def _debris_before_the_letter(text: str, lm: Landmarks, done: list[Repair]) -> list[Repair]:
     """A logo read as a few short lines of marks before the letter's first landmark (or before
     the first one repaired, or its header's first line), besides the page furniture found there."""
+    touched = _Taken(done)
     first = _first_start(text, lm)
     repaired = [r.start for r in done if r.kind == "landmark" and any(r.replacement.startswith(lm.phrase(t)) for t in LETTER_STARTS)]
     header = _header_region(text, lm, done)
     first = min([*([first] if first is not None else []), *repaired, *(header[:1] if header else ())], default=None)
     if not first:
         return []
-    lines = [(a, b) for a, b in _lines(text[:first]) if text[a:b].strip() and not _touched(done, a, b)]
+    lines = [(a, b) for a, b in _lines(text[:first]) if text[a:b].strip() and not touched(a, b)]
     if not lines or len(lines) > _MAX_DEBRIS_LINES or any(len(text[a:b].strip()) > 60 for a, b in lines):
         return []
     return [Repair("debris", a, min(b + 1, first), "") for a, b in lines]
@@ -344,10 +366,11 @@ def _header_region(text: str, lm: Landmarks, done: list[Repair] | None = None) -
 
 def _header_marks(text: str, lm: Landmarks, done: list[Repair]) -> list[Repair]:
     """Table borders and stray marks among the header's labels and values."""
+    touched = _Taken(done)
     region = _header_region(text, lm)
     if region is None:
         return []
-    return [Repair("debris", m.start(), m.end(), "") for m in _MARKS.finditer(text, *region) if not _touched(done, m.start(), m.end())]
+    return [Repair("debris", m.start(), m.end(), "") for m in _MARKS.finditer(text, *region) if not touched(m.start(), m.end())]
 
 
 @dataclass(frozen=True)
@@ -375,7 +398,7 @@ def _header(text: str, lm: Landmarks, done: list[Repair]) -> list[Repair]:
         kept = [Repair("debris", p.start, p.end, "") if p.terminal is None else Repair("value", p.start, p.end, p.value or "")
                  for p in pieces if p.terminal is None or (p.value is not None and p.value != text[p.start:p.end])]
         restored = _order_restored(text, labels, values)
-        return [r for r in kept if not _touched(restored, r.start, r.end)] + restored
+        return [r for r in kept if not _Taken(restored)(r.start, r.end)] + restored
     placed = {id(piece): field for field, piece in _placed(pieces).items()}
     found: list[Repair] = []
     for piece in pieces:
@@ -390,12 +413,13 @@ def _header(text: str, lm: Landmarks, done: list[Repair]) -> list[Repair]:
 
 
 def _header_pieces(text: str, lm: Landmarks, region: tuple[int, int], done: list[Repair]) -> list[_Piece]:
+    touched = _Taken(done)
     labels = [(t, lm.regex(t)) for t in HEADER_LABELS]
     values = [(t, lm.regex(t)) for t in sorted(HEADER_VALUES)]
     pieces: list[_Piece] = []
     pos, end = region
     while pos < end:
-        if text[pos].isspace() or _touched(done, pos, pos + 1):
+        if text[pos].isspace() or touched(pos, pos + 1):
             pos += 1
             continue
         label = next(((t, m) for t, regex in labels if (m := regex.match(text, pos, end))), None)
@@ -536,6 +560,7 @@ def _line_breaks(text: str, lm: Landmarks, done: list[Repair]) -> list[Repair]:
     start its line, and before each decision title, which starts after the last sentence end
     before its outcome, or after the landmark before it (a partial authorization's sentences go
     on, as the grammar's SENTENCE_GOES_ON says)."""
+    touched = _Taken(done)
     landmarks = sorted((m.start(), m.end()) for terminal in LINE_LANDMARKS for m in lm.regex(terminal).finditer(text))
     starts = {start for start, _ in landmarks if _mid_line(text, start)}
     goes_on = re.compile(lm.pattern("SENTENCE_GOES_ON"))
@@ -551,7 +576,7 @@ def _line_breaks(text: str, lm: Landmarks, done: list[Repair]) -> list[Repair]:
             starts.add(title)
     found: list[Repair] = []
     for at in sorted(starts):
-        if not _touched(done, at - 1, at + 1):
+        if not touched(at - 1, at + 1):
             space = len(text[:at]) - len(text[:at].rstrip(" "))
             found.append(Repair("line-break", at - space, at, "\n"))
     return found
