@@ -248,3 +248,16 @@ def test_a_fax_that_still_fails_once_repaired_is_refused_where_its_repaired_text
     with pytest.raises(imrparse.ParseError) as refused:
         imrparse.parse(fax)
     assert refused.value.line is not None and refused.value.line > 10
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    ("MRI of the cervicel spine without contrast", "MRI of the cervical spine without contrast"),  # its rationale says "cervical spine"
+    ("MRI of the cervical spines without contrast", "MRI of the cervical spines without contrast"),  # a plural is no misreading
+], ids=["misread", "plural"])
+def test_a_title_word_ocr_misread_is_read_as_the_items_own_paragraphs_write_it(written: str, read: str) -> None:
+    scan = _CLEAN_SCAN.replace("MRI of the cervical spine without contrast: Upheld", f"{written}: Upheld", 1)
+    assert scan != _CLEAN_SCAN
+    record = imrparse.parse(scan)
+    assert record["decisions"][1]["treatment"] == read
+    assert [(r["text"], r["read_as"]) for r in record["repairs"] if r["kind"] == "value"] == (
+        [("cervicel", "cervical")] if written != read else [])

@@ -65,6 +65,7 @@ _DATE_DIGITS = re.compile(r"[0-9OoQDlIi|!SBZ]+")
 _SLASH_LIKE = "/7lI|!1"
 _NOT_IN_A_VALUE = re.compile(r"[^0-9A-Za-z/!(-]")  # marks and OCR's stray symbols ("C\u20acM16-0242302")
 _WORD = re.compile(r"\S+")
+_LETTERS = re.compile(r"[A-Za-z]{3,}")
 # Marks a scan leaves at a line's start, and (with punctuation) alone at its end; not "&", "-" or
 # "%", which end a line of a letter's own text.
 _STRAY_MARKS = frozenset("|_{}[]~\u2014=:;.,'\"\u2018\u2019\u201c\u201d")
@@ -264,9 +265,14 @@ def _outcomes_misread(text: str, lm: Landmarks, done: list[Repair]) -> list[Repa
     label, label_phrase = lm.regex("_CA_GUIDELINE_LABEL"), lm.phrase("_CA_GUIDELINE_LABEL")
     labels = {r.start for r in done if r.kind == "landmark" and r.replacement.startswith(label_phrase)}
     found: list[Repair] = []
-    for m in re.finditer(r"([:;,.])[ \t]*([A-Za-z01|]{4,12})(?:[^\w\n]|_)*\n\s*", text):
-        if not label.match(text, m.end()) and m.end() not in labels:
-            continue
+    titles = [m for m in re.finditer(r"([:;,.])[ \t]*([A-Za-z01|]{4,12})(?:[^\w\n]|_)*\n\s*", text)
+              if label.match(text, m.end()) or m.end() in labels]
+    blocks = [_title_block(text, m.start()) for m in titles]
+    in_titles = Counter(w.group() for start, end in blocks for w in _LETTERS.finditer(text, start, end))
+    elsewhere = Counter(w.group() for w in _LETTERS.finditer(text)) - in_titles
+    ends = [*(t.start() for t in titles[1:]), len(text)][:len(titles)]
+    for m, block, end in zip(titles, blocks, ends, strict=True):
+        found += _title_words_misread(text, block, end, elsewhere)
         word = m.group(2)
         if not lm.regex("OUTCOME").fullmatch(word):
             near = difflib.get_close_matches(_key(word), keys, n=2, cutoff=0.7)
@@ -279,11 +285,59 @@ def _outcomes_misread(text: str, lm: Landmarks, done: list[Repair]) -> list[Repa
     return [r for r in found if not touched(r.start, r.end)]
 
 
+def _blank_before(text: str, outcome: int) -> int | None:
+    """The blank line before the title whose outcome is at `outcome` (a partial authorization's
+    title runs to a few lines), if there is one within a title's length of lines."""
+    blank = text.rfind("\n\n", 0, outcome)
+    return blank if blank >= 0 and text.count("\n", blank + 2, outcome) <= _MAX_TITLE_LINES else None
+
+
+def _title_block(text: str, outcome: int) -> tuple[int, int]:
+    """The title whose outcome is at `outcome`: from after the blank line before it, or from its
+    line's start."""
+    blank = _blank_before(text, outcome)
+    return (text.rfind("\n", 0, outcome) + 1 if blank is None else blank + 2), outcome
+
+
+def _title_words_misread(text: str, title: tuple[int, int], end: int, elsewhere: Counter[str]) -> list[Repair]:
+    """A word of a title that OCR misread ("EMG/NCYV"): written nowhere in the letter but in titles
+    (OCR misreads a word the same way each time), one letter off from a word of the item's own
+    paragraphs after the title, which restate the request ("the request for EMG/NCV of the
+    bilateral ..."), and read so where those paragraphs have it in the same words around it. A
+    plural or a case is not a misreading."""
+    item = " ".join(text[title[1]:end].split())  # the item's paragraphs, after its outcome
+    own = {w.group() for w in _LETTERS.finditer(item)}
+    found = []
+    for w in _LETTERS.finditer(text, *title):
+        if elsewhere[w.group()]:
+            continue
+        token = _WORD.search(text, max(title[0] - 1, text.rfind(" ", title[0], w.start()), text.rfind("\n", title[0], w.start())) + 1)
+        after = _WORD.search(text, token.end()) if token else None
+        if token is None or after is None:
+            continue
+        near = [other for other in own if _one_letter_off(w.group(), other)
+                and (text[token.start():w.start()] + other + text[w.end():token.end()] + " " + after.group()) in item]
+        if len(near) == 1:
+            found.append(Repair("value", w.start(), w.end(), near[0]))
+    return found
+
+
+def _one_letter_off(word: str, other: str) -> bool:
+    """One letter changed, added or dropped; not in case only, nor an "s" or "es" of a plural."""
+    a, b = word.casefold(), other.casefold()
+    if a == b or a.rstrip("s") == b.rstrip("s") or a.removesuffix("es") == b or b.removesuffix("es") == a:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = sorted((a, b), key=len)
+    return len(long) - len(short) == 1 and any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
 def _period_before(text: str, title: int) -> list[Repair]:
     """The end of the paragraph before the title that ends at `title` (a blank line before it,
     within a few lines), where OCR read its period as a comma or a semicolon."""
-    blank = text.rfind("\n\n", 0, title)
-    if blank < 1 or text.count("\n", blank + 2, title) > _MAX_TITLE_LINES or text[blank - 1] not in ",;":
+    blank = _blank_before(text, title)
+    if not blank or text[blank - 1] not in ",;":
         return []
     return [Repair("landmark", blank - 1, blank, ".")]
 
