@@ -261,3 +261,16 @@ def test_a_title_word_ocr_misread_is_read_as_the_items_own_paragraphs_write_it(w
     assert record["decisions"][1]["treatment"] == read
     assert [(r["text"], r["read_as"]) for r in record["repairs"] if r["kind"] == "value"] == (
         [("cervicel", "cervical")] if written != read else [])
+
+
+def test_a_guideline_sentences_period_ocr_read_as_a_comma_still_ends_it() -> None:
+    """"... outside of the MTUS Guidelines, Decision based on ...": the known sentence before the
+    next one's opening, not a citation."""
+    said = ("Claims Administrator guideline: The Claims Administrator based their decision on recommendation(s) outside of the "
+            "MTUS Guidelines{} Decision based on MTUS Shoulder Complaints 2004.")
+    original = "Claims Administrator guideline: Decision based on MTUS Shoulder Complaints 2004."
+    assert original in _CLEAN_SCAN
+    posted, scan = (imrparse.parse(_CLEAN_SCAN.replace(original, said.format(end), 1)) for end in ".,")
+    assert _read(scan)[0] == _read(posted)[0]
+    guideline = scan["decisions"][0]["claims_administrator_guideline"]
+    assert guideline is not None and (guideline["mtus"], guideline["unrecognized"]) == (["Shoulder Complaints 2004"], [])

@@ -40,6 +40,7 @@ from imrparse import record
 from imrparse.grammar.landmarks import HEADINGS, ITEM_LABELS, Landmarks
 from imrparse.read.builder import DATE_ORDER, FIELD_LABELS, HEADER_FIELDS, HEADER_VALUES
 from imrparse.read.dates import us_date
+from imrparse.read.wording import GUIDELINE_WORDINGS
 from imrparse.text.normalize import Normalized, edit
 
 # Landmarks that begin a line of a posted letter: a misspelled one is looked for at a line's start,
@@ -125,6 +126,7 @@ def repair(normalized: Normalized, lm: Landmarks) -> tuple[Normalized, list[Repa
         repairs += _header(text, lm, repairs)
         repairs += _landmarks_misread(text, lm, repairs, HEADER_LABELS[:6])  # a 2013 header's
         repairs += _outcomes_misread(text, lm, repairs)
+        repairs += _periods_before_openings(text, repairs)
         repairs += _stray_marks(text, lm, repairs)
     repairs += _line_breaks(text, lm, repairs)
     repairs = _without_overlaps(repairs)
@@ -331,6 +333,21 @@ def _one_letter_off(word: str, other: str) -> bool:
         return sum(x != y for x, y in zip(a, b, strict=True)) == 1
     short, long = sorted((a, b), key=len)
     return len(long) - len(short) == 1 and any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def _periods_before_openings(text: str, done: list[Repair]) -> list[Repair]:
+    """A period OCR read as a comma or semicolon before a guideline sentence's opening ("outside
+    of the MTUS Guidelines, Decision based on ..."): else the sentence before it is no known
+    wording, and is read as a citation."""
+    touched = _Taken(done)
+    return [Repair("landmark", m.start(), m.end(), ".") for m in _comma_before_an_opening().finditer(text)
+            if not touched(m.start(), m.end())]
+
+
+@functools.lru_cache(maxsize=1)
+def _comma_before_an_opening() -> re.Pattern[str]:
+    openings = sorted({row.opens for row in GUIDELINE_WORDINGS if row.opens})
+    return re.compile(r"(?<=[A-Za-z)\]])[,;](?=[ \t\n]+(?:" + "|".join(openings) + "))")
 
 
 def _period_before(text: str, title: int) -> list[Repair]:
