@@ -147,7 +147,7 @@ class _RecordRequired(TypedDict):
 
 
 class Repair(TypedDict):
-    kind: Literal["furniture", "debris", "landmark", "value", "label", "line-break"]
+    kind: Literal["furniture", "debris", "landmark", "value", "label", "wording", "line-break"]
     text: str
     read_as: str
     span: Span

@@ -274,3 +274,16 @@ def test_a_guideline_sentences_period_ocr_read_as_a_comma_still_ends_it() -> Non
     assert _read(scan)[0] == _read(posted)[0]
     guideline = scan["decisions"][0]["claims_administrator_guideline"]
     assert guideline is not None and (guideline["mtus"], guideline["unrecognized"]) == (["Shoulder Complaints 2004"], [])
+
+
+@pytest.mark.parametrize("misread", ["recomimendation(s)", "recommendation(s)"], ids=["misread", "as-written"])
+def test_a_known_guideline_sentence_with_a_word_ocr_misread_is_read_as_its_wording_row_says_it(misread: str) -> None:
+    said = ("Claims Administrator guideline: The Claims Administrator based their decision on {} outside of the "
+            "MTUS Guidelines. Decision based on MTUS Shoulder Complaints 2004.")
+    original = "Claims Administrator guideline: Decision based on MTUS Shoulder Complaints 2004."
+    posted, scan = (imrparse.parse(_CLEAN_SCAN.replace(original, said.format(word), 1)) for word in ("recommendation(s)", misread))
+    guideline = scan["decisions"][0]["claims_administrator_guideline"]
+    assert guideline is not None and (guideline["mtus"], guideline["non_mtus"]) == (["Shoulder Complaints 2004"], [])
+    assert _read(scan)[0] == _read(posted)[0]
+    assert [r["read_as"].split()[-6:] for r in scan["repairs"] if r["kind"] == "wording"] == (
+        [["recommendation(s)", "outside", "of", "the", "MTUS", "Guidelines"]] if misread != "recommendation(s)" else [])

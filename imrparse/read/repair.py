@@ -75,12 +75,13 @@ _SENTENCE_END = re.compile(r"[.!?](?=\s)")
 _MAX_DEBRIS_LINES = 4
 _MIN_FUZZY_PHRASE = 9  # a shorter landmark is too near too many words to be read through OCR's confusions
 _NEAR = 0.88  # difflib's ratio from which a line's beginning is a landmark OCR misread
+_NEAR_SENTENCE = 0.95  # ... and a fixed sentence of a guideline paragraph one
 _MAX_TITLE_LINES = 8  # a partial authorization's title runs to four or five lines
 
 
 @dataclass(frozen=True)
 class Repair:
-    kind: str  # furniture, debris, landmark, value, label, line-break
+    kind: str  # furniture, debris, landmark, value, label, wording, line-break
     start: int  # in the normalized text
     end: int
     replacement: str
@@ -127,6 +128,7 @@ def repair(normalized: Normalized, lm: Landmarks) -> tuple[Normalized, list[Repa
         repairs += _landmarks_misread(text, lm, repairs, HEADER_LABELS[:6])  # a 2013 header's
         repairs += _outcomes_misread(text, lm, repairs)
         repairs += _periods_before_openings(text, repairs)
+        repairs += _wordings_misread(text, repairs)
         repairs += _stray_marks(text, lm, repairs)
     repairs += _line_breaks(text, lm, repairs)
     repairs = _without_overlaps(repairs)
@@ -348,6 +350,47 @@ def _periods_before_openings(text: str, done: list[Repair]) -> list[Repair]:
 def _comma_before_an_opening() -> re.Pattern[str]:
     openings = sorted({row.opens for row in GUIDELINE_WORDINGS if row.opens})
     return re.compile(r"(?<=[A-Za-z)\]])[,;](?=[ \t\n]+(?:" + "|".join(openings) + "))")
+
+
+def _wordings_misread(text: str, done: list[Repair]) -> list[Repair]:
+    """A guideline paragraph's fixed sentence (a row with nothing to read out of it) with a word
+    OCR misread ("... based their decision on recomimendation(s) outside of the MTUS
+    Guidelines."): after its row's opening, within a few letters of the row's example, and not
+    matched by the row as written. It is read as the example says it: else it is read as a
+    citation."""
+    touched = _Taken(done)
+    periods = sorted(r.start for r in done if r.replacement == ".")  # a comma OCR made of a period, repaired
+    found = []
+    for opening, row, rest, matcher in _fixed_sentences():
+        for m in opening.finditer(text):
+            limit = m.end() + 2 * len(rest)
+            ends = [at for at in (text.find(".", m.end(), limit), *periods[bisect.bisect_left(periods, m.end()):][:1]) if 0 <= at < limit]
+            if not ends or row.match(text, m.start()) or touched(m.end(), min(ends)):
+                continue
+            end = min(ends)  # the sentence's period, kept as it is or as it was repaired
+            written = " ".join(text[m.end():end].split()) + "."
+            if written == rest:  # as the row says it, but for its period (repaired apart)
+                continue
+            matcher.set_seq1(written)
+            if matcher.real_quick_ratio() >= _NEAR_SENTENCE and matcher.quick_ratio() >= _NEAR_SENTENCE \
+                    and matcher.ratio() >= _NEAR_SENTENCE:
+                found.append(Repair("wording", m.end(), end, " " + rest.removesuffix(".")))
+    return found
+
+
+@functools.lru_cache(maxsize=1)
+def _fixed_sentences() -> list[tuple[re.Pattern[str], re.Pattern[str], str, difflib.SequenceMatcher[str]]]:
+    """Each fixed guideline row: its opening, its pattern, and its example after the opening."""
+    rows = []
+    for row in GUIDELINE_WORDINGS:
+        compiled = row.compiled()
+        if row.opens and not compiled.groupindex:
+            opening = re.compile(row.opens)
+            said = opening.match(row.example)
+            assert said is not None, row.name  # tests/test_wording.py: every example opens as its row says
+            rest = " ".join(row.example[said.end():].split())
+            rows.append((opening, compiled, rest, difflib.SequenceMatcher(None, "", rest)))
+    return rows
 
 
 def _period_before(text: str, title: int) -> list[Repair]:
