@@ -25,9 +25,10 @@ from lark.exceptions import VisitError
 
 from imrparse import record
 from imrparse.errors import HEADER_PAIRING, error_at
-from imrparse.grammar.landmarks import Landmarks, landmarks
+from imrparse.grammar.landmarks import HEADINGS, ITEM_LABELS, Landmarks, landmarks
 from imrparse.read import layouts, narrative, parts, readers, treatment
 from imrparse.read.dates import us_date
+from imrparse.text import spanmap
 from imrparse.text.normalize import Normalized, collapse
 
 SCHEMA_VERSION = 1
@@ -45,6 +46,9 @@ HEADER_FIELDS = {
 HEADER_VALUES = frozenset(value for _, value in HEADER_FIELDS.values())
 CASE_FIELDS = tuple(field for field, _ in HEADER_FIELDS.values())
 FIELD_LABELS = {field: label for label, (field, _) in HEADER_FIELDS.items()}  # case field -> its label's terminal
+# The record's `landmarks`: the headings, labels and introductions read, as their terminals.
+LANDMARKS = frozenset({*HEADINGS, *ITEM_LABELS, *HEADER_FIELDS, "_RECEIVED", "_SUMMARY_INTRO", "_DECISIONS_INTRO", "_CREDENTIALS_INTRO",
+                       "_LICENSURE_LABEL", "_SPECIALTY_LABEL", "_OUTCOME_COLON"})
 
 
 class LayoutError(LookupError):
@@ -68,6 +72,8 @@ Child = Any
 # threads apart.
 _current: contextvars.ContextVar[Normalized] = contextvars.ContextVar("imrparse_normalized")
 _landmarks: contextvars.ContextVar[Landmarks] = contextvars.ContextVar("imrparse_landmarks")
+# The landmark tokens the callbacks have been handed so far: (terminal, normalized start, end).
+_landmarks_read: contextvars.ContextVar[list[tuple[str, int, int]]] = contextvars.ContextVar("imrparse_landmarks_read")
 
 
 @contextmanager
@@ -75,11 +81,29 @@ def building(normalized: Normalized, grammar: Path | None = None) -> Iterator[No
     """Make `normalized` the text the callbacks read while it is parsed with `grammar`."""
     reset = _current.set(normalized)
     reset_landmarks = _landmarks.set(landmarks(grammar))
+    reset_read = _landmarks_read.set([])
     try:
         yield
     finally:
         _current.reset(reset)
         _landmarks.reset(reset_landmarks)
+        _landmarks_read.reset(reset_read)
+
+
+def note_landmarks(children: list[Any]) -> None:
+    """Keep a rule's landmark tokens for the record's `landmarks` (each token is some rule's
+    child; a partial record's are also the tokens of the rules not yet complete)."""
+    found = [(child.type, child.start_pos, child.end_pos) for child in children if getattr(child, "type", None) in LANDMARKS]
+    if found:
+        _landmarks_read.get().extend(found)
+
+
+def landmarks_read(since: int = 0) -> list[record.Landmark]:
+    """The landmarks read while building (from the `since`-th on), in the letter's order, with
+    their original spans."""
+    normalized = _current.get()
+    read = sorted(_landmarks_read.get()[since:], key=lambda landmark: landmark[1])
+    return [{"terminal": terminal, "span": normalized.span(start, end)} for terminal, start, end in read]
 
 
 def _bounds(children: list[Child]) -> tuple[int, int]:
@@ -98,6 +122,7 @@ class RecordBuilder(Transformer[Token, Built]):
 
     @staticmethod
     def _built(children: list[Child], value: Any) -> Built:
+        note_landmarks(children)
         return Built(*_bounds(children), value)
 
     @staticmethod
@@ -126,10 +151,11 @@ class RecordBuilder(Transformer[Token, Built]):
 
     def _letter(self, layout: layouts.Layout, children: list[Child]) -> Built:
         start, end = _bounds(children)
+        note_landmarks(children)
         read = layout.read(children, _current.get(), _landmarks.get())
         read.setdefault("reviewer", parts.reviewer(licensure=[], specialties=[], board_certified=None, unrecognized=[],
                                                     span=None))  # a layout that states no credentials
-        return Built(start, end, letter_record(read, self._span(start, end), layout.name))
+        return Built(start, end, letter_record(read, self._span(start, end), layout.name, landmarks_read()))
 
     # -- header ------------------------------------------------------------------------
 
@@ -174,8 +200,9 @@ class RecordBuilder(Transformer[Token, Built]):
                     reviewer[key] = value
                 elif key == "unrecognized":
                     reviewer[key] += value
-                else:
-                    reviewer[key] += [v for v in value if v not in reviewer[key]]
+                else:  # names, each with its span: a name already read is not repeated
+                    known = [name for name, _ in reviewer[key]]
+                    reviewer[key] += [(name, at) for name, at in value if name not in known]
         return self._built(children, ("reviewer", parts.reviewer(
             licensure=reviewer["licensure"], specialties=reviewer["specialties"], board_certified=reviewer["board_certified"],
             unrecognized=reviewer["unrecognized"], span=self._span(*_bounds(children)))))
@@ -199,8 +226,11 @@ class RecordBuilder(Transformer[Token, Built]):
         return self._built(children, {"specialties": self._names(children, "specialties")})
 
     @staticmethod
-    def _names(children: list[Child], kind: str) -> list[str]:
-        return readers.split_names(children[-1].value, kind) if len(children) > 1 else []
+    def _names(children: list[Child], kind: str) -> list[parts.Named]:
+        if len(children) < 2:
+            return []
+        token = children[-1]
+        return parts.names(_current.get(), readers.split_names(token.value, kind), token.start_pos, token.end_pos)
 
     # -- clinical case summary ---------------------------------------------------------
 
@@ -230,6 +260,10 @@ class RecordBuilder(Transformer[Token, Built]):
         reading = readers.read_title(text.value)
         # The treatment's own text: the whole title, or the end of a partial authorization's.
         cut = 0 if reading.original_request is None else treatment.suffix_start(text.value, reading.treatment)
+        span = spanmap.spans_within(_current.get(), first.start_pos, outcome.end_pos)
+        spans = {"number": span(first.start_pos, first.end_pos)} if first.type == "ITEM_NUMBER" else {}
+        spans.update((field, span(text.start_pos + a, text.start_pos + b)) for field, (a, b) in reading.spans)
+        spans["outcome"] = span(outcome.start_pos, outcome.end_pos)
         return self._built(children, {
             "number": int(first.value) if first.type == "ITEM_NUMBER" else None,
             "title": collapse(text.value),
@@ -239,9 +273,11 @@ class RecordBuilder(Transformer[Token, Built]):
             "authorized": reading.authorized,
             "title_span": self._span(*_bounds(children)),
             "outcome": str(outcome.value).lower(),
+            "spans": spans,
         })
 
     def ca_guideline(self, children: list[Child]) -> Built:
+        note_landmarks(children)
         label = children[0]
         if len(children) == 1:  # an empty paragraph: `validate` reports it
             return Built(label.end_pos, label.end_pos, parts.empty_guideline(_current.get(), label.end_pos))
@@ -251,13 +287,14 @@ class RecordBuilder(Transformer[Token, Built]):
     reviewer_guideline = ca_guideline
 
     def rationale(self, children: list[Child]) -> Built:
+        note_landmarks(children)
         start, end = children[1].start_pos, children[-1].end_pos  # after the label
         return Built(start, end, self._text(start, end))
 
 
-def letter_record(read: dict[str, Any], span: list[int] | None, layout: str) -> dict[str, Any]:
-    """The letter's record from its parts ("case", "reviewer", "summary", "decisions"); a letter
-    without a header has a case of nulls."""
+def letter_record(read: dict[str, Any], span: list[int] | None, layout: str, landmarks: list[record.Landmark]) -> dict[str, Any]:
+    """The letter's record from its parts ("case", "reviewer", "summary", "decisions") and
+    landmarks; a letter without a header has a case of nulls."""
     case: dict[str, Any] = read.get("case") or dict(record.no_case())
     summary = read.get("summary")
     if summary is not None:
@@ -270,6 +307,7 @@ def letter_record(read: dict[str, Any], span: list[int] | None, layout: str) -> 
         "reviewer": read.get("reviewer"),
         "summary": summary,
         "decisions": read.get("decisions", []),
+        "landmarks": landmarks,
         "span": span,
     }
 

@@ -38,13 +38,28 @@ INJURY_DATE = re.compile(
 )
 
 
-def age_and_sex(text: str) -> tuple[int | None, str | None]:
+class AgeSex(NamedTuple):
+    age: int | None
+    sex: str | None
+    age_at: tuple[int, int] | None  # where each is written in the text read
+    sex_at: tuple[int, int] | None
+
+
+def age_and_sex(text: str) -> AgeSex:
     """The first "<n> year old [male|female]" of the narrative."""
     m = _AGE_SEX.search(text)
     if not m:
-        return None, None
+        return AgeSex(None, None, None, None)
     sex = m.group("sex")
-    return int(m.group("age")), _SEX_WORDS[sex.lower()] if sex else None
+    return AgeSex(int(m.group("age")), _SEX_WORDS[sex.lower()] if sex else None, m.span("age"), m.span("sex") if sex else None)
+
+
+def injury_statement(text: str) -> tuple[int, int] | None:
+    """Where the first stated date of injury is written (the date, not its lead-in)."""
+    m = INJURY_DATE.search(text)
+    if not m:
+        return None
+    return m.start("m") if m.group("m") else m.start("mname"), m.end()
 
 
 def injury_date(text: str, pivot_year: int | None = None) -> str | None:
