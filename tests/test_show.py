@@ -409,3 +409,28 @@ def test_debug_show_runs_validate_on_its_own_parse(monkeypatch: pytest.MonkeyPat
     view = show.build_view(path.read_text(encoding="utf-8"))
     monkeypatch.undo()
     assert view.record is not None and view.findings == imrparse.validate(path.read_text(encoding="utf-8"))
+
+
+def test_debug_show_draws_the_record_of_one_parse_and_walks_no_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every mark comes from the record (the landmarks and each citation's and credential's
+    span included): the letter is parsed once, and no interactive token walk runs."""
+    import lark
+
+    import imrparse.api as api
+
+    parses: list[object] = []
+    parse_as_it_is = api._parse_as_it_is
+
+    def counted(*args: object, **kwargs: object) -> object:
+        parses.append(args)
+        return parse_as_it_is(*args, **kwargs)  # type: ignore[arg-type]
+
+    def no_walk(*args: object, **kwargs: object) -> None:
+        raise AssertionError("debug show walked the letter's tokens")
+
+    monkeypatch.setattr(api, "_parse_as_it_is", counted)
+    monkeypatch.setattr(lark.Lark, "parse_interactive", no_walk)
+    view = show.build_view(GOOD.read_text())
+    assert len(parses) == 1 and view.record is not None
+    kinds = {m.kind for m in view.marks}
+    assert {"landmark", "credentials", "mtus", "non_mtus", "no_evidence", "upheld", "overturned", "fact", "treatment"} <= kinds
