@@ -129,7 +129,8 @@ def test_citations_are_found_across_wrapped_lines_and_extractor_hyphens() -> Non
     paragraph = ("Decision based on MTUS Low Back Complaints 2004,\n  Section(s):   Physical Methods, and Chronic Pain\nMedical "
                  "Treatment 2009, Section(s): TENS. Decision based on Non-\nMTUS Citation Official Disability\nGuidelines.")
     reading = readers.read_guideline(paragraph)
-    assert reading.mtus == ("Low Back Complaints 2004, Section(s): Physical Methods", "Chronic Pain Medical Treatment 2009, Section(s): TENS")
+    assert reading.mtus == ("Low Back Complaints 2004, Section(s): Physical Methods",
+                            "Chronic Pain Medical Treatment 2009, Section(s): TENS")
     assert reading.non_mtus == ("Official Disability Guidelines",)
     assert [paragraph[a:b] for a, b in reading.mtus_spans] == [
         "Low Back Complaints 2004,\n  Section(s):   Physical Methods", "Chronic Pain\nMedical Treatment 2009, Section(s): TENS"]

@@ -114,7 +114,8 @@ def test_credential_sentences(text: str, specialties: list[str], licensure: list
 def test_a_labelled_list_wraps_at_any_word() -> None:
     assert [n.text for n in readers.split_names("Physical Medicine & Rehabilitation, Pain Management, Occupational\nMedicine")] == [
         "Physical Medicine & Rehabilitation", "Pain Management", "Occupational Medicine"]
-    assert [n.text for n in readers.split_names("California,North\nCarolina, Texas", "licensure")] == ["California", "North Carolina", "Texas"]
+    states = readers.split_names("California,North\nCarolina, Texas", "licensure")
+    assert [n.text for n in states] == ["California", "North Carolina", "Texas"]
 
 
 # -- the fixtures in two extraction styles give one record ------------------------------------

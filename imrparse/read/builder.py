@@ -26,7 +26,7 @@ from lark.exceptions import VisitError
 from imrparse import record
 from imrparse.errors import HEADER_PAIRING, error_at
 from imrparse.grammar.landmarks import HEADINGS, ITEM_LABELS, Landmarks, landmarks
-from imrparse.read import layouts, narrative, parts, readers, treatment
+from imrparse.read import layouts, narrative, parts, readers
 from imrparse.read.dates import us_date
 from imrparse.text import spanmap
 from imrparse.text.normalize import Normalized, collapse
@@ -259,7 +259,7 @@ class RecordBuilder(Transformer[Token, Built]):
         first, text, outcome = children[0], children[-3], children[-1]
         reading = readers.read_title(text.value)
         # The treatment's own text: the whole title, or the end of a partial authorization's.
-        cut = 0 if reading.original_request is None else treatment.suffix_start(text.value, reading.treatment)
+        cut = 0 if reading.original_request is None else dict(reading.spans)["treatment"][0]
         span = spanmap.spans_within(_current.get(), first.start_pos, outcome.end_pos)
         spans = {"number": span(first.start_pos, first.end_pos)} if first.type == "ITEM_NUMBER" else {}
         spans.update((field, span(text.start_pos + a, text.start_pos + b)) for field, (a, b) in reading.spans)
