@@ -76,7 +76,7 @@ class Walk:
 
 
 def walk(parser: Lark, text: str, start: str = "start") -> Walk:
-    """The one token walk: diagnosis, `debug wording` and `debug show` all read a letter's tokens here."""
+    """The one token walk: diagnosis and `debug wording` read a letter's tokens here."""
     interactive = parser.parse_interactive(text, start=start)
     tokens: list[Token] = []
     try:
