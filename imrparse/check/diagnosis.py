@@ -42,6 +42,7 @@ from imrparse.grammar import lark_seam
 from imrparse.grammar.landmarks import HEADINGS, ITEM_LABELS, LETTER_STARTS, TITLE_PARTS, Landmarks, of_parser
 from imrparse.read import layouts
 from imrparse.read.builder import build, building, landmarks_read, letter_record, note_landmarks
+from imrparse.record import Landmark
 from imrparse.text.normalize import LineIndex, Normalized
 
 
@@ -128,10 +129,10 @@ def _stopped_at(exc: UnexpectedInput, text: str) -> int:
 
 
 def items_after(normalized: Normalized, parser: Lark, after: int,
-                grammar: Path | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+                grammar: Path | None = None) -> tuple[list[dict[str, Any]], list[Landmark]]:
     """The decision items that begin after `after` (an offset of the original text), each read
-    alone, and their landmarks (labels): a damaged item costs only itself. An item begins at a line that ends like a title,
-    "<item>: <word>", and is followed by the item's first label; each is parsed from the `item`
+    alone, and their landmarks: a damaged item costs only itself. An item begins at a line that
+    ends like a title, "<item>: <word>", and is followed by the item's first label; each is parsed from the `item`
     start symbol in a copy of the text blanked outside it (positions kept), and one that does not
     parse alone (the damaged one) is left out."""
     lm = of_parser(parser)
@@ -147,7 +148,7 @@ def items_after(normalized: Normalized, parser: Lark, after: int,
                 found.append(build(parser.parse(alone, start="item")).value)
             except (UnexpectedInput, ParseError):
                 continue
-        return found, landmarks_read()  # type: ignore[return-value]
+        return found, landmarks_read()
 
 
 def _title_start(text: str, line_start: int) -> int:

@@ -98,11 +98,10 @@ def note_landmarks(children: list[Any]) -> None:
         _landmarks_read.get().extend(found)
 
 
-def landmarks_read(since: int = 0) -> list[record.Landmark]:
-    """The landmarks read while building (from the `since`-th on), in the letter's order, with
-    their original spans."""
+def landmarks_read() -> list[record.Landmark]:
+    """The landmarks read while building, in the letter's order, with their original spans."""
     normalized = _current.get()
-    read = sorted(_landmarks_read.get()[since:], key=lambda landmark: landmark[1])
+    read = sorted(_landmarks_read.get(), key=lambda landmark: landmark[1])
     return [{"terminal": terminal, "span": normalized.span(start, end)} for terminal, start, end in read]
 
 
