@@ -295,10 +295,10 @@ def letter_record(read: dict[str, Any], span: list[int] | None, layout: str, lan
     """The letter's record from its parts ("case", "reviewer", "summary", "decisions") and
     landmarks; a letter without a header has a case of nulls."""
     case: dict[str, Any] = read.get("case") or dict(record.no_case())
-    summary = read.get("summary")
+    summary, injury = read.get("summary") or (None, None)  # the summary and its statement of the date of injury
     if summary is not None:
         decision_year = int(case["decision_date"][:4]) if case.get("decision_date") else None
-        summary["date_of_injury"] = narrative.injury_date(summary["text"], decision_year)
+        summary["date_of_injury"] = narrative.injury_date(injury, decision_year)
     return {
         "schema_version": SCHEMA_VERSION,
         "layout": layout,

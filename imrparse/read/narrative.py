@@ -54,18 +54,21 @@ def age_and_sex(text: str) -> AgeSex:
     return AgeSex(int(m.group("age")), _SEX_WORDS[sex.lower()] if sex else None, m.span("age"), m.span("sex") if sex else None)
 
 
-def injury_statement(text: str) -> tuple[int, int] | None:
-    """Where the first stated date of injury is written (the date, not its lead-in)."""
-    m = INJURY_DATE.search(text)
-    if not m:
-        return None
-    return m.start("m") if m.group("m") else m.start("mname"), m.end()
+def injury_statement(text: str) -> re.Match[str] | None:
+    """The first statement of the date of injury (`injury_date` reads it; `date_written` says
+    where its date is written)."""
+    return INJURY_DATE.search(text)
 
 
-def injury_date(text: str, pivot_year: int | None = None) -> str | None:
-    """The first stated date of injury as an ISO date; two-digit years resolve to the
+def date_written(statement: re.Match[str]) -> tuple[int, int]:
+    """Where a statement's date is written (the date, not its lead-in)."""
+    return statement.start("m") if statement.group("m") else statement.start("mname"), statement.end()
+
+
+def injury_date(statement: re.Match[str] | None, pivot_year: int | None = None) -> str | None:
+    """The date of injury a statement gives, as an ISO date; two-digit years resolve to the
     century that puts them at or before `pivot_year` (the letter's decision year)."""
-    m = INJURY_DATE.search(text)
+    m = statement
     if not m:
         return None
     if m.group("mname"):

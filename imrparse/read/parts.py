@@ -3,6 +3,7 @@ layouts differ in where a part lies, not in how it is read."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -48,15 +49,16 @@ def credentials_sentence(normalized: Normalized, start: int, end: int, landmarks
             "unrecognized": [unrecognized(normalized, start + a, start + b) for a, b in reading.unrecognized]}
 
 
-def summary(normalized: Normalized, start: int, end: int, span: tuple[int, int]) -> record.Summary:
-    """The clinical summary whose prose is `start:end`; `span` is the whole section's. Its facts'
-    spans are where the narrative states them (the date of injury's value is read with the
-    decision's year, by the builder's `letter_record`)."""
+def summary(normalized: Normalized, start: int, end: int, span: tuple[int, int]) -> tuple[record.Summary, re.Match[str] | None]:
+    """The clinical summary whose prose is `start:end` (`span` is the whole section's), with its
+    facts' spans where the narrative states them; and the narrative's statement of the date of
+    injury, which the builder's `letter_record` reads with the decision's year."""
     raw = normalized.text[start:end]
     text = collapse(raw)
     age, sex, *facts = narrative.age_and_sex(text)
-    found = [(field, at) for field, at in zip(("age", "sex", "date_of_injury"), (*facts, narrative.injury_statement(text)), strict=True)
-             if at is not None]
+    injury = narrative.injury_statement(text)
+    found = [(field, at) for field, at in zip(("age", "sex", "date_of_injury"), (*facts, injury and narrative.date_written(injury)),
+                                               strict=True) if at is not None]
     stated = narrative.diagnoses(raw)
     to_original = spanmap.spans_within(normalized, start + stated[0].start, start + stated[-1].end) if stated else normalized.span
     diagnoses: list[record.Diagnosis] = [{"text": collapse(raw[d.start:d.end]), "span": to_original(start + d.start, start + d.end)}
@@ -64,7 +66,7 @@ def summary(normalized: Normalized, start: int, end: int, span: tuple[int, int])
     spans = {field: normalized.span(start + a, start + b)
              for (field, _), (a, b) in zip(found, readers.in_raw(raw, text, [at for _, at in found]), strict=True)}
     return record.summary(text=text, age=age, sex=sex, diagnoses=diagnoses, span=normalized.span(*span),  # type: ignore[arg-type]
-                          spans=spans)
+                          spans=spans), injury
 
 
 def guideline(normalized: Normalized, start: int, end: int) -> record.Guideline:

@@ -12,9 +12,7 @@ texts are cached, so that a hostile megabyte paragraph is not kept alive by the 
 
 from __future__ import annotations
 
-import bisect
 import functools
-import itertools
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, TypeVar
@@ -51,17 +49,24 @@ _NON_SPACE_RUN = re.compile(r"\S+")
 def in_raw(raw: str, collapsed: str, pieces: Sequence[Span]) -> list[Span]:
     """Where pieces of `collapsed` (`collapse(raw)`, or a prefix of it) lie in `raw`. Collapsing
     keeps every character that is not whitespace, in order, so a piece's first and last such
-    characters are found in `raw` by their count; each piece starts and ends at one."""
+    characters are found in `raw` by their count (each piece starts and ends at one); `raw` is
+    read only up to the last piece."""
     if raw.startswith(collapsed):
         return list(pieces)
-    words = [m.span() for m in _NON_SPACE_RUN.finditer(raw)]
-    before = list(itertools.accumulate((end - start for start, end in words), initial=0))  # non-space characters before each word
-
-    def at(n: int) -> int:  # the offset in `raw` of its n-th (0-based) non-space character
-        i = bisect.bisect_right(before, n) - 1
-        return words[i][0] + n - before[i]
-
-    return [(at(a - collapsed.count(" ", 0, a)), at(b - 1 - collapsed.count(" ", 0, b)) + 1) for a, b in pieces]
+    # The non-space characters before each piece's first and last character.
+    counts = [(a - collapsed.count(" ", 0, a), b - 1 - collapsed.count(" ", 0, b)) for a, b in pieces]
+    wanted = sorted({n for pair in counts for n in pair}, reverse=True)
+    found: dict[int, int] = {}
+    before = 0
+    for word in _NON_SPACE_RUN.finditer(raw):
+        start, end = word.span()
+        while wanted and wanted[-1] < before + end - start:
+            n = wanted.pop()
+            found[n] = start + n - before
+        if not wanted:
+            break
+        before += end - start
+    return [(found[first], found[last] + 1) for first, last in counts]
 
 
 class Sentence(NamedTuple):
