@@ -138,7 +138,7 @@ def build_view(text: str, *, name: str = "", grammar: Path | None = None) -> Vie
     view.notes = _notes(view, index, marks)
     marks += control_marks(text)
     seen: set[tuple[int, int, str]] = set()
-    for mark in marks:  # a span that is two fields of one kind (a title that is all treatment) is shown once
+    for mark in marks:  # a span marked twice as one kind (two findings at one character) is shown once
         if mark.start < mark.end and (mark.start, mark.end, mark.kind) not in seen:
             seen.add((mark.start, mark.end, mark.kind))
             view.marks.append(mark)
