@@ -47,11 +47,12 @@ _NON_SPACE_RUN = re.compile(r"\S+")
 
 
 def in_raw(raw: str, collapsed: str, pieces: Sequence[Span]) -> list[Span]:
-    """Where pieces of `collapsed` (`collapse(raw)`, or a prefix of it) lie in `raw`. Collapsing
-    keeps every character that is not whitespace, in order, so a piece's first and last such
-    characters are found in `raw` by their count (each piece starts and ends at one); `raw` is
-    read only up to the last piece."""
-    if raw.startswith(collapsed):
+    """Where pieces of `collapsed` (`collapse(raw)`) lie in `raw`. Collapsing keeps every
+    character that is not whitespace, in order, so a piece's first and last such characters are
+    found in `raw` by their count (each piece starts and ends at one); `raw` is read only up to
+    the last piece. When collapsing kept the length (each whitespace run of `raw` is one
+    character, as in most normalized text), every offset is the same in both."""
+    if len(raw) == len(collapsed):
         return list(pieces)
     # The non-space characters before each piece's first and last character.
     counts = [(a - collapsed.count(" ", 0, a), b - 1 - collapsed.count(" ", 0, b)) for a, b in pieces]
