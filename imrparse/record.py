@@ -152,7 +152,6 @@ class _RecordRequired(TypedDict):
     reviewer: Reviewer
     summary: Summary | None
     decisions: list[Decision]
-    landmarks: list[Landmark]
     span: Span
 
 
@@ -169,6 +168,7 @@ class Record(_RecordRequired, total=False):
 
     source: Source
     repairs: list[Repair]  # only when the letter was read as a scanned, faxed or flattened copy
+    landmarks: list[Landmark]  # only in a record built inside read.builder.keeping_landmarks (`debug show`'s)
 
 
 class Finding(TypedDict):

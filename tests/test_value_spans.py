@@ -19,6 +19,7 @@ import imrparse
 from imrparse.errors import InputError, ParseError
 from imrparse.grammar.landmarks import landmarks
 from imrparse.read import readers
+from imrparse.read.builder import keeping_landmarks
 from imrparse.text.normalize import collapse
 
 SEX_WORDS = {"male": "male", "man": "male", "gentleman": "male", "boy": "male",
@@ -35,13 +36,15 @@ def fixture_letters() -> list[Path]:
 
 
 def record_of(path: Path) -> tuple[str, dict[str, Any] | None]:
-    """The original text and its record (the partial record of a letter that does not parse)."""
+    """The original text and its record with its landmarks (the partial record of a letter
+    that does not parse)."""
     try:
         text = imrparse.decode(path.read_bytes())
     except InputError:  # not text (the S000 rule fixtures)
         return "", None
     try:
-        return text, imrparse.parse(text)  # type: ignore[return-value]
+        with keeping_landmarks():
+            return text, imrparse.parse(text)  # type: ignore[return-value]
     except ParseError as error:
         return text, error.partial
 
@@ -116,6 +119,20 @@ def test_every_value_of_every_corpus_record_is_at_its_span() -> None:
         text, record = record_of(path)
         assert record is not None
         assert check_value_spans(text, record) > 20, path.name
+
+
+@pytest.mark.parametrize("path", fixture_letters(), ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_landmarks_are_listed_only_when_kept(path: Path) -> None:
+    """`debug show`'s record is the record `parse` gives, with its landmarks."""
+    text, kept = record_of(path)
+    if kept is None:
+        return
+    try:
+        record: dict[str, Any] | None = imrparse.parse(text)  # type: ignore[assignment]
+    except ParseError as error:
+        record = error.partial
+    assert record is not None and "landmarks" not in record
+    assert kept["landmarks"] and {k: v for k, v in kept.items() if k != "landmarks"} == record
 
 
 @pytest.mark.parametrize("path", fixture_letters(), ids=lambda p: str(p.relative_to(FIXTURES)))

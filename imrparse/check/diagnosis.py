@@ -106,7 +106,8 @@ def diagnose(normalized: Normalized, parser: Lark, start: str = "start", grammar
                 after = read[-1]["span"][1] if read else normalized.to_original(_stopped_at(exc, normalized.text))
                 items, landmarks = items_after(normalized, parser, after, grammar)
                 read += items
-                error.partial["landmarks"] += landmarks
+                if landmarks is not None:
+                    error.partial["landmarks"] += landmarks
         return Diagnosis(rows, error, stop)
     if start != "start" or tree is None:
         return Diagnosis(rows, None, None)
@@ -129,9 +130,9 @@ def _stopped_at(exc: UnexpectedInput, text: str) -> int:
 
 
 def items_after(normalized: Normalized, parser: Lark, after: int,
-                grammar: Path | None = None) -> tuple[list[dict[str, Any]], list[Landmark]]:
+                grammar: Path | None = None) -> tuple[list[dict[str, Any]], list[Landmark] | None]:
     """The decision items that begin after `after` (an offset of the original text), each read
-    alone, and their landmarks: a damaged item costs only itself. An item begins at a line that
+    alone, and their landmarks (when kept): a damaged item costs only itself. An item begins at a line that
     ends like a title, "<item>: <word>", and is followed by the item's first label; each is parsed from the `item`
     start symbol in a copy of the text blanked outside it (positions kept), and one that does not
     parse alone (the damaged one) is left out."""

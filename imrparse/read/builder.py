@@ -72,8 +72,21 @@ Child = Any
 # threads apart.
 _current: contextvars.ContextVar[Normalized] = contextvars.ContextVar("imrparse_normalized")
 _landmarks: contextvars.ContextVar[Landmarks] = contextvars.ContextVar("imrparse_landmarks")
-# The landmark tokens the callbacks have been handed so far: (terminal, normalized start, end).
-_landmarks_read: contextvars.ContextVar[list[tuple[str, int, int]]] = contextvars.ContextVar("imrparse_landmarks_read")
+# The landmark tokens the callbacks have been handed so far, (terminal, normalized start, end);
+# None: the record is built without its landmarks (see `keeping_landmarks`).
+_landmarks_read: contextvars.ContextVar[list[tuple[str, int, int]] | None] = contextvars.ContextVar("imrparse_landmarks_read")
+_keeping_landmarks: contextvars.ContextVar[bool] = contextvars.ContextVar("imrparse_keeping_landmarks", default=False)
+
+
+@contextmanager
+def keeping_landmarks() -> Iterator[None]:
+    """Records built inside this (`imrparse debug show`'s) list the `landmarks` read. Other
+    records go without: a letter has some 25, and mapping them costs about a twelfth of a parse."""
+    reset = _keeping_landmarks.set(True)
+    try:
+        yield
+    finally:
+        _keeping_landmarks.reset(reset)
 
 
 @contextmanager
@@ -81,7 +94,7 @@ def building(normalized: Normalized, grammar: Path | None = None) -> Iterator[No
     """Make `normalized` the text the callbacks read while it is parsed with `grammar`."""
     reset = _current.set(normalized)
     reset_landmarks = _landmarks.set(landmarks(grammar))
-    reset_read = _landmarks_read.set([])
+    reset_read = _landmarks_read.set([] if _keeping_landmarks.get() else None)
     try:
         yield
     finally:
@@ -93,16 +106,19 @@ def building(normalized: Normalized, grammar: Path | None = None) -> Iterator[No
 def note_landmarks(children: list[Any]) -> None:
     """Keep a rule's landmark tokens for the record's `landmarks` (each token is some rule's
     child; a partial record's are also the tokens of the rules not yet complete)."""
-    found = [(child.type, child.start_pos, child.end_pos) for child in children if getattr(child, "type", None) in LANDMARKS]
-    if found:
-        _landmarks_read.get().extend(found)
+    read = _landmarks_read.get()
+    if read is not None:
+        read += [(child.type, child.start_pos, child.end_pos) for child in children if getattr(child, "type", None) in LANDMARKS]
 
 
-def landmarks_read() -> list[record.Landmark]:
-    """The landmarks read while building, in the letter's order, with their original spans."""
+def landmarks_read() -> list[record.Landmark] | None:
+    """The landmarks read while building, in the letter's order, with their original spans
+    (None: not kept)."""
+    read = _landmarks_read.get()
+    if read is None:
+        return None
     normalized = _current.get()
-    read = sorted(_landmarks_read.get(), key=lambda landmark: landmark[1])
-    return [{"terminal": terminal, "span": normalized.span(start, end)} for terminal, start, end in read]
+    return [{"terminal": terminal, "span": normalized.span(start, end)} for terminal, start, end in sorted(read, key=lambda t: t[1])]
 
 
 def _bounds(children: list[Child]) -> tuple[int, int]:
@@ -291,24 +307,26 @@ class RecordBuilder(Transformer[Token, Built]):
         return Built(start, end, self._text(start, end))
 
 
-def letter_record(read: dict[str, Any], span: list[int] | None, layout: str, landmarks: list[record.Landmark]) -> dict[str, Any]:
-    """The letter's record from its parts ("case", "reviewer", "summary", "decisions") and
-    landmarks; a letter without a header has a case of nulls."""
+def letter_record(read: dict[str, Any], span: list[int] | None, layout: str, landmarks: list[record.Landmark] | None) -> dict[str, Any]:
+    """The letter's record from its parts ("case", "reviewer", "summary", "decisions") and, when
+    they were kept, its landmarks; a letter without a header has a case of nulls."""
     case: dict[str, Any] = read.get("case") or dict(record.no_case())
     summary, injury = read.get("summary") or (None, None)  # the summary and its statement of the date of injury
     if summary is not None:
         decision_year = int(case["decision_date"][:4]) if case.get("decision_date") else None
         summary["date_of_injury"] = narrative.injury_date(injury, decision_year)
-    return {
+    built = {
         "schema_version": SCHEMA_VERSION,
         "layout": layout,
         "case": case,
         "reviewer": read.get("reviewer"),
         "summary": summary,
         "decisions": read.get("decisions", []),
-        "landmarks": landmarks,
         "span": span,
     }
+    if landmarks is not None:
+        built["landmarks"] = landmarks
+    return built
 
 
 def build(tree: Tree[Token]) -> Built:

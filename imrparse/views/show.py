@@ -1,8 +1,8 @@
 """`imrparse debug show`: the letter as imrparse reads it.
 
 The original text, with every span of the record highlighted by kind (the values, and the
-landmarks the grammar read, which the record lists): the letter is parsed once, and drawn from
-its record; `validate`'s findings, from that same record, at their line and column; for a letter
+landmarks the grammar read, which the record lists when it is built to be shown): the letter is
+parsed once, and drawn from its record; `validate`'s findings, from that same record, at their line and column; for a letter
 that does not parse, the partial record and the point where reading stopped. Rendered with rich, to the
 terminal or (`Console.export_html`) as one self-contained HTML page, in which each highlighted
 piece names the fields it belongs to and their values in a `title` attribute (shown on hover,
@@ -33,6 +33,7 @@ from imrparse.api import parse_normalized
 from imrparse.check.validate import failure_finding, findings_of
 from imrparse.errors import ParseError
 from imrparse.grammar.landmarks import Landmarks, landmarks
+from imrparse.read.builder import keeping_landmarks
 from imrparse.record import Finding
 from imrparse.text.inputs import letter_text
 from imrparse.text.normalize import LineIndex, normalize
@@ -126,8 +127,9 @@ def build_view(text: str, *, name: str = "", grammar: Path | None = None) -> Vie
     """Parse and validate one letter, and collect what to highlight from its record."""
     normalized = normalize(text)
     error: ParseError | None = None
-    try:  # parsed once: validate's rules run on this very record
-        parsed = parse_normalized(normalized, grammar=grammar)
+    try:  # parsed once, its landmarks kept: validate's rules run on this very record
+        with keeping_landmarks():
+            parsed = parse_normalized(normalized, grammar=grammar)
         record: dict[str, Any] | None = cast(dict[str, Any], parsed)
         findings = findings_of(parsed, normalized, grammar)
     except ParseError as exc:
