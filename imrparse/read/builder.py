@@ -81,7 +81,7 @@ _keeping_landmarks: contextvars.ContextVar[bool] = contextvars.ContextVar("imrpa
 @contextmanager
 def keeping_landmarks() -> Iterator[None]:
     """Records built inside this (`imrparse debug show`'s) list the `landmarks` read. Other
-    records go without: a letter has some 25, and mapping them costs about a twelfth of a parse."""
+    records go without: a letter has some 25, and mapping them costs some 7% of a parse."""
     reset = _keeping_landmarks.set(True)
     try:
         yield
