@@ -46,9 +46,6 @@ HEADER_FIELDS = {
 HEADER_VALUES = frozenset(value for _, value in HEADER_FIELDS.values())
 CASE_FIELDS = tuple(field for field, _ in HEADER_FIELDS.values())
 FIELD_LABELS = {field: label for label, (field, _) in HEADER_FIELDS.items()}  # case field -> its label's terminal
-# The record's `landmarks`: the headings, labels and introductions read, as their terminals.
-LANDMARKS = frozenset({*HEADINGS, *ITEM_LABELS, *HEADER_FIELDS, "_RECEIVED", "_SUMMARY_INTRO", "_DECISIONS_INTRO", "_CREDENTIALS_INTRO",
-                       "_LICENSURE_LABEL", "_SPECIALTY_LABEL", "_OUTCOME_COLON"})
 
 
 class LayoutError(LookupError):
@@ -72,6 +69,9 @@ Child = Any
 # threads apart.
 _current: contextvars.ContextVar[Normalized] = contextvars.ContextVar("imrparse_normalized")
 _landmarks: contextvars.ContextVar[Landmarks] = contextvars.ContextVar("imrparse_landmarks")
+# The record's `landmarks`: the headings, labels and introductions read, as their terminals.
+LANDMARKS = frozenset({*HEADINGS, *ITEM_LABELS, *HEADER_FIELDS, "_RECEIVED", "_SUMMARY_INTRO", "_DECISIONS_INTRO", "_CREDENTIALS_INTRO",
+                       "_LICENSURE_LABEL", "_SPECIALTY_LABEL", "_OUTCOME_COLON"})
 # The landmark tokens the callbacks have been handed so far, (terminal, normalized start, end);
 # None: the record is built without its landmarks (see `keeping_landmarks`).
 _landmarks_read: contextvars.ContextVar[list[tuple[str, int, int]] | None] = contextvars.ContextVar("imrparse_landmarks_read")
