@@ -45,6 +45,7 @@ class Reviewer(TypedDict):
     board_certified: bool | None
     unrecognized: list[Unrecognized]
     span: Span | None
+    spans: dict[str, list[Span]]  # "licensure", "specialties": where each name is written, parallel to the list
 
 
 class Diagnosis(TypedDict):
@@ -59,6 +60,7 @@ class Summary(TypedDict):
     date_of_injury: str | None
     diagnoses: list[Diagnosis]
     span: Span
+    spans: dict[str, Span]  # "age", "sex", "date_of_injury": where the narrative states each (when it does)
 
 
 class Guideline(TypedDict):
@@ -68,6 +70,9 @@ class Guideline(TypedDict):
     cited: bool | None
     unrecognized: list[Unrecognized]
     span: Span
+    # "mtus", "non_mtus": where each citation is written, parallel to the list; "cited" (when it is
+    # false): the sentences that say no medical evidence was cited
+    spans: dict[str, list[Span]]
 
 
 class _PartRequired(TypedDict):
@@ -114,8 +119,7 @@ class Decision(TypedDict):
     rationale_span: Span | None
     span: Span
     title_span: Span | None
-
-
+    spans: dict[str, Span]  # "number", "treatment", "original_request", "authorized", "outcome": where each is written (when it is)
 
 
 class Ocr(TypedDict):
@@ -134,6 +138,11 @@ class Source(TypedDict, total=False):
     sha256: str | None
     bytes: int | None
     ocr: Ocr
+
+
+class Landmark(TypedDict):
+    terminal: str  # the grammar's terminal (grammar/imr_letter.lark): a heading, a label, an introduction
+    span: Span
 
 
 class _RecordRequired(TypedDict):
@@ -159,6 +168,7 @@ class Record(_RecordRequired, total=False):
 
     source: Source
     repairs: list[Repair]  # only when the letter was read as a scanned, faxed or flattened copy
+    landmarks: list[Landmark]  # only in a record built inside read.builder.keeping_landmarks (`debug show`'s)
 
 
 class Finding(TypedDict):
@@ -183,27 +193,32 @@ def no_case() -> Case:
 
 
 def reviewer(*, licensure: list[str], specialties: list[str], board_certified: bool | None, unrecognized: list[Unrecognized],
-             specialties_canonical: list[str], specialties_corrected: list[SpecialtyCorrection], span: Span | None) -> Reviewer:
+             specialties_canonical: list[str], specialties_corrected: list[SpecialtyCorrection], span: Span | None,
+             spans: dict[str, list[Span]]) -> Reviewer:
     return {"licensure": licensure, "specialties": specialties, "board_certified": board_certified, "unrecognized": unrecognized,
-            "specialties_canonical": specialties_canonical, "specialties_corrected": specialties_corrected, "span": span}
+            "specialties_canonical": specialties_canonical, "specialties_corrected": specialties_corrected, "span": span,
+            "spans": spans}
 
 
-def summary(*, text: str, age: int | None, sex: Literal["male", "female"] | None, diagnoses: list[Diagnosis], span: Span) -> Summary:
+def summary(*, text: str, age: int | None, sex: Literal["male", "female"] | None, diagnoses: list[Diagnosis], span: Span,
+            spans: dict[str, Span]) -> Summary:
     """The clinical summary; its date of injury is read later, with the decision's year."""
-    return {"text": text, "age": age, "sex": sex, "date_of_injury": None, "diagnoses": diagnoses, "span": span}
+    return {"text": text, "age": age, "sex": sex, "date_of_injury": None, "diagnoses": diagnoses, "span": span, "spans": spans}
 
 
 def guideline(*, text: str, mtus: list[str], non_mtus: list[str], cited: bool | None, unrecognized: list[Unrecognized],
-              span: Span) -> Guideline:
-    return {"text": text, "mtus": mtus, "non_mtus": non_mtus, "cited": cited, "unrecognized": unrecognized, "span": span}
+              span: Span, spans: dict[str, list[Span]]) -> Guideline:
+    return {"text": text, "mtus": mtus, "non_mtus": non_mtus, "cited": cited, "unrecognized": unrecognized, "span": span,
+            "spans": spans}
 
 
 def decision(*, number: int | None, title: str, treatment: str | None, treatment_parts: TreatmentParts, category: str,
              drug_class: str | None, original_request: str | None, authorized: str | None, title_span: Span | None,
              outcome: str | None, medically_necessary: bool | None, claims_administrator_guideline: Guideline | None,
-             reviewer_guideline: Guideline | None, rationale: str | None, rationale_span: Span | None, span: Span) -> Decision:
+             reviewer_guideline: Guideline | None, rationale: str | None, rationale_span: Span | None, span: Span,
+             spans: dict[str, Span]) -> Decision:
     return {"number": number, "title": title, "treatment": treatment, "treatment_parts": treatment_parts, "category": category,
             "drug_class": drug_class, "original_request": original_request, "authorized": authorized, "title_span": title_span,
             "outcome": outcome, "medically_necessary": medically_necessary,
             "claims_administrator_guideline": claims_administrator_guideline, "reviewer_guideline": reviewer_guideline,
-            "rationale": rationale, "rationale_span": rationale_span, "span": span}
+            "rationale": rationale, "rationale_span": rationale_span, "span": span, "spans": spans}

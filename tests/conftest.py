@@ -37,11 +37,13 @@ def corpus_files(kind: str) -> list[Path]:
 
 
 def all_spans(node: Any) -> list[list[int]]:
-    """Every span in a record (keys ending in "span"), however deep."""
+    """Every span in a record, however deep: keys ending in "span", and in each `spans` (field ->
+    a span, or a list of spans parallel to the field's list)."""
     if isinstance(node, dict):
-        return [v for k, v in node.items() if k.endswith("span") and v is not None] + [
-            s for k, v in node.items() if not k.endswith("span") for s in all_spans(v)
-        ]
+        found = [v for k, v in node.items() if k.endswith("span") and v is not None]
+        for value in node.get("spans", {}).values():
+            found += value if not value or isinstance(value[0], list) else [value]
+        return found + [s for k, v in node.items() if not k.endswith("span") and k != "spans" for s in all_spans(v)]
     if isinstance(node, list):
         return [s for v in node for s in all_spans(v)]
     return []

@@ -34,10 +34,10 @@ def test_seed_000_credentials_list_and_non_mtus_guidelines() -> None:
 
 def test_seed_002_board_sentence_numbered_item_and_wrapped_url() -> None:
     record = imrparse.parse_file(LETTERS / "seed_002_c9bea6becccd0840.txt")
-    assert record["reviewer"] | {"span": None} == {
+    assert record["reviewer"] | {"span": None, "spans": None} == {
         "licensure": ["California"], "specialties": ["Family Medicine"], "specialties_canonical": ["Family Medicine"],
-        "specialties_corrected": [], "board_certified": True, "unrecognized": [], "span": None,
-    }
+        "specialties_corrected": [], "board_certified": True, "unrecognized": [], "span": None, "spans": None,
+    }  # the spans: tests/test_value_spans.py
     summary = record["summary"]
     assert (summary["age"], summary["sex"], summary["date_of_injury"]) == (None, None, "2002-06-07")
     [decision] = record["decisions"]

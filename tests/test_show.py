@@ -83,7 +83,7 @@ def test_kinds_tell_citations_outcomes_and_facts_apart() -> None:
     assert ("no_evidence", "The Expert Reviewer did not cite any medical evidence for its decision.") in shown
     assert ("upheld", "Upheld") in shown and ("overturned", "Overturned") in shown
     assert {("fact", "58"), ("fact", "female"), ("fact", "10/14/2016")} <= shown
-    assert ("credentials", "California,North Carolina") in shown
+    assert {("credentials", "California"), ("credentials", "North Carolina")} <= shown  # each name of the list
     assert ("header", "CM16-0999001") in shown
     assert ("landmark", "MAXIMUS guideline:") in shown
     assert ("treatment", "Chiropractic spinal manipulation times 12") in shown  # the original request of a partial authorization
@@ -107,8 +107,12 @@ def test_failing_letter_shows_its_partial_record_and_where_it_stopped() -> None:
     assert (failure.line, failure.column) == (view.error.line, view.error.column)
     [unread] = [m for m in view.marks if m.kind == "unread"]
     assert unread.start == view.error.offset and unread.end == len(view.text)
-    # The third item was being read when the letter stopped: its parts are shown, outside the record.
-    assert any(m.field == "decisions[2].outcome" for m in view.marks)
+    # The third item, damaged, is in no record, so nothing draws it as a decision: the finding
+    # below its line names it. (The partial record's decisions[2] is the fourth item.)
+    damaged = view.text.index("Associated surgical service")
+    assert not [m for m in view.marks if m.start <= damaged < m.end and m.kind not in ("letter", "control")]
+    assert view.notes[0].text.startswith("S102 error: item 'Associated surgical service")
+    assert view.record["decisions"][2]["title"].startswith("Retrospective TENS unit")
 
 
 def test_display_keeps_offsets_piecewise() -> None:
@@ -176,9 +180,10 @@ def test_terminal_view_of_a_failing_letter() -> None:
     lines = plain.split("\n")
     stop = lines.index("Retrospective TENS unit, purchase, lumbar spine (DOS")
     assert lines[stop + 1].startswith("^ S102 error: item 'Associated surgical service")
-    # The item after the damaged one was read alone (issue 26): it is drawn from the partial record.
+    # The item after the damaged one was read alone (issue 26): it is drawn from the partial record,
+    # its outcome word too (the view has no other source).
     outcome = plain.index("Upheld", plain.index("12/29/16): Upheld"))
-    assert _background("title") in styles[outcome]
+    assert _background("upheld") in styles[outcome]
 
 
 def test_terminal_view_shows_control_characters_as_symbols() -> None:
@@ -404,3 +409,28 @@ def test_debug_show_runs_validate_on_its_own_parse(monkeypatch: pytest.MonkeyPat
     view = show.build_view(path.read_text(encoding="utf-8"))
     monkeypatch.undo()
     assert view.record is not None and view.findings == imrparse.validate(path.read_text(encoding="utf-8"))
+
+
+def test_debug_show_draws_the_record_of_one_parse_and_walks_no_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every mark comes from the record (the landmarks and each citation's and credential's
+    span included): the letter is parsed once, and no interactive token walk runs."""
+    import lark
+
+    import imrparse.api as api
+
+    parses: list[object] = []
+    parse_as_it_is = api._parse_as_it_is
+
+    def counted(*args: object, **kwargs: object) -> object:
+        parses.append(args)
+        return parse_as_it_is(*args, **kwargs)  # type: ignore[arg-type]
+
+    def no_walk(*args: object, **kwargs: object) -> None:
+        raise AssertionError("debug show walked the letter's tokens")
+
+    monkeypatch.setattr(api, "_parse_as_it_is", counted)
+    monkeypatch.setattr(lark.Lark, "parse_interactive", no_walk)
+    view = show.build_view(GOOD.read_text())
+    assert len(parses) == 1 and view.record is not None
+    kinds = {m.kind for m in view.marks}
+    assert {"landmark", "credentials", "mtus", "non_mtus", "no_evidence", "upheld", "overturned", "fact", "treatment"} <= kinds

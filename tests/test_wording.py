@@ -106,14 +106,16 @@ CREDENTIALS = [
 @pytest.mark.parametrize(("text", "specialties", "licensure", "unknown"), CREDENTIALS, ids=[c[0][:60] for c in CREDENTIALS])
 def test_credential_sentences(text: str, specialties: list[str], licensure: list[str], unknown: list[str]) -> None:
     reading = readers.read_credential_sentence(text, landmarks().regex("CREDENTIAL_SUBJECT"))
-    assert (list(reading.specialties), list(reading.licensure)) == (specialties, licensure)
+    assert ([n.text for n in reading.specialties], [n.text for n in reading.licensure]) == (specialties, licensure)
+    assert [" ".join(text[n.start:n.end].split()) for n in (*reading.specialties, *reading.licensure)] == [*specialties, *licensure]
     assert [text[a:b] for a, b in reading.unrecognized] == unknown
 
 
 def test_a_labelled_list_wraps_at_any_word() -> None:
-    assert readers.split_names("Physical Medicine & Rehabilitation, Pain Management, Occupational\nMedicine") == [
+    assert [n.text for n in readers.split_names("Physical Medicine & Rehabilitation, Pain Management, Occupational\nMedicine")] == [
         "Physical Medicine & Rehabilitation", "Pain Management", "Occupational Medicine"]
-    assert readers.split_names("California,North\nCarolina, Texas", "licensure") == ["California", "North Carolina", "Texas"]
+    states = readers.split_names("California,North\nCarolina, Texas", "licensure")
+    assert [n.text for n in states] == ["California", "North Carolina", "Texas"]
 
 
 # -- the fixtures in two extraction styles give one record ------------------------------------

@@ -41,7 +41,8 @@ from imrparse.errors import (
 from imrparse.grammar import lark_seam
 from imrparse.grammar.landmarks import HEADINGS, ITEM_LABELS, LETTER_STARTS, TITLE_PARTS, Landmarks, of_parser
 from imrparse.read import layouts
-from imrparse.read.builder import build, building, letter_record
+from imrparse.read.builder import build, building, landmarks_read, letter_record, note_landmarks
+from imrparse.record import Landmark
 from imrparse.text.normalize import LineIndex, Normalized
 
 
@@ -76,7 +77,7 @@ class Walk:
 
 
 def walk(parser: Lark, text: str, start: str = "start") -> Walk:
-    """The one token walk: diagnosis, `debug wording` and `debug show` all read a letter's tokens here."""
+    """The one token walk: diagnosis and `debug wording` read a letter's tokens here."""
     interactive = parser.parse_interactive(text, start=start)
     tokens: list[Token] = []
     try:
@@ -103,7 +104,10 @@ def diagnose(normalized: Normalized, parser: Lark, start: str = "start", grammar
             if error.partial is not None and error.partial.get("summary") is not None:
                 read = error.partial["decisions"]
                 after = read[-1]["span"][1] if read else normalized.to_original(_stopped_at(exc, normalized.text))
-                read += items_after(normalized, parser, after, grammar)
+                items, landmarks = items_after(normalized, parser, after, grammar)
+                read += items
+                if landmarks is not None:
+                    error.partial["landmarks"] += landmarks
         return Diagnosis(rows, error, stop)
     if start != "start" or tree is None:
         return Diagnosis(rows, None, None)
@@ -125,10 +129,11 @@ def _stopped_at(exc: UnexpectedInput, text: str) -> int:
     return int(position) if position is not None else len(text)
 
 
-def items_after(normalized: Normalized, parser: Lark, after: int, grammar: Path | None = None) -> list[dict[str, Any]]:
+def items_after(normalized: Normalized, parser: Lark, after: int,
+                grammar: Path | None = None) -> tuple[list[dict[str, Any]], list[Landmark] | None]:
     """The decision items that begin after `after` (an offset of the original text), each read
-    alone: a damaged item costs only itself. An item begins at a line that ends like a title,
-    "<item>: <word>", and is followed by the item's first label; each is parsed from the `item`
+    alone, and their landmarks (when kept): a damaged item costs only itself. An item begins at a line that
+    ends like a title, "<item>: <word>", and is followed by the item's first label; each is parsed from the `item`
     start symbol in a copy of the text blanked outside it (positions kept), and one that does not
     parse alone (the damaged one) is left out."""
     lm = of_parser(parser)
@@ -144,7 +149,7 @@ def items_after(normalized: Normalized, parser: Lark, after: int, grammar: Path 
                 found.append(build(parser.parse(alone, start="item")).value)
             except (UnexpectedInput, ParseError):
                 continue
-    return found
+        return found, landmarks_read()
 
 
 def _title_start(text: str, line_start: int) -> int:
@@ -197,13 +202,27 @@ def partial_record(values: list[Any], normalized: Normalized, grammar: Path | No
             else:
                 kind, value = built.value
                 parts[kind] = value
+        note_landmarks(_pending_tokens(values))
+        landmarks = landmarks_read()
     if not parts and not decisions:
         return None
     parts.setdefault("decisions", decisions)
-    record = letter_record(parts, None, layouts.layouts()["fdl_2014"].name)
+    record = letter_record(parts, None, layouts.layouts()["fdl_2014"].name, landmarks)
     if "case" not in parts:
         record["case"] = None
     return record
+
+
+def _pending_tokens(values: list[Any]) -> list[Token]:
+    """The tokens among the parser's values outside the complete parts: the landmarks of a
+    section or item still being read (the decisions heading, a damaged item's labels)."""
+    found: list[Token] = []
+    for value in values:
+        if isinstance(value, Token):
+            found.append(value)
+        elif isinstance(value, Tree) and value.data not in _PARTS:
+            found += _pending_tokens(value.children)
+    return found
 
 
 def _reduced_parts(values: list[Any]) -> list[Tree[Token]]:

@@ -25,9 +25,10 @@ from lark.exceptions import VisitError
 
 from imrparse import record
 from imrparse.errors import HEADER_PAIRING, error_at
-from imrparse.grammar.landmarks import Landmarks, landmarks
-from imrparse.read import layouts, narrative, parts, readers, treatment
+from imrparse.grammar.landmarks import HEADINGS, ITEM_LABELS, Landmarks, landmarks
+from imrparse.read import layouts, narrative, parts, readers
 from imrparse.read.dates import us_date
+from imrparse.text import spanmap
 from imrparse.text.normalize import Normalized, collapse
 
 SCHEMA_VERSION = 1
@@ -70,6 +71,24 @@ Child = Any
 # threads apart.
 _current: contextvars.ContextVar[Normalized] = contextvars.ContextVar("imrparse_normalized")
 _landmarks: contextvars.ContextVar[Landmarks] = contextvars.ContextVar("imrparse_landmarks")
+# The record's `landmarks`: the headings, labels and introductions read, as their terminals.
+LANDMARKS = frozenset({*HEADINGS, *ITEM_LABELS, *HEADER_FIELDS, "_RECEIVED", "_SUMMARY_INTRO", "_DECISIONS_INTRO", "_CREDENTIALS_INTRO",
+                       "_LICENSURE_LABEL", "_SPECIALTY_LABEL", "_OUTCOME_COLON"})
+# The landmark tokens the callbacks have been handed so far, (terminal, normalized start, end);
+# None: the record is built without its landmarks (see `keeping_landmarks`).
+_landmarks_read: contextvars.ContextVar[list[tuple[str, int, int]] | None] = contextvars.ContextVar("imrparse_landmarks_read")
+_keeping_landmarks: contextvars.ContextVar[bool] = contextvars.ContextVar("imrparse_keeping_landmarks", default=False)
+
+
+@contextmanager
+def keeping_landmarks() -> Iterator[None]:
+    """Records built inside this (`imrparse debug show`'s) list the `landmarks` read. Other
+    records go without: a letter has some 25, and mapping them costs some 7% of a parse."""
+    reset = _keeping_landmarks.set(True)
+    try:
+        yield
+    finally:
+        _keeping_landmarks.reset(reset)
 
 
 @contextmanager
@@ -77,11 +96,31 @@ def building(normalized: Normalized, grammar: Path | None = None) -> Iterator[No
     """Make `normalized` the text the callbacks read while it is parsed with `grammar`."""
     reset = _current.set(normalized)
     reset_landmarks = _landmarks.set(landmarks(grammar))
+    reset_read = _landmarks_read.set([] if _keeping_landmarks.get() else None)
     try:
         yield
     finally:
         _current.reset(reset)
         _landmarks.reset(reset_landmarks)
+        _landmarks_read.reset(reset_read)
+
+
+def note_landmarks(children: list[Any]) -> None:
+    """Keep a rule's landmark tokens for the record's `landmarks` (each token is some rule's
+    child; a partial record's are also the tokens of the rules not yet complete)."""
+    read = _landmarks_read.get()
+    if read is not None:
+        read += [(child.type, child.start_pos, child.end_pos) for child in children if getattr(child, "type", None) in LANDMARKS]
+
+
+def landmarks_read() -> list[record.Landmark] | None:
+    """The landmarks read while building, in the letter's order, with their original spans
+    (None: not kept)."""
+    read = _landmarks_read.get()
+    if read is None:
+        return None
+    normalized = _current.get()
+    return [{"terminal": terminal, "span": normalized.span(start, end)} for terminal, start, end in sorted(read, key=lambda t: t[1])]
 
 
 def _bounds(children: list[Child]) -> tuple[int, int]:
@@ -100,6 +139,7 @@ class RecordBuilder(Transformer[Token, Built]):
 
     @staticmethod
     def _built(children: list[Child], value: Any) -> Built:
+        note_landmarks(children)
         return Built(*_bounds(children), value)
 
     @staticmethod
@@ -128,10 +168,11 @@ class RecordBuilder(Transformer[Token, Built]):
 
     def _letter(self, layout: layouts.Layout, children: list[Child]) -> Built:
         start, end = _bounds(children)
+        note_landmarks(children)
         read = layout.read(children, _current.get(), _landmarks.get())
         read.setdefault("reviewer", parts.reviewer(licensure=[], specialties=[], board_certified=None, unrecognized=[],
                                                     span=None))  # a layout that states no credentials
-        return Built(start, end, letter_record(read, self._span(start, end), layout.name))
+        return Built(start, end, letter_record(read, self._span(start, end), layout.name, landmarks_read()))
 
     # -- header ------------------------------------------------------------------------
 
@@ -176,8 +217,9 @@ class RecordBuilder(Transformer[Token, Built]):
                     reviewer[key] = value
                 elif key == "unrecognized":
                     reviewer[key] += value
-                else:
-                    reviewer[key] += [v for v in value if v not in reviewer[key]]
+                else:  # names, each with its span: a name already read is not repeated
+                    known = [name for name, _ in reviewer[key]]
+                    reviewer[key] += [(name, at) for name, at in value if name not in known]
         return self._built(children, ("reviewer", parts.reviewer(
             licensure=reviewer["licensure"], specialties=reviewer["specialties"], board_certified=reviewer["board_certified"],
             unrecognized=reviewer["unrecognized"], span=self._span(*_bounds(children)))))
@@ -201,8 +243,11 @@ class RecordBuilder(Transformer[Token, Built]):
         return self._built(children, {"specialties": self._names(children, "specialties")})
 
     @staticmethod
-    def _names(children: list[Child], kind: str) -> list[str]:
-        return readers.split_names(children[-1].value, kind) if len(children) > 1 else []
+    def _names(children: list[Child], kind: str) -> list[parts.Named]:
+        if len(children) < 2:
+            return []
+        token = children[-1]
+        return parts.names(_current.get(), readers.split_names(token.value, kind), token.start_pos, token.end_pos)
 
     # -- clinical case summary ---------------------------------------------------------
 
@@ -231,7 +276,11 @@ class RecordBuilder(Transformer[Token, Built]):
         first, text, outcome = children[0], children[-3], children[-1]
         reading = readers.read_title(text.value)
         # The treatment's own text: the whole title, or the end of a partial authorization's.
-        cut = 0 if reading.original_request is None else treatment.suffix_start(text.value, reading.treatment)
+        cut = 0 if reading.original_request is None else dict(reading.spans)["treatment"][0]
+        span = spanmap.spans_within(_current.get(), first.start_pos, outcome.end_pos)
+        spans = {"number": span(first.start_pos, first.end_pos)} if first.type == "ITEM_NUMBER" else {}
+        spans.update((field, span(text.start_pos + a, text.start_pos + b)) for field, (a, b) in reading.spans)
+        spans["outcome"] = span(outcome.start_pos, outcome.end_pos)
         return self._built(children, {
             "number": int(first.value) if first.type == "ITEM_NUMBER" else None,
             "title": collapse(text.value),
@@ -241,9 +290,11 @@ class RecordBuilder(Transformer[Token, Built]):
             "authorized": reading.authorized,
             "title_span": self._span(*_bounds(children)),
             "outcome": str(outcome.value).lower(),
+            "spans": spans,
         })
 
     def ca_guideline(self, children: list[Child]) -> Built:
+        note_landmarks(children)
         label = children[0]
         if len(children) == 1:  # an empty paragraph: `validate` reports it
             return Built(label.end_pos, label.end_pos, parts.empty_guideline(_current.get(), label.end_pos))
@@ -253,19 +304,20 @@ class RecordBuilder(Transformer[Token, Built]):
     reviewer_guideline = ca_guideline
 
     def rationale(self, children: list[Child]) -> Built:
+        note_landmarks(children)
         start, end = children[1].start_pos, children[-1].end_pos  # after the label
         return Built(start, end, self._text(start, end))
 
 
-def letter_record(read: dict[str, Any], span: list[int] | None, layout: str) -> dict[str, Any]:
-    """The letter's record from its parts ("case", "reviewer", "summary", "decisions"); a letter
-    without a header has a case of nulls."""
+def letter_record(read: dict[str, Any], span: list[int] | None, layout: str, landmarks: list[record.Landmark] | None) -> dict[str, Any]:
+    """The letter's record from its parts ("case", "reviewer", "summary", "decisions") and, when
+    they were kept, its landmarks; a letter without a header has a case of nulls."""
     case: dict[str, Any] = read.get("case") or dict(record.no_case())
-    summary = read.get("summary")
+    summary, injury = read.get("summary") or (None, None)  # the summary and its statement of the date of injury
     if summary is not None:
         decision_year = int(case["decision_date"][:4]) if case.get("decision_date") else None
-        summary["date_of_injury"] = narrative.injury_date(summary["text"], decision_year)
-    return {
+        summary["date_of_injury"] = narrative.injury_date(injury, decision_year)
+    built = {
         "schema_version": SCHEMA_VERSION,
         "layout": layout,
         "case": case,
@@ -274,6 +326,9 @@ def letter_record(read: dict[str, Any], span: list[int] | None, layout: str) -> 
         "decisions": read.get("decisions", []),
         "span": span,
     }
+    if landmarks is not None:
+        built["landmarks"] = landmarks
+    return built
 
 
 def build(tree: Tree[Token]) -> Built:

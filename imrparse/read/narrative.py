@@ -38,19 +38,37 @@ INJURY_DATE = re.compile(
 )
 
 
-def age_and_sex(text: str) -> tuple[int | None, str | None]:
+class AgeSex(NamedTuple):
+    age: int | None
+    sex: str | None
+    age_at: tuple[int, int] | None  # where each is written in the text read
+    sex_at: tuple[int, int] | None
+
+
+def age_and_sex(text: str) -> AgeSex:
     """The first "<n> year old [male|female]" of the narrative."""
     m = _AGE_SEX.search(text)
     if not m:
-        return None, None
+        return AgeSex(None, None, None, None)
     sex = m.group("sex")
-    return int(m.group("age")), _SEX_WORDS[sex.lower()] if sex else None
+    return AgeSex(int(m.group("age")), _SEX_WORDS[sex.lower()] if sex else None, m.span("age"), m.span("sex") if sex else None)
 
 
-def injury_date(text: str, pivot_year: int | None = None) -> str | None:
-    """The first stated date of injury as an ISO date; two-digit years resolve to the
+def injury_statement(text: str) -> re.Match[str] | None:
+    """The first statement of the date of injury (`injury_date` reads it; `date_written` says
+    where its date is written)."""
+    return INJURY_DATE.search(text)
+
+
+def date_written(statement: re.Match[str]) -> tuple[int, int]:
+    """Where a statement's date is written (the date, not its lead-in)."""
+    return statement.start("m") if statement.group("m") else statement.start("mname"), statement.end()
+
+
+def injury_date(statement: re.Match[str] | None, pivot_year: int | None = None) -> str | None:
+    """The date of injury a statement gives, as an ISO date; two-digit years resolve to the
     century that puts them at or before `pivot_year` (the letter's decision year)."""
-    m = INJURY_DATE.search(text)
+    m = statement
     if not m:
         return None
     if m.group("mname"):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, TypeVar
 
 from imrparse.read import wording
@@ -43,6 +43,33 @@ _CLAUSE_ROWS = tuple((row, row.compiled()) for row in wording.CREDENTIAL_CLAUSES
 _TITLE_ROWS = tuple((row, row.compiled()) for row in wording.TITLE_WORDINGS)
 
 
+_NON_SPACE_RUN = re.compile(r"\S+")
+
+
+def in_raw(raw: str, collapsed: str, pieces: Sequence[Span]) -> list[Span]:
+    """Where pieces of `collapsed` (`collapse(raw)`) lie in `raw`. Collapsing keeps every
+    character that is not whitespace, in order, so a piece's first and last such characters are
+    found in `raw` by their count (each piece starts and ends at one); `raw` is read only up to
+    the last piece. When collapsing kept the length (each whitespace run of `raw` is one
+    character, as in most normalized text), every offset is the same in both."""
+    if len(raw) == len(collapsed):
+        return list(pieces)
+    # The non-space characters before each piece's first and last character.
+    counts = [(a - collapsed.count(" ", 0, a), b - 1 - collapsed.count(" ", 0, b)) for a, b in pieces]
+    wanted = sorted({n for pair in counts for n in pair}, reverse=True)
+    found: dict[int, int] = {}
+    before = 0
+    for word in _NON_SPACE_RUN.finditer(raw):
+        start, end = word.span()
+        while wanted and wanted[-1] < before + end - start:
+            n = wanted.pop()
+            found[n] = start + n - before
+        if not wanted:
+            break
+        before += end - start
+    return [(found[first], found[last] + 1) for first, last in counts]
+
+
 class Sentence(NamedTuple):
     """A piece of text as read: the wording row that recognized it (None: not recognized)."""
 
@@ -56,6 +83,9 @@ class GuidelineReading(NamedTuple):
     non_mtus: tuple[str, ...]
     no_evidence: bool
     sentences: tuple[Sentence, ...]
+    mtus_spans: tuple[Span, ...]  # where each entry of `mtus` is written
+    non_mtus_spans: tuple[Span, ...]
+    no_evidence_spans: tuple[Span, ...]  # the sentences that say no medical evidence was cited
 
     @property
     def unrecognized(self) -> tuple[Sentence, ...]:
@@ -83,9 +113,8 @@ def read_guideline(text: str) -> GuidelineReading:
     take (a whole piece, or what follows a complete sentence) is an unrecognized sentence."""
     cuts = [m.start() for m in _GUIDELINE_OPENING.finditer(text)]
     bounds = list(zip([0, *cuts], [*cuts, len(text)], strict=True))
-    mtus: list[str] = []
-    non_mtus: list[str] = []
-    no_evidence = False
+    cited_lists: dict[str, tuple[list[str], list[Span]]] = {"mtus": ([], []), "non_mtus": ([], [])}
+    no_evidence: list[Span] = []
     sentences: list[Sentence] = []
     for piece_start, piece_end in bounds:
         start, end = _stripped(text, piece_start, piece_end)
@@ -98,14 +127,17 @@ def read_guideline(text: str) -> GuidelineReading:
             citation = match.groupdict().get("citation")
             kind = row.kind
             if citation is not None:
-                cited = collapse(citation).removesuffix(".").strip()
+                collapsed = collapse(citation)
+                cited = collapsed.removesuffix(".").strip()
                 if kind == "citation":
                     kind = "mtus" if wording.MTUS_NAMES.search(match.group()) else "non_mtus"
-                if kind == "mtus":
-                    mtus += mtus_entries(cited)
-                elif cited:
-                    non_mtus.append(cited)
-            no_evidence = no_evidence or kind == "no_evidence"
+                entries = mtus_entries(cited) if kind == "mtus" else [Entry(cited, 0, len(cited))] if cited else []
+                values, spans = cited_lists[kind]
+                values += [entry.text for entry in entries]
+                at = match.start("citation")
+                spans += [(at + a, at + b) for a, b in in_raw(citation, collapsed, [(e.start, e.end) for e in entries])]
+            if kind == "no_evidence":
+                no_evidence.append((start, match.end()))
             sentences.append(Sentence(row.name, start, match.end()))
             rest_start, rest_end = _stripped(text, match.end(), end)
             if rest_start < rest_end:
@@ -113,10 +145,20 @@ def read_guideline(text: str) -> GuidelineReading:
             break
         else:
             sentences.append(Sentence(None, start, end))
-    return GuidelineReading(tuple(mtus), tuple(non_mtus), no_evidence, tuple(sentences))
+    (mtus, mtus_spans), (non_mtus, non_mtus_spans) = cited_lists["mtus"], cited_lists["non_mtus"]
+    return GuidelineReading(tuple(mtus), tuple(non_mtus), bool(no_evidence), tuple(sentences), tuple(mtus_spans),
+                            tuple(non_mtus_spans), tuple(no_evidence))
 
 
-def mtus_entries(citation: str) -> list[str]:
+class Entry(NamedTuple):
+    """A value read out of a text, and where it is written in that text (`start:end`)."""
+
+    text: str
+    start: int
+    end: int
+
+
+def mtus_entries(citation: str) -> list[Entry]:
     """One entry per MTUS part when the citation is written "<part> <year>[, Section(s): ...]",
     parts joined by ", and"; otherwise the citation as written. Empty when nothing is cited.
 
@@ -130,23 +172,23 @@ def mtus_entries(citation: str) -> list[str]:
     while True:
         head = wording.MTUS_PART_HEAD.match(citation, pos)
         if head is None:
-            return [citation]
+            return [Entry(citation, 0, len(citation))]
         following = wording.MTUS_NEXT_PART.search(citation, head.end())
         end = following.start() if following else len(citation)
         if head.group("sections"):
-            entries.append(f"{head.group('part')}, Section(s): {citation[head.end():end]}")
+            entries.append(Entry(f"{head.group('part')}, Section(s): {citation[head.end():end]}", pos, end))
         elif head.end() == end:
-            entries.append(head.group("part"))
+            entries.append(Entry(head.group("part"), pos, end))
         else:
-            return [citation]
+            return [Entry(citation, 0, len(citation))]
         if following is None:
             return entries
         pos = following.end()
 
 
 class CredentialReading(NamedTuple):
-    specialties: tuple[str, ...]
-    licensure: tuple[str, ...]
+    specialties: tuple[Entry, ...]  # each name with its place in the sentence
+    licensure: tuple[Entry, ...]
     board_certified: bool
     unrecognized: tuple[Span, ...]
 
@@ -159,7 +201,7 @@ def read_credential_sentence(text: str, subject: re.Pattern[str]) -> CredentialR
     opening = subject.match(text)
     body_start = len(text) - len(text[opening.end():].lstrip()) if opening else 0
     body_end = len(text.rstrip().removesuffix("."))
-    lists: dict[str, list[str]] = {"specialties": [], "licensure": []}
+    lists: dict[str, list[Entry]] = {"specialties": [], "licensure": []}
     board = False
     unrecognized: list[Span] = []
     cuts = [(m.start(), m.end()) for m in wording.CREDENTIAL_CLAUSE_BREAK.finditer(text, body_start, body_end)]
@@ -169,7 +211,8 @@ def read_credential_sentence(text: str, subject: re.Pattern[str]) -> CredentialR
         for row, pattern in _CLAUSE_ROWS:
             match = pattern.fullmatch(text, clause_start, clause_end)
             if match is not None:
-                lists[row.kind] += split_names(match.group("names"), row.kind)
+                at = match.start("names")
+                lists[row.kind] += [Entry(name, at + start, at + end) for name, start, end in split_names(match.group("names"), row.kind)]
                 board = board or row.board_certified
                 break
         else:
@@ -177,10 +220,15 @@ def read_credential_sentence(text: str, subject: re.Pattern[str]) -> CredentialR
     return CredentialReading(tuple(lists["specialties"]), tuple(lists["licensure"]), board, tuple(unrecognized))
 
 
-def split_names(text: str, kind: str = "specialties") -> list[str]:
+def split_names(text: str, kind: str = "specialties") -> list[Entry]:
     """A list of states or specialties as written: wrapped lines joined, split at commas (and,
-    for states, at "and")."""
-    return [name for name in wording.NAME_SEPARATORS[kind].split(collapse(text)) if name]
+    for states, at "and"); each name with its place in `text`."""
+    collapsed = collapse(text)
+    bounds = [0]
+    for separator in wording.NAME_SEPARATORS[kind].finditer(collapsed):
+        bounds += separator.span()
+    pieces = [(start, end) for start, end in zip(bounds[::2], [*bounds[1::2], len(collapsed)], strict=True) if start < end]
+    return [Entry(collapsed[a:b], start, end) for (a, b), (start, end) in zip(pieces, in_raw(text, collapsed, pieces), strict=True)]
 
 
 class TitleReading(NamedTuple):
@@ -188,6 +236,7 @@ class TitleReading(NamedTuple):
     original_request: str | None
     authorized: str | None
     recognized: bool  # False: it reads like a partial authorization no row knows
+    spans: tuple[tuple[str, Span], ...]  # where each of treatment, original_request and authorized is written
 
 
 @_cached
@@ -198,6 +247,10 @@ def read_title(text: str) -> TitleReading:
         match = pattern.fullmatch(text)
         if match is not None:
             return TitleReading(collapse(match.group("treatment")), collapse(match.group("original")),
-                                collapse(match.group("authorized")), True)
+                                collapse(match.group("authorized")), True,
+                                tuple((field, _stripped(text, *match.span(group))) for field, group in _TITLE_GROUPS))
     whole = collapse(text)
-    return TitleReading(whole, None, None, wording.PARTIAL_MARK.search(whole) is None)
+    return TitleReading(whole, None, None, wording.PARTIAL_MARK.search(whole) is None, (("treatment", _stripped(text, 0, len(text))),))
+
+
+_TITLE_GROUPS = (("treatment", "treatment"), ("original_request", "original"), ("authorized", "authorized"))

@@ -127,7 +127,6 @@ def write_shipped_scanner() -> Path:
 
 
 _SPACE = re.compile(r"\s*")
-_WORD_RUN = re.compile(r"\S+")
 
 
 # What may stand between the body parts of a list: "cervical and thoracic spine", "right
@@ -319,18 +318,6 @@ def read_treatment(text: str) -> tuple[Part, ...]:
             spots = [m for piece in sides for m in _SIDES.finditer(text, piece.start, piece.end)]
             parts["laterality"] = Part("laterality", spots[0].start(), spots[-1].end(), laterality)
     return tuple(parts[field]._replace(text=collapse(text[parts[field].start:parts[field].end])) for field in FIELDS if field in parts)
-
-
-def suffix_start(raw: str, collapsed_suffix: str) -> int:
-    """Where in `raw` the text that collapses to `collapsed_suffix` (a suffix of its collapsed
-    form) begins: collapsing keeps every character that is not a space, so count those back
-    from the end, a word at a time. The treatment of a partial-authorization title is such a suffix."""
-    wanted = len(collapsed_suffix) - collapsed_suffix.count(" ")
-    for word in reversed(list(_WORD_RUN.finditer(raw))):
-        wanted -= word.end() - word.start()
-        if wanted <= 0:
-            return word.start() - wanted
-    return 0
 
 
 def record_parts(text: str, offset: int, span: Any) -> dict[str, dict[str, Any]]:

@@ -230,7 +230,8 @@ def wording(normalized: Normalized, parser: Lark) -> list[dict[str, Any]]:
             credentials = read_credential_sentence(token.value, of_parser(parser).regex("CREDENTIAL_SUBJECT"))
             pieces = [{"wording": None, **at(start + a), "text": " ".join(token.value[a:b].split())}
                       for a, b in credentials.unrecognized]
-            found = {"specialties": list(credentials.specialties), "licensure": list(credentials.licensure)}
+            found = {"specialties": [name.text for name in credentials.specialties],
+                     "licensure": [name.text for name in credentials.licensure]}
         elif token.type == "TITLE_TEXT":
             title = read_title(token.value)
             pieces = [] if title.recognized else [{"wording": None, **at(start), "text": " ".join(token.value.split())}]

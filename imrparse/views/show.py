@@ -1,8 +1,9 @@
 """`imrparse debug show`: the letter as imrparse reads it.
 
-The original text, with every span of the record and every landmark the grammar read
-highlighted by kind; `validate`'s findings at their line and column; for a letter that does
-not parse, the partial record and the point where reading stopped. Rendered with rich, to the
+The original text, with every span of the record highlighted by kind (the values, and the
+landmarks the grammar read, which the record lists when it is built to be shown): the letter is
+parsed once, and drawn from its record; `validate`'s findings, from that same record, at their line and column; for a letter
+that does not parse, the partial record and the point where reading stopped. Rendered with rich, to the
 terminal or (`Console.export_html`) as one self-contained HTML page, in which each highlighted
 piece names the fields it belongs to and their values in a `title` attribute (shown on hover,
 no script) and a `data-fields` attribute.
@@ -29,17 +30,13 @@ from rich.terminal_theme import DEFAULT_TERMINAL_THEME
 from rich.text import Text
 
 from imrparse.api import parse_normalized
-from imrparse.check.diagnosis import walk
 from imrparse.check.validate import failure_finding, findings_of
 from imrparse.errors import ParseError
-from imrparse.grammar.landmarks import HEADINGS, ITEM_LABELS, landmarks
-from imrparse.grammar.loader import get_parser
-from imrparse.read import narrative, wording
-from imrparse.read.builder import HEADER_FIELDS
-from imrparse.read.readers import mtus_entries, read_credential_sentence, read_guideline, split_names
+from imrparse.grammar.landmarks import Landmarks, landmarks
+from imrparse.read.builder import keeping_landmarks
 from imrparse.record import Finding
 from imrparse.text.inputs import letter_text
-from imrparse.text.normalize import LineIndex, Normalized, normalize
+from imrparse.text.normalize import LineIndex, normalize
 
 
 @dataclass(frozen=True)
@@ -60,7 +57,6 @@ KINDS: dict[str, Kind] = {
     "title": Kind("title", 1, "bold #4a2300 on #ffd9b3"),
     "guideline": Kind("guideline paragraph", 1, "#000000 on #e4e4e4"),
     "rationale": Kind("rationale", 1, "#000000 on #f4e9c8"),
-    "wording": Kind("known wording", 2, "#000000 on #d2d2d2"),
     "treatment": Kind("treatment", 2, "bold underline #4a2300 on #ffd9b3"),
     "landmark": Kind("landmark", 3, "bold #1f3b73 on #d5dbe5"),
     "header": Kind("header value", 3, "bold #000000 on #8fd3ff"),
@@ -82,15 +78,6 @@ KINDS: dict[str, Kind] = {
 LEGEND = (("header", "landmark", "credentials", "fact", "title", "treatment", "upheld", "overturned"),
           ("mtus", "non_mtus", "no_evidence", "unrecognized", "rationale", "control", "repair", "finding", "failure", "unread"))
 _STYLES = {name: Style.parse(kind.style) for name, kind in KINDS.items()}
-
-# Landmarks the grammar reads: headings, introductions and labels (the header labels too).
-LANDMARK_TERMINALS = frozenset({*HEADINGS, *ITEM_LABELS, *HEADER_FIELDS, "_SUMMARY_INTRO",
-                                "_DECISIONS_INTRO", "_CREDENTIALS_INTRO", "_LICENSURE_LABEL", "_SPECIALTY_LABEL", "_RECEIVED",
-                                "_OUTCOME_COLON"})
-_GUIDELINE_KEYS = {"_CA_GUIDELINE_LABEL": "claims_administrator_guideline", "_REVIEWER_GUIDELINE_LABEL": "reviewer_guideline"}
-_LIST_KEYS = {"_LICENSURE_LABEL": "licensure", "_SPECIALTY_LABEL": "specialties"}
-_GUIDELINE_ROWS = {row.name: (row, row.compiled()) for row in wording.GUIDELINE_WORDINGS}
-_TITLE_ROWS = tuple(row.compiled() for row in wording.TITLE_WORDINGS)
 
 
 @dataclass(frozen=True)
@@ -137,23 +124,23 @@ def read_letter(path: str) -> str:
 
 
 def build_view(text: str, *, name: str = "", grammar: Path | None = None) -> View:
-    """Parse, validate and read the tokens of one letter, and collect what to highlight."""
+    """Parse and validate one letter, and collect what to highlight from its record."""
     normalized = normalize(text)
     error: ParseError | None = None
-    try:  # parsed once: validate's rules run on this very record
-        parsed = parse_normalized(normalized, grammar=grammar)
+    try:  # parsed once, its landmarks kept: validate's rules run on this very record
+        with keeping_landmarks():
+            parsed = parse_normalized(normalized, grammar=grammar)
         record: dict[str, Any] | None = cast(dict[str, Any], parsed)
         findings = findings_of(parsed, normalized, grammar)
     except ParseError as exc:
         error, record, findings = exc, exc.partial, [failure_finding(exc)]
     view = View(name, text, record, error, findings)
     index = LineIndex(text)
-    marks = record_marks(record) if record else []
-    marks += token_marks(normalized, grammar, record)
+    marks = record_marks(record, landmarks(grammar)) if record else []
     view.notes = _notes(view, index, marks)
     marks += control_marks(text)
     seen: set[tuple[int, int, str]] = set()
-    for mark in marks:  # a span found both in the record and among the tokens is shown once
+    for mark in marks:  # a span marked twice as one kind (two findings at one character) is shown once
         if mark.start < mark.end and (mark.start, mark.end, mark.kind) not in seen:
             seen.add((mark.start, mark.end, mark.kind))
             view.marks.append(mark)
@@ -174,8 +161,9 @@ def _show(value: Any, limit: int = 240) -> str:
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
-def record_marks(record: dict[str, Any]) -> list[Mark]:
-    """Every span of the record (or partial record), with the value read from it."""
+def record_marks(record: dict[str, Any], lm: Landmarks) -> list[Mark]:
+    """Every span of the record (or partial record), with the value read from it; `lm` describes
+    the landmarks."""
     marks: list[Mark] = []
 
     def add(span: list[int] | None, kind: str, name: str, value: str) -> None:
@@ -188,6 +176,9 @@ def record_marks(record: dict[str, Any]) -> list[Mark]:
         start, end = repair["span"]
         read = f"read as {_show(repair['read_as'])}" if repair["read_as"].strip() else "left out"
         add([start, max(end, start + 1)], "repair", f"repairs[{i}]", f"{repair['kind']}: {_show(repair['text'])} {read}")
+    for landmark in record.get("landmarks", []):
+        terminal = landmark["terminal"]
+        add(landmark["span"], "landmark", terminal.lstrip("_"), lm.description(terminal))
     case = record.get("case")
     if case and case.get("span"):
         add(case["span"], "case", "case", f"case {_show(case.get('case_number'))}")
@@ -198,12 +189,17 @@ def record_marks(record: dict[str, Any]) -> list[Mark]:
     if reviewer:
         add(reviewer.get("span"), "reviewer", "reviewer", f"licensure: {_show(reviewer['licensure'])}; specialties: "
             f"{_show(reviewer['specialties'])}; board certified: {_show(reviewer['board_certified'])}")
+        for key in ("licensure", "specialties"):
+            for i, (value, span) in enumerate(zip(reviewer[key], reviewer["spans"][key], strict=True)):
+                add(span, "credentials", f"reviewer.{key}[{i}]", _show(value))
         for i, piece in enumerate(reviewer.get("unrecognized", [])):
             add(piece["span"], "unrecognized", f"reviewer.unrecognized[{i}]", _show(piece["text"]))
     summary = record.get("summary")
     if summary:
         add(summary.get("span"), "summary", "summary", f"age: {_show(summary['age'])}; sex: {_show(summary['sex'])}; "
             f"date of injury: {_show(summary['date_of_injury'])}")
+        for key, span in summary["spans"].items():
+            add(span, "fact", f"summary.{key}", _show(summary[key]))
         for i, diagnosis in enumerate(summary.get("diagnoses", [])):
             add(diagnosis["span"], "fact", f"summary.diagnoses[{i}]", _show(diagnosis["text"]))
     for i, decision in enumerate(decisions):
@@ -215,6 +211,10 @@ def record_marks(record: dict[str, Any]) -> list[Mark]:
         if decision.get("number") is not None:
             title += f"; number: {decision['number']}"
         add(decision["title_span"], "title", f"{where}.title", title)
+        for key, span in decision["spans"].items():
+            value = decision[key]
+            kind = {"number": "number", "outcome": value if value in ("upheld", "overturned") else "outcome"}.get(key, "treatment")
+            add(span, kind, f"{where}.{key}", _show(value))
         for part, read in decision.get("treatment_parts", {}).items():
             add(read["span"], "part", f"{where}.treatment_parts.{part}", _show(read.get("value", read["text"])))
         for key in ("claims_administrator_guideline", "reviewer_guideline"):
@@ -223,145 +223,15 @@ def record_marks(record: dict[str, Any]) -> list[Mark]:
                 continue
             add(guideline["span"], "guideline", f"{where}.{key}", f"cited: {_show(guideline['cited'])}; MTUS: "
                 f"{_show(guideline['mtus'])}; non-MTUS: {_show(guideline['non_mtus'])}")
+            for kind in ("mtus", "non_mtus"):
+                for j, (citation, span) in enumerate(zip(guideline[kind], guideline["spans"][kind], strict=True)):
+                    add(span, kind, f"{where}.{key}.{kind}[{j}]", _show(citation))
+            for span in guideline["spans"].get("cited", []):
+                add(span, "no_evidence", f"{where}.{key}.cited", "false")
             for j, piece in enumerate(guideline.get("unrecognized", [])):
                 add(piece["span"], "unrecognized", f"{where}.{key}.unrecognized[{j}]", _show(piece["text"]))
         add(decision["rationale_span"], "rationale", f"{where}.rationale",
             f"medically necessary: {_show(decision['medically_necessary'])}; {_show(decision['rationale'])}")
-    return marks
-
-
-def token_marks(normalized: Normalized, grammar: Path | None, record: dict[str, Any] | None) -> list[Mark]:
-    """What the tokens show and the record's spans do not: landmarks, outcomes, the citations
-    inside a guideline paragraph, the credentials, the summary's facts; and the parts of an
-    item that was still being read where a letter stops parsing."""
-    decisions = (record or {}).get("decisions") or []
-    reviewer = (record or {}).get("reviewer") or {}
-    marks: list[Mark] = []
-    item = -1
-    label = ""
-    narrative_bounds: list[int] = []
-    lm = landmarks(grammar)
-    for token in walk(get_parser(grammar), normalized.text).tokens:  # up to where reading stopped
-        start, end = normalized.span(token.start_pos or 0, token.end_pos or 0)
-        kind = token.type
-        value = str(token)
-        where = f"decisions[{item}]"
-        complete = 0 <= item < len(decisions)
-        if kind in LANDMARK_TERMINALS:
-            marks.append(Mark(start, end, "landmark", kind.lstrip("_"), lm.description(kind)))
-            if kind in _GUIDELINE_KEYS or kind in _LIST_KEYS or kind == "_RATIONALE_LABEL":
-                label = kind
-        elif kind == "ITEM_NUMBER":
-            marks.append(Mark(start, end, "number", f"decisions[{item + 1}].number", value))
-        elif kind == "TITLE_TEXT":
-            item += 1
-            marks += _title_marks(normalized, token.start_pos or 0, value, f"decisions[{item}]", item < len(decisions))
-        elif kind == "OUTCOME":
-            outcome = value.lower()
-            marks.append(Mark(start, end, outcome if outcome in ("upheld", "overturned") else "outcome", f"{where}.outcome",
-                              _show(outcome)))
-        elif kind == "GUIDELINE_TEXT":
-            key = f"{where}.{_GUIDELINE_KEYS.get(label, 'guideline')}"
-            marks += _guideline_marks(normalized, token.start_pos or 0, value, key, complete)
-        elif kind == "RATIONALE_TEXT" and not complete:
-            marks.append(Mark(start, end, "rationale", f"{where}.rationale", "(the item is not complete: not in the partial record)"))
-        elif kind == "CREDENTIAL_LIST":
-            key = _LIST_KEYS.get(label, "specialties")
-            names = reviewer.get(key) if reviewer else None
-            marks.append(Mark(start, end, "credentials", f"reviewer.{key}", _show(names or split_names(value, key))))
-        elif kind == "CREDENTIAL_SENTENCE":
-            reading = read_credential_sentence(value, lm.regex("CREDENTIAL_SUBJECT"))
-            marks.append(Mark(start, end, "credentials", "reviewer (credentials sentence)",
-                              f"specialties: {_show(list(reading.specialties))}; licensure: {_show(list(reading.licensure))}; "
-                              f"board certified: {_show(reading.board_certified)}"))
-        elif kind == "NARRATIVE_TEXT":
-            narrative_bounds += [token.start_pos or 0, token.end_pos or 0]
-    summary = (record or {}).get("summary")
-    if summary and narrative_bounds:
-        marks += _fact_marks(normalized, min(narrative_bounds), max(narrative_bounds), summary, record or {})
-    return marks
-
-
-def _title_marks(normalized: Normalized, offset: int, value: str, where: str, complete: bool) -> list[Mark]:
-    """The treatment inside a title, and for a partial authorization the original request and
-    what was authorized; the whole title for an item the partial record does not hold."""
-    marks: list[Mark] = []
-    if not complete:
-        start, end = normalized.span(offset, offset + len(value))
-        marks.append(Mark(start, end, "title", f"{where}.title", "(the item is not complete: not in the partial record)"))
-    for pattern in _TITLE_ROWS:
-        match = pattern.fullmatch(value)
-        if match is not None:
-            for group, name in (("original", "original_request"), ("authorized", "authorized"), ("treatment", "treatment")):
-                start, end = normalized.span(offset + match.start(group), offset + match.end(group))
-                marks.append(Mark(start, end, "treatment", f"{where}.{name}", _show(" ".join(match.group(group).split()))))
-            return marks
-    start, end = normalized.span(offset, offset + len(value))
-    return [*marks, Mark(start, end, "treatment", f"{where}.treatment", _show(" ".join(value.split())))]
-
-
-def _guideline_marks(normalized: Normalized, offset: int, value: str, where: str, complete: bool) -> list[Mark]:
-    """A guideline paragraph's sentences as the wording table read them: each citation, MTUS or
-    not; a 'no evidence cited' sentence; each sentence no row knows."""
-    marks: list[Mark] = []
-
-    def add(a: int, b: int, kind: str, name: str, shown: str) -> None:
-        start, end = normalized.span(offset + a, offset + b)
-        marks.append(Mark(start, end, kind, name, shown))
-
-    reading = read_guideline(value)
-    if not complete:
-        add(0, len(value), "guideline", where, "(the item is not complete: not in the partial record)")
-    for sentence in reading.sentences:
-        if sentence.wording is None:
-            words = " ".join(value[sentence.start:sentence.end].split())
-            add(sentence.start, sentence.end, "unrecognized", f"{where}.unrecognized", _show(words))
-            continue
-        row, pattern = _GUIDELINE_ROWS[sentence.wording]
-        if row.kind == "no_evidence":
-            add(sentence.start, sentence.end, "no_evidence", f"{where}.cited", f"false (wording '{row.name}')")
-            continue
-        add(sentence.start, sentence.end, "wording", f"{where} sentence", f"read by the wording row '{row.name}'")
-        match = pattern.match(value, sentence.start, sentence.end)
-        if match is None or "citation" not in pattern.groupindex or match.start("citation") < 0:
-            continue
-        cited = " ".join(match.group("citation").split()).removesuffix(".").strip()
-        kind = row.kind
-        if kind == "citation":
-            kind = "mtus" if wording.MTUS_NAMES.search(match.group()) else "non_mtus"
-        if kind in ("mtus", "non_mtus") and cited:
-            shown = _show(mtus_entries(cited)) if kind == "mtus" else _show(cited)
-            a, b = match.span("citation")
-            while b > a and value[b - 1] in " \n\t.":  # the citation without its full stop
-                b -= 1
-            add(a, b, kind, f"{where}.{kind}", shown)
-    return marks
-
-
-def _fact_marks(normalized: Normalized, start: int, end: int, summary: dict[str, Any], record: dict[str, Any]) -> list[Mark]:
-    """Age, sex and date of injury where the narrative states them, when what is found there is
-    what the record holds."""
-    marks: list[Mark] = []
-
-    def add(a: int, b: int, name: str, value: Any) -> None:
-        s, e = normalized.span(a, b)
-        marks.append(Mark(s, e, "fact", f"summary.{name}", _show(value)))
-
-    match = narrative._AGE_SEX.search(normalized.text, start, end)
-    if match is not None:
-        age, sex = narrative.age_and_sex(match.group())
-        if age is not None and age == summary.get("age"):
-            add(match.start("age"), match.end("age"), "age", age)
-        if sex is not None and sex == summary.get("sex"):
-            add(match.start("sex"), match.end("sex"), "sex", sex)
-    match = narrative.INJURY_DATE.search(normalized.text, start, end)
-    if match is not None:
-        case = record.get("case") or {}
-        decided = case.get("decision_date")
-        iso = narrative.injury_date(match.group(), int(decided[:4]) if decided else None)
-        if iso is not None and iso == summary.get("date_of_injury"):
-            first = match.start("m") if match.group("m") else match.start("mname")
-            add(first, match.end(), "date_of_injury", iso)
     return marks
 
 
@@ -541,7 +411,7 @@ def fields(view: View) -> Text:
     out = Text(end="")
     out.append("\nFields read\n", "bold")
     for mark in sorted(view.marks, key=lambda m: (m.start, -m.end)):
-        if mark.kind in ("letter", "landmark", "wording", "unread", "finding", "failure", "control"):
+        if mark.kind in ("letter", "landmark", "unread", "finding", "failure", "control"):
             continue
         line, column = index.line_col(mark.start)
         out.append(f"{line:>5}:{column:<4} ")

@@ -22,7 +22,8 @@ from imrparse.text.normalize import Normalized
 
 # What the record builder hands a layout: its rule's children (tokens and built parts), the letter
 # and the grammar's landmarks. What it returns: the record's parts ("case", "reviewer", "summary",
-# "decisions"); a part it does not state is left out and becomes null.
+# "decisions"; the summary as `parts.summary` gives it, with its statement of the date of injury);
+# a part it does not state is left out and becomes null.
 Read = Callable[[list[Any], Normalized, Landmarks], dict[str, Any]]
 
 

@@ -53,7 +53,8 @@ def _determinations(pieces: list[Piece], texts: dict[str, list[Piece]], normaliz
 def _determination(piece: Piece, sentence: re.Pattern[str], decisions: dict[int, record.Decision], normalized: Normalized,
                    landmarks: Landmarks) -> record.Decision:
     match = sentence.match(piece.text)
-    number = int(re.match(r"\d+", piece.text).group()) if match else len(decisions) + 1  # type: ignore[union-attr]
+    written_number = re.match(r"\d+", piece.text) if match else None
+    number = int(written_number.group()) if written_number else len(decisions) + 1
     if number in decisions:
         return decisions[number]
     outcome = None
@@ -64,7 +65,8 @@ def _determination(piece: Piece, sentence: re.Pattern[str], decisions: dict[int,
     written = match.group("treatment") if match else piece.text
     decisions[number] = sections.decision(normalized, landmarks, number=number, title=collapse(piece.text), written=written,
                                           at=piece.start + at, title_span=span, outcome=outcome, rationale=None,
-                                          rationale_span=None, reviewer_guideline=None, span=span)
+                                          rationale_span=None, reviewer_guideline=None, span=span,
+                                          number_at=(piece.start, piece.start + written_number.end()) if written_number else None)
     return decisions[number]
 
 

@@ -85,12 +85,15 @@ def read(sections: Sections, children: list[Any], normalized: Normalized, landma
 
 def decision(normalized: Normalized, landmarks: Landmarks, *, number: int | None, title: str, written: str, at: int,
              title_span: record.Span | None, outcome: str | None, rationale: str | None, rationale_span: record.Span | None,
-             reviewer_guideline: record.Guideline | None, span: record.Span) -> record.Decision:
+             reviewer_guideline: record.Guideline | None, span: record.Span, number_at: tuple[int, int] | None = None) -> record.Decision:
     """A decision as the 2013 letters state it: no Claims Administrator guideline, no partial
-    authorization; the treatment `written` at `at`."""
+    authorization; the treatment `written` at `at`, the number (when the letter writes it) at `number_at`."""
+    spans = {"number": normalized.span(*number_at)} if number_at else {}
+    if written.strip():
+        spans["treatment"] = normalized.span(at + len(written) - len(written.lstrip()), at + len(written.rstrip()))
     return record.decision(
         number=number, title=title, treatment=collapse(written) or None,
         **parts.treatment_fields(normalized, written, at, at + len(written), collapse(written)),
         original_request=None, authorized=None, title_span=title_span, outcome=outcome,
         medically_necessary=parts.necessity(outcome, landmarks), claims_administrator_guideline=None,
-        reviewer_guideline=reviewer_guideline, rationale=rationale, rationale_span=rationale_span, span=span)
+        reviewer_guideline=reviewer_guideline, rationale=rationale, rationale_span=rationale_span, span=span, spans=spans)
