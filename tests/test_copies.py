@@ -125,3 +125,17 @@ def test_a_damaged_outcome_costs_only_its_item_and_names_the_nearest_outcome() -
     assert error.partial is not None
     kept = [(d["title"], d["outcome"], d["rationale"]) for d in error.partial["decisions"]]
     assert kept == [(d["title"], d["outcome"], d["rationale"]) for d in whole if d["title"] != "Knee brace fitting session number 5"]
+
+
+@pytest.mark.parametrize("line", ["12/09/2016 10:31 FAX (916)555-1234", "MAXIMUS (916)\n555-1234 P.003", "  Page 2\nof 4",
+                                  "Fax server  P. 3", "Page 3 of 12"])
+def test_a_letter_needs_repair_wherever_its_furniture_pattern_finds_a_line(line: str) -> None:
+    """`needs_repair` tests each sign of page furniture alone (a fast scan for each), and finds
+    every line the furniture pattern finds, whatever else the text holds (no ") " in these)."""
+    from imrparse.grammar.landmarks import landmarks
+    from imrparse.read import repair
+
+    text = f"Some words\n{line}\nmore words\n"
+    assert repair._FURNITURE.search(text) is not None
+    assert repair.needs_repair(text, landmarks(None))
+    assert not repair.needs_repair("Some words\nPage two of four\nP. S. more (916) 555 words\n", landmarks(None))
