@@ -287,3 +287,17 @@ def test_a_known_guideline_sentence_with_a_word_ocr_misread_is_read_as_its_wordi
     assert _read(scan)[0] == _read(posted)[0]
     assert [r["read_as"].split()[-6:] for r in scan["repairs"] if r["kind"] == "wording"] == (
         [["recommendation(s)", "outside", "of", "the", "MTUS", "Guidelines"]] if misread != "recommendation(s)" else [])
+
+
+@pytest.mark.parametrize("line", ["12/09/2016 10:31 FAX (916)555-1234", "MAXIMUS (916)\n555-1234 P.003", "  Page 2\nof 4",
+                                  "Fax server  P. 3", "Page 3 of 12"])
+def test_a_letter_needs_repair_wherever_its_furniture_pattern_finds_a_line(line: str) -> None:
+    """`needs_repair` tests each sign of page furniture alone (a fast scan for each), and finds
+    every line the furniture pattern finds, whatever else the text holds (no ") " in these)."""
+    from imrparse.grammar.landmarks import landmarks
+    from imrparse.read import repair
+
+    text = f"Some words\n{line}\nmore words\n"
+    assert repair._FURNITURE.search(text) is not None
+    assert repair.needs_repair(text, landmarks(None))
+    assert not repair.needs_repair("Some words\nPage two of four\nP. S. more (916) 555 words\n", landmarks(None))

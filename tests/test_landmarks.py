@@ -100,7 +100,7 @@ def test_a_label_renamed_in_the_grammar_alone_reaches_every_consumer(tmp_path: P
     missing = renamed.replace("Reason for the decision:", "", 1)
     with pytest.raises(imrparse.ParseError, match="'Reason for the decision:' paragraph"):
         imrparse.parse(missing, grammar=path)
-    parser = debug.load_grammar(path)
+    parser = loader.load_grammar(path)
     assert "'Reason for the decision:' paragraph" in debug.explain(normalize(missing), parser)
     assert any("'Reason for the decision:'" in label for label in debug.known_errors(landmarks(path)))
     outline = debug.outline(debug.tokens(normalize(renamed), parser)[0], landmarks(path))

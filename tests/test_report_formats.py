@@ -161,3 +161,13 @@ def test_a_finding_without_a_place_has_no_region_in_sarif() -> None:
     log = json.loads(report.sarif([("<stdin>", result)], "0"))
     jsonschema.Draft7Validator(SARIF_2_1_0).validate(log)
     assert log["runs"][0]["results"][0]["locations"] == [{"physicalLocation": {"artifactLocation": {"uri": "%3Cstdin%3E"}}}]
+
+
+def test_xml_text_drops_exactly_the_characters_outside_xml_1_0() -> None:
+    """Every code point is kept or dropped as XML 1.0's Char production says: #x9 | #xA | #xD |
+    [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]."""
+    def is_xml_char(code: int) -> bool:
+        return code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
+
+    every = "".join(map(chr, range(0x110000)))
+    assert report.xml_text(every) == "".join(char for char in every if is_xml_char(ord(char)))

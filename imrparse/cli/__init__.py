@@ -3,6 +3,8 @@ line is still being imported ends it with exit 130, not a traceback."""
 
 from __future__ import annotations
 
+import gc
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads it so too)
 if TYPE_CHECKING:
     from typing import Any
@@ -13,6 +15,10 @@ def main() -> None:
         from imrparse.cli.commands import app
     except KeyboardInterrupt:
         raise SystemExit(130) from None
+    # What was just imported lives as long as the process: frozen, no collection walks it again,
+    # the interpreter's own at exit included (a fifth of `imrparse parse LETTER`'s time).
+    # Objects made afterwards (a duckdb connection, a pool's) are collected as usual.
+    gc.freeze()
     app(prog_name="imrparse")
 
 

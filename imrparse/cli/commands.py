@@ -32,7 +32,7 @@ from imrparse.etl.batch import (
 from imrparse.etl.pool import CHUNK, map_inputs
 from imrparse.etl.progress import Progress
 from imrparse.etl.results import STDIN, Result
-from imrparse.grammar.loader import START_SYMBOLS, default_grammar_path
+from imrparse.grammar.loader import START_SYMBOLS, default_grammar_path, load_grammar
 from imrparse.text.inputs import (
     DEFAULT_GLOBS,
     DEFAULT_OCR,
@@ -45,8 +45,6 @@ from imrparse.text.inputs import (
 )
 from imrparse.text.normalize import normalize
 from imrparse.text.ocr import DEFAULT_DPI, DEFAULT_LANG, DEFAULT_PAGE_TIMEOUT, IMAGE_SUFFIXES, OcrOptions, may_need_ocr
-from imrparse.views import debug as debugging
-from imrparse.views.debug import load_grammar
 
 app = typer.Typer(no_args_is_help=True, add_completion=True, help="Read IMR final determination letters.")
 
@@ -819,6 +817,8 @@ def debug_tokens(
     max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
 ) -> None:
     """The token stream: terminal, original line:column, text."""
+    from imrparse.views import debug as debugging
+
     parser = _require_grammar(grammar)
     _, normalized = _read_letter(path, max_bytes)
     rows, error = debugging.tokens(normalized, parser, start=rule)
@@ -846,6 +846,7 @@ def debug_tree(
     """The parse tree with original line ranges on each node."""
     from imrparse.api import parse_tree
     from imrparse.text.normalize import LineIndex
+    from imrparse.views import debug as debugging
 
     _require_grammar(grammar)
     if svg is not None:
@@ -882,6 +883,8 @@ def debug_tree(
 @debug_app.command("explain")
 def debug_explain(path: LetterArgument, grammar: GrammarOption = None, max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES) -> None:
     """Outline of what parsed; on failure, where, what was needed there, and the nearest known error."""
+    from imrparse.views import debug as debugging
+
     parser = _require_grammar(grammar)
     _, normalized = _read_letter(path, max_bytes)
     report = debugging.explain(normalized, parser)
@@ -899,6 +902,8 @@ def debug_wording(
 ) -> None:
     """How the text between landmarks was read: each guideline paragraph, credentials sentence and
     title, cut into pieces by the wording table's rows; UNRECOGNIZED where no row knows the words."""
+    from imrparse.views import debug as debugging
+
     parser = _require_grammar(grammar)
     _, normalized = _read_letter(path, max_bytes)
     readings = debugging.wording(normalized, parser)

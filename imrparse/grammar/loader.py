@@ -24,10 +24,12 @@ import functools
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from lark import Lark
+from lark.exceptions import GrammarError, LexError, UnexpectedInput
 
+from imrparse.errors import ParseError
 from imrparse.grammar import landmarks, lark_seam
 from imrparse.grammar.engine import LeanParser, compile_tables
 from imrparse.grammar.files import TABLES_PATH, grammar_digest, shipped_tables
@@ -90,6 +92,22 @@ def get_record_parser(grammar_path: Path | None = None) -> RecordParser:
     if tables is None:
         return build_parser(text, records=True)
     return LeanParser(tables, RecordBuilder())
+
+
+def load_grammar(path: Path | None, *, records: bool = False) -> Lark:
+    """The tree parser (or with `records=True` the record parser) for a grammar file, the shipped
+    one by default; a grammar that does not compile is a ParseError naming the grammar file's
+    own line and column."""
+    try:
+        if records:
+            # The record parser is built (so a broken grammar fails here), but it is imrparse's
+            # engine unless IMRPARSE_ENGINE=lark; callers only build it, and read nothing from it.
+            return cast(Lark, get_record_parser(path))
+        return get_parser(path)
+    except (GrammarError, LexError, UnexpectedInput) as exc:  # UnexpectedInput: the grammar's own syntax
+        line = getattr(exc, "line", None)
+        column = getattr(exc, "column", None)
+        raise ParseError(f"the grammar {path or 'shipped'} does not compile: {exc}", line=line, column=column) from None
 
 
 def write_shipped_tables() -> Path:

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import functools
 import html
-from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from lark import Lark, Token, Tree
-from lark.exceptions import GrammarError, LexError, UnexpectedInput
+from lark.exceptions import UnexpectedInput
 
 from imrparse.check.diagnosis import TokenRow, diagnose, item_starts, token_row, walk
 from imrparse.errors import ParseError, caret_context
 from imrparse.grammar.landmarks import HEADINGS, ITEM_LABELS, Landmarks, landmarks, of_parser
-from imrparse.grammar.loader import get_parser, get_record_parser
 from imrparse.read.readers import read_credential_sentence, read_guideline, read_title
 from imrparse.text.normalize import LineIndex, Normalized
 
@@ -55,26 +53,6 @@ def known_errors(lm: Landmarks) -> dict[str, list[str]]:
             f"{lm.phrase('_DECISIONS_HEADING')}\n{lm.phrase('_DECISIONS_INTRO')}\n")
     return {label: [head + body + before + fragment for head in ("", header) for before in ("", item())]
             for label, fragment in fragments.items()}
-
-
-def load_grammar(path: Path | None, *, records: bool = False) -> Lark:
-    """The tree parser (or with `records=True` the record parser) for a grammar file, the shipped
-    one by default; a grammar that does not compile is a ParseError naming the grammar file's
-    own line and column."""
-    try:
-        if records:
-            # The record parser is built (so a broken grammar fails here), but it is imrparse's
-            # engine unless IMRPARSE_ENGINE=lark; callers only build it, and read nothing from it.
-            return cast(Lark, get_record_parser(path))
-        return get_parser(path)
-    except (GrammarError, LexError, UnexpectedInput) as exc:  # UnexpectedInput: the grammar's own syntax
-        raise grammar_error(path, exc) from None
-
-
-def grammar_error(path: Path | None, exc: Exception) -> ParseError:
-    line = getattr(exc, "line", None)
-    column = getattr(exc, "column", None)
-    return ParseError(f"the grammar {path or 'shipped'} does not compile: {exc}", line=line, column=column)
 
 
 def tokens(normalized: Normalized, parser: Lark, start: str = "start") -> tuple[list[TokenRow], ParseError | None]:
