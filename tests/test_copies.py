@@ -301,3 +301,17 @@ def test_a_letter_needs_repair_wherever_its_furniture_pattern_finds_a_line(line:
     assert repair._FURNITURE.search(text) is not None
     assert repair.needs_repair(text, landmarks(None))
     assert not repair.needs_repair("Some words\nPage two of four\nP. S. more (916) 555 words\n", landmarks(None))
+
+
+@pytest.mark.parametrize("banner", ["12/15/2016 10:23AM FROM 9165551234 TO 18885550123 PAGE 02/04",
+                                    "Dec 15 2016 10:23 FAX 916 555 1234", "PAGE 2 OF 4", "Page 2/4"])
+def test_a_fax_banner_in_another_machines_words_is_furniture(banner: str) -> None:
+    """A fax machine prints its banner its own way: a time with FROM, TO or FAX, or a page count;
+    a line of the letter with a time in it is not one."""
+    text = _CLEAN_SCAN.replace("MRI of the cervical spine without contrast: Upheld", f"{banner}\nMRI of the cervical spine without "
+                               "contrast: Upheld", 1)
+    record = imrparse.parse(text)
+    assert [r["text"].strip() for r in record["repairs"] if r["kind"] == "furniture"] == [banner]
+    assert _read(record) == _read(imrparse.parse(_CLEAN_SCAN))
+    kept = _CLEAN_SCAN.replace("Therefore the request", "The patient was seen at 10:30 to review it.\nTherefore the request", 1)
+    assert not [r for r in imrparse.parse(kept)["repairs"] if r["kind"] == "furniture"]

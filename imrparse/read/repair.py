@@ -56,12 +56,16 @@ LETTER_STARTS = ("CASE_NUMBER_LABEL", "_HOW_HEADING", "_MAXIMUS_OPENING", "_MPR_
 # Page furniture: a line with a fax banner's phone number or its "P. 3" at the end, or "Page 2 of 4".
 _PHONE = r"\(\d{3}\)\s?\d{3}-\d{4}"
 _PAGE_MARK = r"\bP\.\s?\d{1,3}\s*$"
-_PAGE_OF = r"^[ \t]*Page\s+\d{1,3}\s+of\s+\d{1,3}[ \t]*$"
-_FURNITURE = re.compile(rf"^[^\n]*?(?:{_PHONE}|{_PAGE_MARK})[^\n]*$|{_PAGE_OF}", re.M)
+_PAGE_OF = r"^[ \t]*(?:Page|PAGE)\s+\d{1,3}\s*(?:of|OF|/)\s*\d{1,3}[ \t]*$"
+# A fax machine's banner in its own words: a time, and FROM, TO or FAX (upper case, as machines
+# print them), on one line ("12/15/2016 10:23AM FROM 9165551234 TO 18885550123 PAGE 02/04").
+_BANNER = r"^[^\n]*?\b(?:FROM|TO|FAX)\b[^\n]*?\b\d{1,2}:\d\d(?!\d)[^\n]*$|^[^\n]*?\b\d{1,2}:\d\d(?!\d)[^\n]*?\b(?:FROM|TO|FAX)\b[^\n]*$"
+_FURNITURE = re.compile(rf"^[^\n]*?(?:{_PHONE}|{_PAGE_MARK})[^\n]*$|{_PAGE_OF}|{_BANNER}", re.M)
 # Whether a text has any: each alternative alone, behind a literal it needs. A `str in` test and a
 # search for a pattern that starts with a literal are C scans; _FURNITURE's search tries its
 # alternatives at every character (0.17-0.26 ms a letter, nearly half of a posted letter's parse).
-_FURNITURE_SIGNS = tuple((literal, re.compile(sign, re.M)) for literal, sign in (("(", _PHONE), ("P.", _PAGE_MARK), ("Page", _PAGE_OF)))
+_FURNITURE_SIGNS = tuple((literal, re.compile(sign, re.M)) for literal, sign in (
+    ("(", _PHONE), ("P.", _PAGE_MARK), ("Page", _PAGE_OF), ("PAGE", _PAGE_OF), ("FROM", _BANNER), ("FAX", _BANNER), ("TO ", _BANNER)))
 _MARKS = re.compile("[|_{}\\[\\]\"\u201c\u201d\u2018\u2019\u2014~]+")  # table borders and stray marks
 _OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "Q": "0", "D": "0", "l": "1", "I": "1", "i": "1", "|": "1", "!": "1", "S": "5",
                              "B": "8", "Z": "2"})
