@@ -528,7 +528,7 @@ def _header(text: str, lm: Landmarks, done: list[Repair]) -> list[Repair]:
     if _pairs(labels, values):
         kept = [Repair("debris", p.start, p.end, "") if p.terminal is None else Repair("value", p.start, p.end, p.value or "")
                  for p in pieces if p.terminal is None or (p.value is not None and p.value != text[p.start:p.end])]
-        restored = _order_restored(text, labels, values)
+        restored = _order_restored(labels, values)
         return [r for r in kept if not _Taken(restored)(r.start, r.end)] + restored
     placed = {id(piece): field for field, piece in _placed(pieces).items()}
     found: list[Repair] = []
@@ -665,7 +665,7 @@ def _fours_as_ones(date: str) -> list[str]:
     return readings[1:]  # the first is as written
 
 
-def _order_restored(text: str, labels: list[_Piece], values: list[_Piece]) -> list[Repair]:
+def _order_restored(labels: list[_Piece], values: list[_Piece]) -> list[Repair]:
     """In a header paired as written, a date that breaks the order the letter's dates follow,
     where reading one of its 4s as a 1 restores the order and no other date's would."""
     dates = {HEADER_FIELDS[label.terminal][0]: value for label, value in zip(labels, values, strict=True)
