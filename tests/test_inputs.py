@@ -476,3 +476,20 @@ def test_a_pdf_handed_ahead_gives_its_text_to_the_same_bytes_only(monkeypatch: p
     pdf.extract_ahead(first.read_bytes(), 1 << 25)  # the second's reply is kept until the next is handed
     assert pdf.extract_text(second.read_bytes(), 1 << 25) == texts[second] and len(exchanges) == 2
     assert pdf.extract_text(first.read_bytes(), 1 << 25) == texts[first] and len(exchanges) == 2
+
+
+def test_a_pdf_handed_ahead_to_an_extractor_killed_meanwhile_is_extracted_by_a_new_one() -> None:
+    pytest.importorskip("pypdfium2")
+    if not hasattr(os, "fork"):
+        pytest.skip("the extractor is a forked helper")
+    from imrparse.text import pdf
+
+    first, second = sorted((corpus_dir() / "pdf").glob("*.pdf"))[:2]
+    pdf.extract_text(first.read_bytes(), 1 << 25)  # the extractor runs
+    running = pdf._Extractor._running
+    assert running is not None
+    os.kill(running.pid, signal.SIGKILL)
+    time.sleep(0.2)
+    pdf.extract_ahead(second.read_bytes(), 1 << 25)  # its pipe is broken: nothing is handed, nothing raised
+    text = (corpus_dir() / "text" / f"{second.stem}.pdfium.txt").read_bytes().decode("utf-8")
+    assert pdf.extract_text(second.read_bytes(), 1 << 25) == text

@@ -168,7 +168,10 @@ class _Extractor:
         extractor = cls.current()  # a new one if the last reply was its end
         try:
             _write_all(extractor.requests, _REQUEST.pack(max_chars, len(data)) + data)
-        except BaseException:  # it was killed (its extraction will say so), or this was interrupted
+        except OSError:  # it was killed meanwhile: this PDF's own extraction starts a new one
+            extractor._end()
+            return
+        except BaseException:  # interrupted mid-request: the pipe's next bytes belong to this one
             extractor._end()
             raise
         cls.handed = (max_chars, data)
