@@ -678,3 +678,28 @@ def _read_pty(fd: int) -> bytes:
         return os.read(fd, 65536)
     except OSError:  # EIO: the writer is gone
         return b""
+
+
+def test_pdfs_handed_ahead_around_one_too_large_for_memory_are_read(tmp_path: Path, oversized_pdf: Path) -> None:
+    """--workers 1 hands each PDF to the extractor before it parses the one before: the extractor
+    that dies on the oversized page while the letter before is parsed is replaced, and only that
+    PDF fails."""
+    from conftest import corpus_dir
+
+    pdfs = sorted((corpus_dir() / "pdf").glob("*.pdf"))[:3]
+    if not pdfs:
+        skip_because("needs the corpus PDFs")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i, pdf in enumerate(pdfs):
+        (folder / f"{i:03d}.pdf").write_bytes(pdf.read_bytes())
+    (folder / "001-huge-page.pdf").write_bytes(oversized_pdf.read_bytes())
+    status, stdout, stderr, peak = _measured(IMRPARSE, "parse", str(folder), "--format", "jsonl", "--workers", "1", "-q")
+    assert status == 1, stderr
+    results = _jsonl(stdout)
+    assert [Path(r["source"]["path"]).name for r in results] == ["000.pdf", "001-huge-page.pdf", "001.pdf", "002.pdf"]
+    assert "cannot be extracted within 384 MiB of memory" in results[1]["error"]["message"]
+    for result, pdf in zip([results[0], *results[2:]], pdfs, strict=True):
+        text = (corpus_dir() / "text" / f"{pdf.stem}.pdfium.txt").read_bytes().decode("utf-8")
+        assert without_source(result) == json.loads(json.dumps(imrparse.parse(text)))
+    assert peak <= PEAK_RSS, f"peak RSS {peak >> 20} MB"

@@ -454,3 +454,42 @@ def test_a_folder_of_everything_gives_one_record_per_input(tmp_path: Path, worke
     assert by_name["not-a.pdf"]["error"]["message"].startswith("not a readable PDF")
     assert f"{len(parsed)} parsed, {len(records) - len(parsed)} failed" in run.stderr
     assert int(peak.read_text()) < 400 * 1024  # KiB
+
+
+def test_a_pdf_handed_ahead_gives_its_text_to_the_same_bytes_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The extractor's reply to a PDF handed ahead is the text of a PDF with the same bytes (a
+    copy read again), and no other's: a different PDF asked for meanwhile gets its own text."""
+    pytest.importorskip("pypdfium2")
+    from imrparse.text import pdf
+
+    first, second = sorted((corpus_dir() / "pdf").glob("*.pdf"))[:2]
+    texts = {path: (corpus_dir() / "text" / f"{path.stem}.pdfium.txt").read_bytes().decode("utf-8") for path in (first, second)}
+    exchanges = []
+    exchange = pdf._Extractor._exchange
+    monkeypatch.setattr(pdf._Extractor, "_exchange", lambda self, *args: exchanges.append(args) or exchange(self, *args))
+    pdf.extract_ahead(first.read_bytes(), 1 << 25)
+    assert pdf.extract_text(first.read_bytes(), 1 << 25) == texts[first] and not exchanges  # the reply handed ahead
+    pdf.extract_ahead(first.read_bytes(), 1 << 25)
+    assert pdf.extract_text(second.read_bytes(), 1 << 25) == texts[second] and len(exchanges) == 1  # not the first's text
+    assert pdf.extract_text(first.read_bytes(), 1 << 24) == texts[first] and len(exchanges) == 2  # another size limit
+    pdf.extract_ahead(second.read_bytes(), 1 << 25)
+    pdf.extract_ahead(first.read_bytes(), 1 << 25)  # the second's reply is kept until the next is handed
+    assert pdf.extract_text(second.read_bytes(), 1 << 25) == texts[second] and len(exchanges) == 2
+    assert pdf.extract_text(first.read_bytes(), 1 << 25) == texts[first] and len(exchanges) == 2
+
+
+def test_a_pdf_handed_ahead_to_an_extractor_killed_meanwhile_is_extracted_by_a_new_one() -> None:
+    pytest.importorskip("pypdfium2")
+    if not hasattr(os, "fork"):
+        pytest.skip("the extractor is a forked helper")
+    from imrparse.text import pdf
+
+    first, second = sorted((corpus_dir() / "pdf").glob("*.pdf"))[:2]
+    pdf.extract_text(first.read_bytes(), 1 << 25)  # the extractor runs
+    running = pdf._Extractor._running
+    assert running is not None
+    os.kill(running.pid, signal.SIGKILL)
+    time.sleep(0.2)
+    pdf.extract_ahead(second.read_bytes(), 1 << 25)  # its pipe is broken: nothing is handed, nothing raised
+    text = (corpus_dir() / "text" / f"{second.stem}.pdfium.txt").read_bytes().decode("utf-8")
+    assert pdf.extract_text(second.read_bytes(), 1 << 25) == text

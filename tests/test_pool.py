@@ -154,3 +154,28 @@ def test_helpers_exit_when_the_parent_is_killed() -> None:
     while any(_running(pid) for pid in helpers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_running(pid) for pid in helpers)
+
+
+def test_one_process_hands_each_input_ahead_before_it_maps_the_one_before() -> None:
+    events: list[tuple[str, int]] = []
+
+    def one(n: int) -> int:
+        events.append(("map", n))
+        return n * 2
+
+    results = list(map_inputs(one, [1, 2, 3], workers=1, ahead=lambda n: events.append(("ahead", n))))
+    assert results == [2, 4, 6]
+    assert events == [("ahead", 1), ("ahead", 2), ("map", 1), ("ahead", 3), ("map", 2), ("map", 3)]
+
+
+def test_looking_ahead_an_error_of_the_inputs_comes_after_the_results_before_it() -> None:
+    def inputs() -> Iterator[int]:
+        yield 1
+        yield 2
+        raise RuntimeError("the inputs' own error")
+
+    results: list[int] = []
+    with pytest.raises(RuntimeError, match="the inputs' own error"):
+        for result in map_inputs(lambda n: n, inputs(), workers=1, ahead=lambda n: None):
+            results.append(result)
+    assert results == [1, 2]

@@ -24,6 +24,7 @@ from imrparse.etl import outputs
 from imrparse.etl.batch import (
     DEFAULT_MAX_BYTES,
     Input,
+    extract_ahead,
     input_key,
     lost_one_serialized,
     parse_many,
@@ -339,7 +340,8 @@ def parse_command(
                     lost = functools.partial(lost_one_serialized, max_bytes=max_bytes,
                                              option=orjson.OPT_INDENT_2 if pretty and fmt is Format.json else 0)
                     results = map_inputs(one, todo, workers=workers, ordered=not unordered, lost=lost,
-                                         chunk=1 if may_need_ocr(todo, options) else CHUNK)
+                                         chunk=1 if may_need_ocr(todo, options) else CHUNK,
+                                         ahead=functools.partial(extract_ahead, max_bytes=max_bytes))
                     # Each line reaches a resumed file (a kill keeps it) or a reader of standard output as
                     # soon as it is written; a new --output file is put in place only when complete.
                     _write_results(sink, results, tally, fmt=fmt, single=len(todo) == 1, on_error=on_error, progress=progress,

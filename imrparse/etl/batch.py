@@ -27,6 +27,7 @@ from imrparse.text.inputs import (
     Letter,
     Refused,
     expand_folders,
+    is_pdf,
     path_fields,
     read_letter,
     read_regular_file,
@@ -116,6 +117,33 @@ def parse_one(item: Input, grammar: Path | None = None, max_bytes: int = DEFAULT
     return {"source": source, **record}
 
 
+def extract_ahead(item: Input, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    """`pool.map_inputs`' `ahead` for `parse_one` and `validate_one`: a PDF input (a path named
+    .pdf, or bytes that are a PDF) goes to the PDF extractor now (`pdf.extract_ahead`), so that it
+    is extracted while this process parses the input before it. `parse_one` reads the file again,
+    and takes that text only if the bytes are the same. Anything else, or a file that cannot be
+    read, is left to `parse_one`."""
+    name = ""
+    if isinstance(item, (str, os.PathLike)):
+        name = os.fsdecode(item)
+        if not name.lower().endswith(".pdf"):
+            return
+        try:
+            data = read_regular_file(name, max_bytes)
+        except (OSError, InputError):
+            return
+    elif isinstance(item, bytes):
+        data = item
+    elif isinstance(item, tuple) and isinstance(item[1], bytes):
+        name, data = str(item[0]), item[1]
+    else:
+        return
+    if len(data) <= max_bytes and is_pdf(data, name):
+        from imrparse.text.pdf import extract_ahead as hand_ahead  # ctypes and the rest only for PDFs
+
+        hand_ahead(data, max_bytes)
+
+
 # How the error record of an input whose process died begins: `--resume` parses it again.
 # Error records of that kind an input may have in a resumed output before it counts as done:
 # the process may have been killed from outside (parse it again), or the input kills it.
@@ -185,7 +213,7 @@ def parse_many(
     one = functools.partial(parse_one, grammar=grammar, max_bytes=max_bytes, ocr=options)
     expanded = expand_folders(inputs)
     return map_inputs(one, expanded, workers=workers, ordered=ordered, lost=functools.partial(lost_one, max_bytes=max_bytes),
-                      chunk=1 if may_need_ocr(expanded, options) else CHUNK)
+                      chunk=1 if may_need_ocr(expanded, options) else CHUNK, ahead=functools.partial(extract_ahead, max_bytes=max_bytes))
 
 
 def validate_many(
@@ -211,7 +239,7 @@ def validate_many(
                             strict_text=strict_text)
     expanded = expand_folders(inputs)
     return map_inputs(one, expanded, workers=workers, ordered=ordered, lost=functools.partial(_lost_finding, max_bytes=max_bytes),
-                      chunk=1 if may_need_ocr(expanded, options) else CHUNK)
+                      chunk=1 if may_need_ocr(expanded, options) else CHUNK, ahead=functools.partial(extract_ahead, max_bytes=max_bytes))
 
 
 def _lost_finding(item: Input, why: str, max_bytes: int) -> Result:

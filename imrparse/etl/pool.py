@@ -47,19 +47,42 @@ WINDOW = 4
 
 
 def map_inputs(one: Callable[[In], Out], inputs: Iterable[In], *, workers: int | None = None, ordered: bool = True,
-               lost: Callable[[In, str], Out] | None = None, chunk: int = CHUNK) -> Iterator[Out]:
+               lost: Callable[[In, str], Out] | None = None, chunk: int = CHUNK,
+               ahead: Callable[[In], None] | None = None) -> Iterator[Out]:
     """`map(one, inputs)` over `workers` processes (default one per CPU), in input order unless
     `ordered=False`. An exception `one` raises in a helper is raised here. The result for an
     input a helper died on is `lost(input, "signal 9 (SIGKILL)")` (without `lost`, the map raises
     ChildProcessError). A chunk's worth of inputs or fewer is mapped in this process: a helper's
     start-up (fork, its own lexer compilation) would cost more than it saves. `chunk` lowers the
-    chunk size for inputs that take seconds each (scans read by OCR): a few of them use the helpers."""
+    chunk size for inputs that take seconds each (scans read by OCR): a few of them use the helpers.
+    When this process maps the inputs alone, `ahead(input)` is called before the input before it
+    is mapped: work another process can do meanwhile (a PDF's extraction) starts early. With
+    helpers, every process is busy already."""
     if workers is not None and not (isinstance(workers, int) and workers >= 1):
         raise ValueError(f"workers must be a number of processes, 1 or more (or None: one per CPU), not {workers!r}")
     workers = workers or os.cpu_count() or 1
     if workers == 1 or (isinstance(inputs, Sized) and len(inputs) <= chunk):
-        return map(one, inputs)
+        return map(one, inputs) if ahead is None else _looking_ahead(one, inputs, ahead)
     return _Pool(functools.partial(_apply, one, lost), workers - 1, inputs, chunk).map(ordered)
+
+
+def _looking_ahead(one: Callable[[In], Out], inputs: Iterable[In], ahead: Callable[[In], None]) -> Iterator[Out]:
+    """`map(one, inputs)`, calling `ahead` on each input before the one before it is mapped. An
+    exception from the inputs' iterator is raised once the input before it is mapped."""
+    items = iter(inputs)
+    following = list(itertools.islice(items, 1))
+    if following:
+        ahead(following[0])
+    while following:
+        current = following[0]
+        try:
+            following = list(itertools.islice(items, 1))
+        except Exception:
+            yield one(current)
+            raise
+        if following:
+            ahead(following[0])
+        yield one(current)
 
 
 class _Died:

@@ -11,6 +11,10 @@ process of this one (the extractor, started on the first PDF and kept for the ne
 address space is limited to what this process had plus PDF_MEMORY: a PDF that needs more ends
 that helper, not this process, and is an InputError; the next PDF starts a new helper. The
 calling process never loads a PDF into pdfium.
+
+A batch hands the extractor its next PDF before it parses the one before (`extract_ahead`), so
+that one is extracted while the other is parsed; a PDF's text is taken from that exchange only
+for the same bytes (and size limit), so it is always the text of the bytes being read.
 """
 
 from __future__ import annotations
@@ -69,7 +73,22 @@ def _extracted(data: bytes, max_chars: int) -> str:
     with _PDFIUM:
         if not hasattr(os, "fork"):  # Windows: no helper to bound it; extracted here
             return _extract_here(pdfium, data, max_chars)
-        return _Extractor.current().extract(data, max_chars)
+        return _Extractor.extract(data, max_chars)
+
+
+def extract_ahead(data: bytes, max_chars: int) -> None:
+    """Have the extractor start on this PDF now, while this process does other work (parses the
+    letter before it); `extract_text` or `page_texts` of the same bytes then takes its text. A
+    PDF handed ahead earlier and not taken is dropped. Nothing happens without fork (Windows),
+    or without the pdf extra."""
+    if not hasattr(os, "fork"):
+        return
+    try:
+        import pypdfium2  # noqa: F401  # imported before the extractor starts, so that it inherits it
+    except ImportError:
+        return
+    with _PDFIUM:
+        _Extractor.hand_ahead(data, max_chars)
 
 
 def _extract_here(pdfium: Any, data: bytes, max_chars: int) -> str:
@@ -86,9 +105,16 @@ def _extract_here(pdfium: Any, data: bytes, max_chars: int) -> str:
 class _Extractor:
     """The helper process that extracts this process's PDFs, one at a time, under an
     address-space limit. It ends when this process closes its end of the pipe (exits, or dies
-    however it dies), and with the exchange it was in when that exchange is interrupted."""
+    however it dies), and with the exchange it was in when that exchange is interrupted.
+
+    At most one request is ahead of the replies read (`handed`): it is sent only when no reply
+    is unread, so neither process ever waits to write while the other waits to write too."""
 
     _running: _Extractor | None = None
+    # The PDF handed ahead, its reply not yet read: (size limit, bytes).
+    handed: tuple[int, bytes] | None = None
+    # Its reply, read before the next was handed ahead: (size limit, bytes, kind, text or message).
+    answered: tuple[int, bytes, int, str] | None = None
 
     def __init__(self) -> None:
         requests_read, self.requests = os.pipe()
@@ -112,20 +138,76 @@ class _Extractor:
             cls._running = _Extractor()
         return cls._running
 
-    def extract(self, data: bytes, max_chars: int) -> str:
-        try:
-            _write_all(self.requests, _REQUEST.pack(max_chars, len(data)) + data)
-            kind, size = _HEADER.unpack(_read_exactly(self.replies, _HEADER.size))
-            payload = _read_exactly(self.replies, size).decode("utf-8", "surrogatepass")
-        except (OSError, EOFError):
-            raise InputError(f"the PDF cannot be extracted within {PDF_MEMORY >> 20} MiB of memory (a letter's needs a few MB): "
-                             f"its extraction ended with {self._end()}") from None
-        except BaseException:  # interrupted mid-exchange: the pipe's next bytes belong to this one
-            self._end()
-            raise
+    @classmethod
+    def extract(cls, data: bytes, max_chars: int) -> str:
+        """The PDF's text: the reply to it if it was handed ahead, else from a new exchange."""
+        if cls.handed is not None and cls._answer_to(data, max_chars) is None:
+            cls._take_answer()  # read before anything else is asked (it may be this PDF's)
+        answer = cls._answer_to(data, max_chars)
+        if answer is not None:
+            cls.answered = None
+            kind, payload = answer
+        else:
+            kind, payload = cls.current()._exchange(data, max_chars)
         if kind == _REFUSED:
             raise InputError(payload)
         return payload
+
+    @classmethod
+    def _answer_to(cls, data: bytes, max_chars: int) -> tuple[int, str] | None:
+        """The reply read for these bytes and this size limit, if it is the one kept."""
+        if cls.answered is None or cls.answered[:2] != (max_chars, data):
+            return None
+        return cls.answered[2], cls.answered[3]
+
+    @classmethod
+    def hand_ahead(cls, data: bytes, max_chars: int) -> None:
+        """Send the PDF now, once the reply to the one handed before is read (and kept)."""
+        if cls.handed is not None:
+            cls._take_answer()
+        extractor = cls.current()  # a new one if the last reply was its end
+        try:
+            _write_all(extractor.requests, _REQUEST.pack(max_chars, len(data)) + data)
+        except OSError:  # it was killed meanwhile: this PDF's own extraction starts a new one
+            extractor._end()
+            return
+        except BaseException:  # interrupted mid-request: the pipe's next bytes belong to this one
+            extractor._end()
+            raise
+        cls.handed = (max_chars, data)
+
+    @classmethod
+    def _take_answer(cls) -> None:
+        """Read the reply to the PDF handed ahead into `answered`."""
+        assert cls.handed is not None and cls._running is not None
+        max_chars, data = cls.handed
+        cls.handed = None
+        cls.answered = (max_chars, data, *cls._running._reply())
+
+    def _exchange(self, data: bytes, max_chars: int) -> tuple[int, str]:
+        try:
+            _write_all(self.requests, _REQUEST.pack(max_chars, len(data)) + data)
+        except OSError:
+            return _REFUSED, self._ended()
+        except BaseException:
+            self._end()
+            raise
+        return self._reply()
+
+    def _reply(self) -> tuple[int, str]:
+        """The next reply: the text, or the message of an InputError (also when it ended)."""
+        try:
+            kind, size = _HEADER.unpack(_read_exactly(self.replies, _HEADER.size))
+            return kind, _read_exactly(self.replies, size).decode("utf-8", "surrogatepass")
+        except (OSError, EOFError):
+            return _REFUSED, self._ended()
+        except BaseException:  # interrupted mid-exchange: the pipe's next bytes belong to this one
+            self._end()
+            raise
+
+    def _ended(self) -> str:
+        return (f"the PDF cannot be extracted within {PDF_MEMORY >> 20} MiB of memory (a letter's needs a few MB): "
+                f"its extraction ended with {self._end()}")
 
     def _end(self) -> str:
         """Stop the extractor (if it still runs) and say how it ended."""
@@ -147,6 +229,7 @@ class _Extractor:
             for fd in (cls._running.requests, cls._running.replies):
                 os.close(fd)
             cls._running = None
+        cls.handed = cls.answered = None
 
 
 if hasattr(os, "register_at_fork"):
