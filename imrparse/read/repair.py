@@ -135,14 +135,16 @@ def repair(normalized: Normalized, lm: Landmarks) -> tuple[Normalized, list[Repa
     a logo's debris, table borders in the header): in a letter's own text a misspelled heading
     is the letter's fault, and `validate` reports it where it is."""
     text = normalized.text
+    header = _header_region(text, lm, [])
     repairs = _furniture(text)
-    repairs += _debris_before_the_letter(text, lm, repairs)
-    repairs += _header_marks(text, lm, repairs)
+    repairs += _debris_before_the_letter(text, lm, repairs, header)
+    repairs += _header_marks(text, header, repairs)
     if repairs:  # a scan or a fax
-        repairs += _landmarks_misread(text, lm, repairs, LINE_LANDMARKS)
-        repairs += _debris_before_the_letter(text, lm, repairs)
-        repairs += _header(text, lm, repairs)
-        repairs += _landmarks_misread(text, lm, repairs, HEADER_LABELS[:6])  # a 2013 header's
+        repairs += _landmarks_misread(text, lm, repairs, LINE_LANDMARKS, header)
+        header = _header_region(text, lm, repairs)  # before a heading OCR misread, now repaired
+        repairs += _debris_before_the_letter(text, lm, repairs, header)
+        repairs += _header(text, lm, repairs, header)
+        repairs += _landmarks_misread(text, lm, repairs, HEADER_LABELS[:6], header)  # a 2013 header's
         repairs += _outcomes_misread(text, lm, repairs)
         repairs += _periods_before_openings(text, repairs)
         repairs += _wordings_misread(text, repairs)
@@ -214,7 +216,8 @@ def _key(text: str) -> str:
     return "".join(key.split())
 
 
-def _landmarks_misread(text: str, lm: Landmarks, done: list[Repair], terminals: tuple[str, ...]) -> list[Repair]:
+def _landmarks_misread(text: str, lm: Landmarks, done: list[Repair], terminals: tuple[str, ...],
+                       header: tuple[int, int] | None) -> list[Repair]:
     """A line that begins almost as one of these landmarks does (OCR dropped, doubled or confused
     a letter, lost the colon, split or joined a word): its beginning becomes the landmark's
     phrase. (A 2014 header is `_header`'s: its lines are left alone.)"""
@@ -224,10 +227,9 @@ def _landmarks_misread(text: str, lm: Landmarks, done: list[Repair], terminals: 
     # the cheap upper bounds first, the full ratio only where they allow a match.
     matchers = [(phrase, difflib.SequenceMatcher(None, "", _key(phrase)))
                 for phrase in map(lm.phrase, terminals) if len(phrase) >= _MIN_FUZZY_PHRASE]
-    header = _header_region(text, lm, done) or (0, 0)
     found: list[Repair] = []
     for a, b in _lines(text):
-        if header[0] <= a < header[1]:
+        if header is not None and header[0] <= a < header[1]:
             continue
         line = text[a:b]
         stripped = line.lstrip()
@@ -462,13 +464,12 @@ def _first_start(text: str, lm: Landmarks) -> int | None:
     return min(starts) if starts else None
 
 
-def _debris_before_the_letter(text: str, lm: Landmarks, done: list[Repair]) -> list[Repair]:
+def _debris_before_the_letter(text: str, lm: Landmarks, done: list[Repair], header: tuple[int, int] | None) -> list[Repair]:
     """A logo read as a few short lines of marks before the letter's first landmark (or before
     the first one repaired, or its header's first line), besides the page furniture found there."""
     touched = _Taken(done)
     first = _first_start(text, lm)
     repaired = [r.start for r in done if r.kind == "landmark" and any(r.replacement.startswith(lm.phrase(t)) for t in LETTER_STARTS)]
-    header = _header_region(text, lm, done)
     first = min([*([first] if first is not None else []), *repaired, *(header[:1] if header else ())], default=None)
     if not first:
         return []
@@ -478,13 +479,13 @@ def _debris_before_the_letter(text: str, lm: Landmarks, done: list[Repair]) -> l
     return [Repair("debris", a, min(b + 1, first), "") for a, b in lines]
 
 
-def _header_region(text: str, lm: Landmarks, done: list[Repair] | None = None) -> tuple[int, int] | None:
+def _header_region(text: str, lm: Landmarks, done: list[Repair]) -> tuple[int, int] | None:
     """From the first line before the first heading (as written, or as repaired) that holds a
     header label or a value's shape (a scan's logo comes before it, and OCR may have lost the
     labels) to that heading."""
     found = lm.regex("_HOW_HEADING").search(text)
     phrase = lm.phrase("_HOW_HEADING")
-    headings = [*([found.start()] if found else []), *(r.start for r in done or () if r.replacement.startswith(phrase))]
+    headings = [*([found.start()] if found else []), *(r.start for r in done if r.replacement.startswith(phrase))]
     if not headings:
         return None
     heading = min(headings)
@@ -495,10 +496,9 @@ def _header_region(text: str, lm: Landmarks, done: list[Repair] | None = None) -
     return None
 
 
-def _header_marks(text: str, lm: Landmarks, done: list[Repair]) -> list[Repair]:
+def _header_marks(text: str, region: tuple[int, int] | None, done: list[Repair]) -> list[Repair]:
     """Table borders and stray marks among the header's labels and values."""
     touched = _Taken(done)
-    region = _header_region(text, lm)
     if region is None:
         return []
     return [Repair("debris", m.start(), m.end(), "") for m in _MARKS.finditer(text, *region) if not touched(m.start(), m.end())]
@@ -515,11 +515,10 @@ class _Piece:
     value: str | None = None
 
 
-def _header(text: str, lm: Landmarks, done: list[Repair]) -> list[Repair]:
+def _header(text: str, lm: Landmarks, done: list[Repair], region: tuple[int, int] | None) -> list[Repair]:
     """The header of a scan: debris dropped, each value whose OCR confusion has one reading read
     so, and, where the labels cannot be paired with the values as written (OCR lost some or read
     them out of place), every value placed anew (`_placed`) under its label."""
-    region = _header_region(text, lm, done)
     if region is None:
         return []
     pieces = _header_pieces(text, lm, region, done)

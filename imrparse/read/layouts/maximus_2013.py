@@ -5,8 +5,8 @@ reviewer's qualifications and a case summary. Its dates are stated in sentences.
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import Any
 
 from imrparse import record
 from imrparse.grammar.landmarks import Landmarks
@@ -77,14 +77,10 @@ SECTIONS = sections.Sections(
 )
 
 
-def read(children: list[Any], normalized: Normalized, landmarks: Landmarks) -> dict[str, Any]:
-    return sections.read(SECTIONS, children, normalized, landmarks)
-
-
 LAYOUT = Layout(
     name="maximus-2013",
     rule="maximus_2013",
     opening=lambda lm: f"'{lm.phrase('_MAXIMUS_OPENING')}' (2013)",
-    read=read,
+    read=functools.partial(sections.read, SECTIONS),
     required=(("M13_DECISION_HEADING",), ("M13_QUALIFICATIONS_HEADING",), ("M13_SUMMARY_HEADING", "_SUMMARY_HEADING")),
 )

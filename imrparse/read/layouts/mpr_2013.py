@@ -3,8 +3,8 @@ its outcome is its rationale's conclusion ("not medically necessary" upholds the
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import Any
 
 from imrparse import record
 from imrparse.grammar.landmarks import Landmarks
@@ -51,14 +51,10 @@ def _issue(pieces: list[Piece], texts: dict[str, list[Piece]], normalized: Norma
 SECTIONS = sections.Sections(opened_by=OPENED_BY, dates=sections.STATED_DATES, decisions=_issue)
 
 
-def read(children: list[Any], normalized: Normalized, landmarks: Landmarks) -> dict[str, Any]:
-    return sections.read(SECTIONS, children, normalized, landmarks)
-
-
 LAYOUT = Layout(
     name="mpr-2013",
     rule="mpr_2013",
     opening=lambda lm: f"'{lm.phrase('_MPR_OPENING')}' (2013)",
-    read=read,
+    read=functools.partial(sections.read, SECTIONS),
     required=tuple((terminal,) for terminal in OPENED_BY),
 )
